@@ -1,0 +1,20 @@
+"""stkeras: Keras 3 layers, model builders and tools for spatiotemporal networks.
+
+Example:
+>>> from stkeras import build_convlstm_resnet
+>>> model = build_convlstm_resnet(size="base", task="speed")
+"""
+
+from stkeras import blocks
+from stkeras import layers
+from stkeras import models
+from stkeras.blocks import ResidualBottleneck
+from stkeras.layers import ConvLSTM2D
+from stkeras.models import ResConvLSTM
+from stkeras.models import build_conv2d_lstm
+from stkeras.models import build_conv3d_lstm
+from stkeras.models import build_convlstm_resnet
+from stkeras.models import build_courtney_resnet
+from stkeras.models import build_ts_conv3d_lstm
+
+__version__ = "0.1.0"

@@ -1,0 +1,256 @@
+"""The residual bottleneck block with a pluggable specialized op."""
+
+import keras
+
+from stkeras.blocks.ops import get_op
+from stkeras.layers.conv_lstm import ConvLSTM2D
+from stkeras.validation import check_choice
+from stkeras.validation import check_positive_int
+
+SHORTCUTS = ("auto", "identity", "conv", "convlstm")
+PLACEMENTS = ("post", "pre")
+
+
+@keras.saving.register_keras_serializable(package="stkeras")
+class ResidualBottleneck(keras.layers.Layer):
+    """1x1 conv -> specialized op -> 1x1 conv, plus a skip path.
+
+    The block of seed 000 (Section 4) and, with `op="convlstm"`, the
+    `Res_ConvLSTM` sub-blocks of seed 002: type A is
+    `ResidualBottleneck(out, mid, op="convlstm", strides=2,
+    shortcut="convlstm")`, type B the same with `strides=1` and an open skip.
+
+    The stride sits on the specialized op (so a block's receptive field grows
+    by the op's kernel at the input resolution, as in seed 000's Tables 1-4)
+    and on the projection shortcut. Where batch normalization and the
+    activation go is an argument: `"post"` is the original ResNet placement
+    (conv -> BN -> ReLU, with the last ReLU after the addition), `"pre"` the
+    pre-activation ResNet (BN -> ReLU -> conv, nothing after the addition).
+
+    Args:
+        filters: output channels (`out` in the papers' `(in, ch, out)`).
+        bottleneck_filters: channels of the specialized op (`ch`).
+        op: name of the specialized op, one of
+            `stkeras.blocks.available_ops()`.
+        strides: spatial stride of the block (1 or more).
+        temporal_strides: temporal stride of the block. `None` means the op's
+            default: the spatial stride for `ts_conv3d`, else 1.
+        kernel_size: spatial kernel of the op.
+        temporal_kernel_size: temporal kernel of the op (3D ops).
+        shortcut: `"auto"` (open skip unless the stride or channels change,
+            then a strided 1x1 convolution), `"identity"`, `"conv"` (always a
+            1x1 projection) or `"convlstm"` (a strided 1x1 ConvLSTM, seed
+            002's type A).
+        normalization: `"batch"` or `None`.
+        placement: `"post"` or `"pre"` (see above).
+        activation: activation after each normalization.
+        use_bias: whether the convolutions have biases.
+        op_options: dict of extra keyword arguments for the op's layer (e.g.
+            `{"state_reset_period": 4}` for `convlstm`).
+
+    Call arguments:
+        inputs: clips `(batch, time, height, width, channels)`.
+        training: passed to batch normalization and dropout.
+
+    Example:
+    >>> import numpy as np
+    >>> block = ResidualBottleneck(64, 16, op="ts_conv3d", strides=2)
+    >>> block(np.zeros((1, 8, 16, 16, 4), "float32")).shape
+    TensorShape([1, 4, 8, 8, 64])
+
+    Reference: Courtney & Sreenivas 2022, Section 4 (seed 000); Courtney &
+    Sreenivas, Res_ConvLSTM sub-blocks, Section 3.3 (seed 002).
+    """
+
+    def __init__(
+        self,
+        filters,
+        bottleneck_filters,
+        op="conv2d",
+        strides=1,
+        temporal_strides=None,
+        kernel_size=3,
+        temporal_kernel_size=3,
+        shortcut="auto",
+        normalization="batch",
+        placement="post",
+        activation="relu",
+        use_bias=True,
+        op_options=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.filters = check_positive_int("filters", filters)
+        self.bottleneck_filters = check_positive_int(
+            "bottleneck_filters", bottleneck_filters
+        )
+        self.op = op
+        spec = get_op(op)
+        self.strides = check_positive_int("strides", strides)
+        if temporal_strides is None:
+            temporal_strides = strides if spec.strides_time_with_space else 1
+        self.temporal_strides = check_positive_int("temporal_strides", temporal_strides)
+        self.kernel_size = check_positive_int("kernel_size", kernel_size)
+        self.temporal_kernel_size = check_positive_int(
+            "temporal_kernel_size", temporal_kernel_size
+        )
+        self.shortcut = check_choice("shortcut", shortcut, SHORTCUTS)
+        self.normalization = check_choice("normalization", normalization, ("batch", None))
+        self.placement = check_choice("placement", placement, PLACEMENTS)
+        self.activation = keras.activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.op_options = dict(op_options or {})
+        # Creating the op now checks op-specific arguments at construction.
+        self.op_layer = spec.build(
+            self.bottleneck_filters,
+            kernel_size=self.kernel_size,
+            temporal_kernel_size=self.temporal_kernel_size,
+            strides=self.strides,
+            temporal_strides=self.temporal_strides,
+            use_bias=self.use_bias,
+            name="op",
+            **self.op_options,
+        )
+        if self.shortcut == "identity" and (self.strides > 1 or self.temporal_strides > 1):
+            raise ValueError(
+                "shortcut='identity' cannot be used with a strided block. "
+                f"Received: strides={self.strides}, "
+                f"temporal_strides={self.temporal_strides}"
+            )
+
+    def _norm(self, name):
+        if self.normalization is None:
+            return None
+        return keras.layers.BatchNormalization(name=name)
+
+    def _pointwise(self, filters, name, strides=(1, 1, 1)):
+        return keras.layers.Conv3D(
+            filters, 1, strides=strides, use_bias=self.use_bias, name=name
+        )
+
+    def build(self, input_shape):
+        if len(input_shape) != 5:
+            raise ValueError(
+                "ResidualBottleneck expects clips (batch, time, height, width, "
+                f"channels). Received: input_shape={input_shape}"
+            )
+        in_channels = input_shape[-1]
+        strided = self.strides > 1 or self.temporal_strides > 1
+        projection = self.shortcut
+        if projection == "auto":
+            projection = "conv" if strided or in_channels != self.filters else "identity"
+        if projection == "identity" and in_channels != self.filters:
+            raise ValueError(
+                "shortcut='identity' needs as many input channels as `filters`. "
+                f"Received: input channels={in_channels}, filters={self.filters}"
+            )
+        self._projection = projection
+        stride3 = (self.temporal_strides, self.strides, self.strides)
+
+        self.reduce = self._pointwise(self.bottleneck_filters, "reduce")
+        self.expand = self._pointwise(self.filters, "expand")
+        if projection == "conv":
+            self.projection = self._pointwise(self.filters, "projection", stride3)
+        elif projection == "convlstm":
+            if self.temporal_strides != 1:
+                raise ValueError(
+                    "shortcut='convlstm' cannot stride in time. Received: "
+                    f"temporal_strides={self.temporal_strides}"
+                )
+            self.projection = ConvLSTM2D(
+                self.filters,
+                1,
+                strides=self.strides,
+                padding="same",
+                use_bias=self.use_bias,
+                return_sequences=True,
+                name="projection",
+            )
+        else:
+            self.projection = None
+
+        if self.placement == "post":
+            self.norm_reduce = self._norm("reduce_bn")
+            self.norm_op = self._norm("op_bn")
+            self.norm_expand = self._norm("expand_bn")
+            self.norm_projection = self._norm("projection_bn") if self.projection else None
+            self.norm_input = None
+        else:
+            self.norm_input = self._norm("input_bn")
+            self.norm_reduce = self._norm("reduce_bn")
+            self.norm_op = self._norm("op_bn")
+            self.norm_expand = None
+            self.norm_projection = None
+
+        shape = tuple(input_shape)
+        reduced = shape[:-1] + (self.bottleneck_filters,)
+        if self.norm_input is not None:
+            self.norm_input.build(shape)
+        self.reduce.build(shape)
+        for norm in (self.norm_reduce,):
+            if norm is not None:
+                norm.build(reduced)
+        self.op_layer.build(reduced)
+        op_shape = self.op_layer.compute_output_shape(reduced)
+        if self.norm_op is not None:
+            self.norm_op.build(op_shape)
+        self.expand.build(op_shape)
+        out_shape = op_shape[:-1] + (self.filters,)
+        if self.norm_expand is not None:
+            self.norm_expand.build(out_shape)
+        if self.projection is not None:
+            self.projection.build(shape)
+            if self.norm_projection is not None:
+                self.norm_projection.build(self.projection.compute_output_shape(shape))
+
+    def _normalize(self, norm, x, training, activate=True):
+        if norm is not None:
+            x = norm(x, training=training)
+        return self.activation(x) if activate else x
+
+    def call(self, inputs, training=None):
+        if self.placement == "pre":
+            x = self._normalize(self.norm_input, inputs, training)
+            y = self.reduce(x)
+            y = self._normalize(self.norm_reduce, y, training)
+            y = self.op_layer(y, training=training)
+            y = self._normalize(self.norm_op, y, training)
+            y = self.expand(y)
+            skip = inputs if self.projection is None else self.projection(x, training=training)
+            return y + skip
+        y = self._normalize(self.norm_reduce, self.reduce(inputs), training)
+        y = self._normalize(self.norm_op, self.op_layer(y, training=training), training)
+        y = self._normalize(self.norm_expand, self.expand(y), training, activate=False)
+        if self.projection is None:
+            skip = inputs
+        else:
+            skip = self._normalize(
+                self.norm_projection,
+                self.projection(inputs, training=training),
+                training,
+                activate=False,
+            )
+        return self.activation(y + skip)
+
+    def compute_output_shape(self, input_shape):
+        reduced = tuple(input_shape[:-1]) + (self.bottleneck_filters,)
+        op_shape = self.op_layer.compute_output_shape(reduced)
+        return tuple(op_shape[:-1]) + (self.filters,)
+
+    def get_config(self):
+        config = {
+            "filters": self.filters,
+            "bottleneck_filters": self.bottleneck_filters,
+            "op": self.op,
+            "strides": self.strides,
+            "temporal_strides": self.temporal_strides,
+            "kernel_size": self.kernel_size,
+            "temporal_kernel_size": self.temporal_kernel_size,
+            "shortcut": self.shortcut,
+            "normalization": self.normalization,
+            "placement": self.placement,
+            "activation": keras.activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "op_options": dict(self.op_options),
+        }
+        return {**super().get_config(), **config}

@@ -1,0 +1,29 @@
+"""Reverses the order of the frames of a sequence."""
+
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="stkeras")
+class TimeReverse(keras.layers.Layer):
+    """Flips axis 1 (time): frame `t` becomes frame `T - 1 - t`.
+
+    Used to run a second, backward network over a clip and to put its
+    per-frame outputs back in forward order (seed 002's bidirectional model).
+
+    Call arguments:
+        inputs: a tensor with time on axis 1.
+
+    Example:
+    >>> import numpy as np
+    >>> TimeReverse()(np.arange(3.0).reshape(1, 3)).numpy()
+    array([[2., 1., 0.]])
+
+    Reference: Courtney & Sreenivas, Section 4.1 (seed 002).
+    """
+
+    def call(self, inputs):
+        return ops.flip(inputs, axis=1)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)

@@ -1,0 +1,74 @@
+"""Argument checks shared by layers, blocks and builders.
+
+Every check raises a `ValueError` that names the argument, quotes the value
+received and says what is allowed, so that a bad argument fails when the layer
+or model is built, never as a shape error deep inside a graph.
+"""
+
+
+def normalize_tuple(value, n, name, minimum=1):
+    """Returns `value` as a tuple of `n` ints, each at least `minimum`.
+
+    Args:
+        value: an int (repeated `n` times) or a sequence of `n` ints.
+        n: the length of the tuple.
+        name: the argument's name, quoted in the error.
+        minimum: the smallest value allowed for each entry.
+
+    Example:
+    >>> normalize_tuple(3, 2, "kernel_size")
+    (3, 3)
+    """
+    if isinstance(value, bool):
+        raise ValueError(
+            f"`{name}` must be an int or a tuple of {n} ints. "
+            f"Received: {name}={value!r}"
+        )
+    if isinstance(value, int):
+        result = (value,) * n
+    else:
+        try:
+            result = tuple(value)
+        except TypeError:
+            raise ValueError(
+                f"`{name}` must be an int or a tuple of {n} ints. "
+                f"Received: {name}={value!r}"
+            ) from None
+        if len(result) != n or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in result
+        ):
+            raise ValueError(
+                f"`{name}` must be an int or a tuple of {n} ints. "
+                f"Received: {name}={value!r}"
+            )
+    if any(v < minimum for v in result):
+        raise ValueError(
+            f"Every entry of `{name}` must be >= {minimum}. "
+            f"Received: {name}={value!r}"
+        )
+    return result
+
+
+def check_choice(name, value, allowed):
+    """Returns `value` if it is one of `allowed`, else raises `ValueError`.
+
+    Example:
+    >>> check_choice("task", "digit", ("digit", "order", "speed"))
+    'digit'
+    """
+    if value not in allowed:
+        options = ", ".join(repr(a) for a in allowed)
+        raise ValueError(
+            f"Unknown `{name}`: {value!r}. Allowed values: {options}."
+        )
+    return value
+
+
+def check_positive_int(name, value, minimum=1, allow_none=False):
+    """Returns `value` if it is an int >= `minimum` (or None when allowed)."""
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        allowed = f"an int >= {minimum}" + (" or None" if allow_none else "")
+        raise ValueError(f"`{name}` must be {allowed}. Received: {name}={value!r}")
+    return value
