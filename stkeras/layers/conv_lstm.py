@@ -197,6 +197,11 @@ class ConvLSTM2D(keras.layers.Layer):
                 f"channels). Received: input_shape={sequences_shape}"
             )
         spatial, channels = self._split_shape(sequences_shape)
+        if self.unroll is True and sequences_shape[1] is None:
+            raise ValueError(
+                "Cannot unroll ConvLSTM2D when the number of frames is not "
+                f"static. Received: input_shape={sequences_shape}"
+            )
         if None in spatial:
             raise ValueError(
                 "ConvLSTM2D needs static height and width. "
@@ -437,16 +442,12 @@ class ConvLSTM2D(keras.layers.Layer):
         return output, h, c
 
     def _looped(self, projected, mask, h, c, recurrent_masks):
-        steps = ops.shape(projected)[1]
         frames = ops.moveaxis(projected, 1, 0)
-        if mask is None:
-            mask = ops.ones((ops.shape(projected)[0], steps), dtype="bool")
-        frame_masks = ops.moveaxis(mask, 1, 0)
+        frame_masks = None if mask is None else ops.moveaxis(mask, 1, 0)
         period = self.state_reset_period
 
-        def step(carry, inputs):
+        def step(carry, z):
             h, c, output, t = carry
-            z, keep = inputs
             if period is not None:
                 # Zero the states before frames k, 2k, ...
                 alive = ops.cast(
@@ -457,18 +458,23 @@ class ConvLSTM2D(keras.layers.Layer):
             new_h, new_c = self._gates(
                 z + self._recurrent_projection(h, recurrent_masks), c
             )
-            keep = ops.reshape(keep, (-1, 1, 1, 1))
-            held = ops.zeros_like(output) if self.zero_output_for_mask else output
-            output = ops.where(keep, new_h, held)
-            h = ops.where(keep, new_h, h)
-            c = ops.where(keep, new_c, c)
+            if frame_masks is None:
+                h, c, output = new_h, new_c, new_h
+            else:
+                # The mask is read by index: Keras' TensorFlow scan fails on
+                # several sequences of dynamic length.
+                keep = ops.reshape(ops.take(frame_masks, t, axis=0), (-1, 1, 1, 1))
+                held = ops.zeros_like(output) if self.zero_output_for_mask else output
+                output = ops.where(keep, new_h, held)
+                h = ops.where(keep, new_h, h)
+                c = ops.where(keep, new_c, c)
             carry = (h, c, output, t + 1)
             # Keras' TensorFlow scan needs the per-step output to have the
             # structure of the carry; the outputs are its third entry.
             return carry, carry
 
         init = (h, c, ops.zeros_like(h), ops.convert_to_tensor(0, "int32"))
-        (h, c, output, _), history = ops.scan(step, init, (frames, frame_masks))
+        (h, c, output, _), history = ops.scan(step, init, frames)
         if self.return_sequences:
             return ops.moveaxis(history[2], 0, 1), h, c
         return output, h, c
