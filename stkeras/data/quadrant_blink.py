@@ -1,0 +1,239 @@
+"""Seed 000's MNIST quadrant-blink video tasks as a vectorized `tf.data` pipeline.
+
+A digit moves at `S` pixels per frame in a random direction, bouncing off the
+walls; it is visible only every `V` frames, and on each visible frame only one
+quadrant of it is drawn, in one of six cyclic orders. Targets: the digit, the
+order, or the speed.
+"""
+
+import math
+
+import numpy as np
+import tensorflow as tf
+
+from stkeras.data.digits import load_digits
+from stkeras.data.rendering import bounce
+from stkeras.data.rendering import paste
+from stkeras.validation import check_choice
+from stkeras.validation import check_positive_int
+
+# The six orders of seed 000, Section 3; a clip's order label is the index.
+ORDERS = ((1, 2, 3, 4), (1, 2, 4, 3), (1, 4, 2, 3), (1, 4, 3, 2), (1, 3, 2, 4), (1, 3, 4, 2))
+TASKS = ("digit", "order", "speed", "all")
+DTYPES = ("float32", "uint8")
+_SPLIT_STREAM = {"train": 0, "test": 1}
+_CHUNK = 32  # clips generated together when the dataset yields single clips
+
+
+def allowed_pairs(speeds, visible_every, max_step):
+    """The `(S, V)` pairs with `S * V <= max_step`, after checking the ranges.
+
+    Example:
+    >>> len(allowed_pairs(range(1, 7), range(1, 13), 49))
+    59
+    """
+    speeds = _check_int_range("speeds", speeds)
+    visible_every = _check_int_range("visible_every", visible_every)
+    check_positive_int("max_step", max_step)
+    pairs = [(s, v) for s in speeds for v in visible_every if s * v <= max_step]
+    if not pairs:
+        raise ValueError(
+            f"No (S, V) pair satisfies S * V <= max_step. Received: speeds="
+            f"{list(speeds)}, visible_every={list(visible_every)}, max_step={max_step}"
+        )
+    return pairs
+
+
+def _check_int_range(name, values):
+    try:
+        values = sorted(set(values))
+    except TypeError:
+        raise ValueError(f"`{name}` must be a range or list of ints >= 1. Received: {name}={values!r}") from None
+    if not values or any(not isinstance(v, (int, np.integer)) or v < 1 for v in values):
+        raise ValueError(f"`{name}` must be a non-empty range or list of ints >= 1. Received: {name}={values!r}")
+    return [int(v) for v in values]
+
+
+class QuadrantBlinkSynthesizer:
+    """Generates batches of quadrant-blink clips with TensorFlow ops.
+
+    `generate(chunk_index, count)` is a pure function of the arguments given
+    here and of `chunk_index` (stateless random numbers), usable inside
+    `tf.data`, a `tf.function`, or eagerly on any device.
+
+    Args: see `quadrant_blink`; `images` and `labels` are the digit pool.
+    """
+
+    def __init__(self, images, labels, *, seed, split, frames, size, pairs, digit_size, dtype):
+        self.frames, self.size, self.digit_size = frames, size, digit_size
+        self.dtype = tf.as_dtype(dtype)
+        pool = tf.convert_to_tensor(images[..., None])
+        if digit_size != 28:
+            pool = tf.round(tf.image.resize(tf.cast(pool, tf.float32), (digit_size, digit_size), method="area"))
+        scale = 1.0 if self.dtype == tf.uint8 else 1.0 / 255.0
+        self.pool = tf.cast(pool[..., 0], tf.float32) * scale
+        self.labels = tf.convert_to_tensor(labels, tf.int32)
+        self.pairs = tf.constant(pairs, tf.int32)
+        self.orders = tf.constant(ORDERS, tf.int32)
+        self.seed = seed * 2 + _SPLIT_STREAM[split]
+
+    def generate(self, chunk_index, count):
+        """Returns `(clips, info)` for `count` clips of chunk `chunk_index`."""
+        half = self.digit_size // 2
+        extent = float(self.size - self.digit_size)
+        seed = tf.stack([tf.constant(self.seed, tf.int64), tf.cast(chunk_index, tf.int64)])
+        u = tf.random.stateless_uniform(tf.stack([count, 8]), seed=seed)
+
+        def pick(column, n):
+            return tf.minimum(tf.cast(u[:, column] * tf.cast(n, tf.float32), tf.int32), n - 1)
+
+        digit_index = pick(0, tf.shape(self.pool)[0])
+        pair = tf.gather(self.pairs, pick(1, tf.shape(self.pairs)[0]))
+        speed, visible_every = pair[:, 0], pair[:, 1]
+        angle = u[:, 2] * (2.0 * math.pi)
+        start = u[:, 3:5] * extent
+        phase = pick(5, visible_every)
+        order = pick(6, 6)
+        cycle_start = pick(7, 4)
+
+        velocity = tf.cast(speed, tf.float32)[:, None] * tf.stack([tf.sin(angle), tf.cos(angle)], axis=1)
+        position = tf.cast(tf.round(bounce(start, velocity, self.frames, extent)), tf.int32)
+
+        t = tf.range(self.frames)[None, :]
+        since = t - phase[:, None]
+        visible = (since >= 0) & (tf.math.floormod(since, visible_every[:, None]) == 0)
+        step = tf.math.floordiv(since, visible_every[:, None])
+        slot = tf.math.floormod(cycle_start[:, None] + step, 4)
+        quadrant = tf.gather(self.orders, order)  # (n, 4)
+        quadrant = tf.gather(quadrant, slot, batch_dims=1)  # (n, frames), 1..4
+        quadrants = tf.where(visible, quadrant, 0)
+
+        digits = tf.gather(self.pool, digit_index)  # (n, d, d)
+        quarters = tf.stack(
+            [digits[:, :half, :half], digits[:, :half, half:], digits[:, half:, :half], digits[:, half:, half:]],
+            axis=1,
+        )
+        patch = tf.gather(quarters, quadrant - 1, batch_dims=1)  # (n, frames, h, h)
+        patch = patch * tf.cast(visible, tf.float32)[..., None, None]
+        row = position[..., 0] + tf.cast(quadrant >= 3, tf.int32) * half
+        col = position[..., 1] + tf.cast(quadrant % 2 == 0, tf.int32) * half
+        clips = paste(
+            patch[:, :, None], row[..., None], col[..., None], self.size, self.dtype, overlap=False
+        )
+        info = {
+            "digit": tf.gather(self.labels, digit_index),
+            "order": order,
+            "speed": speed,
+            "visible_every": visible_every,
+            "phase": phase,
+            "position": position,
+            "quadrants": quadrants,
+        }
+        return clips[..., None], info
+
+
+def _target(info, task):
+    targets = {
+        "digit": info["digit"],
+        "order": info["order"],
+        "speed": tf.cast(info["speed"], tf.float32),
+    }
+    return targets if task == "all" else targets[task]
+
+
+def quadrant_blink(
+    split="train",
+    seed=0,
+    num_clips=None,
+    frames=48,
+    size=64,
+    speeds=range(1, 7),
+    visible_every=range(1, 13),
+    max_step=49,
+    task="digit",
+    batch_size=None,
+    with_info=False,
+    digits="auto",
+    digit_size=28,
+    dtype="float32",
+):
+    """A `tf.data.Dataset` of seed 000's quadrant-blink clips.
+
+    Args:
+        split: `"train"` or `"test"`: which (disjoint) digit pool to draw from.
+        seed: int >= 0; the same seed and arguments give the same clips on any
+            machine, different seeds different clips.
+        num_clips: number of clips, or `None` for an endless stream.
+        frames: frames per clip (48 in the paper).
+        size: frame height and width (64 in the paper).
+        speeds: allowed speeds `S` in pixels per frame.
+        visible_every: allowed blink periods `V` in frames.
+        max_step: only pairs with `S * V <= max_step` are drawn (the paper:
+            under 50 pixels between visible frames), uniformly among them.
+        task: target: `"digit"` (int 0-9), `"order"` (int 0-5, index in
+            `ORDERS`), `"speed"` (float `S`), or `"all"` (a dict of the three).
+        batch_size: `None` yields single clips; an int yields batches (each
+            batch generated at once, the last one possibly smaller).
+        with_info: also yield an `info` dict: `digit`, `order`, `speed`,
+            `visible_every`, `phase`, `position` `(frames, 2)` (row, col of the
+            digit box's top-left corner), `quadrants` `(frames,)` (quadrant
+            drawn, 1-4, or 0 where invisible).
+        digits: digit source for `stkeras.data.load_digits`
+            (`"auto"`, `"embedded"` or `"tfds"`).
+        digit_size: side of the digit box (28; smaller, even sizes shrink the
+            digits for quick experiments).
+        dtype: `"float32"` clips in [0, 1] or `"uint8"` clips in 0-255.
+
+    Returns:
+        A dataset of `(clip, target)` or `(clip, target, info)`, with
+        `clip` of shape `(frames, size, size, 1)` (batched when `batch_size`).
+
+    Example:
+    >>> ds = quadrant_blink(num_clips=4, frames=12, task="speed", with_info=True)
+    >>> clip, speed, info = next(iter(ds))
+    >>> clip.shape, info["quadrants"].shape
+    (TensorShape([12, 64, 64, 1]), TensorShape([12]))
+
+    Reference: Courtney & Sreenivas 2022, Section 3 (seed 000).
+    """
+    check_choice("split", split, tuple(_SPLIT_STREAM))
+    check_choice("task", task, TASKS)
+    check_choice("dtype", dtype, DTYPES)
+    check_positive_int("seed", seed, minimum=0)
+    check_positive_int("num_clips", num_clips, allow_none=True)
+    check_positive_int("batch_size", batch_size, allow_none=True)
+    check_positive_int("frames", frames)
+    check_positive_int("digit_size", digit_size, minimum=2)
+    if digit_size % 2:
+        raise ValueError(f"`digit_size` must be even (four quadrants). Received: digit_size={digit_size}")
+    check_positive_int("size", size)
+    if size <= digit_size:
+        raise ValueError(
+            f"`size` must be larger than the {digit_size}-pixel digit so that it can move. "
+            f"Received: size={size}"
+        )
+    pairs = allowed_pairs(speeds, visible_every, max_step)
+    images, labels = load_digits(split, source=digits)
+    synthesizer = QuadrantBlinkSynthesizer(
+        images, labels, seed=seed, split=split, frames=frames, size=size,
+        pairs=pairs, digit_size=digit_size, dtype=dtype,
+    )
+
+    chunk = batch_size or _CHUNK
+    if num_clips is None:
+        chunks = tf.data.Dataset.counter().map(lambda i: (i, tf.constant(chunk, tf.int64)))
+    else:
+        n_chunks = -(-num_clips // chunk)
+        chunks = tf.data.Dataset.range(n_chunks).map(
+            lambda i: (i, tf.minimum(tf.constant(chunk, tf.int64), num_clips - i * chunk))
+        )
+
+    def make(index, count):
+        clips, info = synthesizer.generate(index, tf.cast(count, tf.int32))
+        target = _target(info, task)
+        return (clips, target, info) if with_info else (clips, target)
+
+    dataset = chunks.map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    if batch_size is None:
+        dataset = dataset.unbatch()
+    return dataset.prefetch(tf.data.AUTOTUNE)
