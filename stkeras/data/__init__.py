@@ -1,7 +1,10 @@
 """Digit sources and synthetic video clips as `tf.data` pipelines."""
 
 from stkeras.data.digits import load_digits
+from stkeras.data.grouping import group_metric
+from stkeras.data.moving_mnist import moving_mnist
 from stkeras.data.quadrant_blink import ORDERS
 from stkeras.data.quadrant_blink import QuadrantBlinkSynthesizer
 from stkeras.data.quadrant_blink import allowed_pairs
 from stkeras.data.quadrant_blink import quadrant_blink
+from stkeras.data.tr_mnist import tr_mnist

@@ -16,7 +16,7 @@ SPLITS = ("train", "test")
 
 @functools.lru_cache(maxsize=None)
 def _embedded(split):
-    path = importlib.resources.files("stkeras.data") / "digits" / "mnist_5k.npz"
+    path = importlib.resources.files("stkeras.data") / "assets" / "mnist_5k.npz"
     with importlib.resources.as_file(path) as file, np.load(file) as data:
         return data[f"{split}_images"], data[f"{split}_labels"].astype(np.int64)
 

@@ -14,15 +14,17 @@ import tensorflow as tf
 from stkeras.data.digits import load_digits
 from stkeras.data.rendering import bounce
 from stkeras.data.rendering import paste
+from stkeras.data.sampling import check_common
+from stkeras.data.sampling import chunked_dataset
+from stkeras.data.sampling import digit_pool
+from stkeras.data.sampling import pick
+from stkeras.data.sampling import stateless_uniform
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 
 # The six orders of seed 000, Section 3; a clip's order label is the index.
 ORDERS = ((1, 2, 3, 4), (1, 2, 4, 3), (1, 4, 2, 3), (1, 4, 3, 2), (1, 3, 2, 4), (1, 3, 4, 2))
 TASKS = ("digit", "order", "speed", "all")
-DTYPES = ("float32", "uint8")
-_SPLIT_STREAM = {"train": 0, "test": 1}
-_CHUNK = 32  # clips generated together when the dataset yields single clips
 
 
 def allowed_pairs(speeds, visible_every, max_step):
@@ -67,34 +69,25 @@ class QuadrantBlinkSynthesizer:
     def __init__(self, images, labels, *, seed, split, frames, size, pairs, digit_size, dtype):
         self.frames, self.size, self.digit_size = frames, size, digit_size
         self.dtype = tf.as_dtype(dtype)
-        pool = tf.convert_to_tensor(images[..., None])
-        if digit_size != 28:
-            pool = tf.round(tf.image.resize(tf.cast(pool, tf.float32), (digit_size, digit_size), method="area"))
-        scale = 1.0 if self.dtype == tf.uint8 else 1.0 / 255.0
-        self.pool = tf.cast(pool[..., 0], tf.float32) * scale
+        self.pool = digit_pool(images, digit_size, dtype)
         self.labels = tf.convert_to_tensor(labels, tf.int32)
         self.pairs = tf.constant(pairs, tf.int32)
         self.orders = tf.constant(ORDERS, tf.int32)
-        self.seed = seed * 2 + _SPLIT_STREAM[split]
+        self.seed, self.split = seed, split
 
     def generate(self, chunk_index, count):
         """Returns `(clips, info)` for `count` clips of chunk `chunk_index`."""
         half = self.digit_size // 2
         extent = float(self.size - self.digit_size)
-        seed = tf.stack([tf.constant(self.seed, tf.int64), tf.cast(chunk_index, tf.int64)])
-        u = tf.random.stateless_uniform(tf.stack([count, 8]), seed=seed)
-
-        def pick(column, n):
-            return tf.minimum(tf.cast(u[:, column] * tf.cast(n, tf.float32), tf.int32), n - 1)
-
-        digit_index = pick(0, tf.shape(self.pool)[0])
-        pair = tf.gather(self.pairs, pick(1, tf.shape(self.pairs)[0]))
+        u = stateless_uniform(self.seed, self.split, chunk_index, count, 8)
+        digit_index = pick(u[:, 0], tf.shape(self.pool)[0])
+        pair = tf.gather(self.pairs, pick(u[:, 1], tf.shape(self.pairs)[0]))
         speed, visible_every = pair[:, 0], pair[:, 1]
         angle = u[:, 2] * (2.0 * math.pi)
         start = u[:, 3:5] * extent
-        phase = pick(5, visible_every)
-        order = pick(6, 6)
-        cycle_start = pick(7, 4)
+        phase = pick(u[:, 5], visible_every)
+        order = pick(u[:, 6], 6)
+        cycle_start = pick(u[:, 7], 4)
 
         velocity = tf.cast(speed, tf.float32)[:, None] * tf.stack([tf.sin(angle), tf.cos(angle)], axis=1)
         position = tf.cast(tf.round(bounce(start, velocity, self.frames, extent)), tf.int32)
@@ -196,22 +189,10 @@ def quadrant_blink(
 
     Reference: Courtney & Sreenivas 2022, Section 3 (seed 000).
     """
-    check_choice("split", split, tuple(_SPLIT_STREAM))
+    check_common(split, seed, num_clips, batch_size, frames, size, digit_size, dtype)
     check_choice("task", task, TASKS)
-    check_choice("dtype", dtype, DTYPES)
-    check_positive_int("seed", seed, minimum=0)
-    check_positive_int("num_clips", num_clips, allow_none=True)
-    check_positive_int("batch_size", batch_size, allow_none=True)
-    check_positive_int("frames", frames)
-    check_positive_int("digit_size", digit_size, minimum=2)
     if digit_size % 2:
         raise ValueError(f"`digit_size` must be even (four quadrants). Received: digit_size={digit_size}")
-    check_positive_int("size", size)
-    if size <= digit_size:
-        raise ValueError(
-            f"`size` must be larger than the {digit_size}-pixel digit so that it can move. "
-            f"Received: size={size}"
-        )
     pairs = allowed_pairs(speeds, visible_every, max_step)
     images, labels = load_digits(split, source=digits)
     synthesizer = QuadrantBlinkSynthesizer(
@@ -219,21 +200,9 @@ def quadrant_blink(
         pairs=pairs, digit_size=digit_size, dtype=dtype,
     )
 
-    chunk = batch_size or _CHUNK
-    if num_clips is None:
-        chunks = tf.data.Dataset.counter().map(lambda i: (i, tf.constant(chunk, tf.int64)))
-    else:
-        n_chunks = -(-num_clips // chunk)
-        chunks = tf.data.Dataset.range(n_chunks).map(
-            lambda i: (i, tf.minimum(tf.constant(chunk, tf.int64), num_clips - i * chunk))
-        )
-
     def make(index, count):
-        clips, info = synthesizer.generate(index, tf.cast(count, tf.int32))
+        clips, info = synthesizer.generate(index, count)
         target = _target(info, task)
         return (clips, target, info) if with_info else (clips, target)
 
-    dataset = chunks.map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    if batch_size is None:
-        dataset = dataset.unbatch()
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    return chunked_dataset(make, num_clips, batch_size)
