@@ -27,3 +27,11 @@ def test_api_tour_runs_and_prints_what_it_says():
     assert "('conv2d', 'conv3d', 'ts_conv3d', 'convlstm')" in printed
     assert "(2, 6, 8, 8, 64)" in printed
     assert "shrink time below one frame" in printed
+
+
+def test_synthetic_clips_snippet_runs():
+    (code,) = _python_blocks("Synthetic clips")
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    clip, speed, info = next(iter(namespace["test"]))
+    assert clip.shape == (32, 48, 64, 64, 1) and "visible_every" in info
