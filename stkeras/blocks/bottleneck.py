@@ -232,6 +232,32 @@ class ResidualBottleneck(keras.layers.Layer):
             )
         return self.activation(y + skip)
 
+    def paths(self, input_shape):
+        """The block's sub-layers with their shapes, for analysis tools.
+
+        Returns:
+            dict with `"residual"` and `"shortcut"`: lists of
+            `(layer, input_shape, output_shape)` in call order (normalization
+            layers left out; an open skip is an empty list).
+        """
+        if not self.built:
+            self.build(input_shape)
+        shape = tuple(input_shape)
+        reduced = shape[:-1] + (self.bottleneck_filters,)
+        op_shape = tuple(self.op_layer.compute_output_shape(reduced))
+        out_shape = op_shape[:-1] + (self.filters,)
+        shortcut = []
+        if self.projection is not None:
+            shortcut.append((self.projection, shape, tuple(self.projection.compute_output_shape(shape))))
+        return {
+            "residual": [
+                (self.reduce, shape, reduced),
+                (self.op_layer, reduced, op_shape),
+                (self.expand, op_shape, out_shape),
+            ],
+            "shortcut": shortcut,
+        }
+
     def compute_output_shape(self, input_shape):
         reduced = tuple(input_shape[:-1]) + (self.bottleneck_filters,)
         op_shape = self.op_layer.compute_output_shape(reduced)

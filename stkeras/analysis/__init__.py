@@ -1,0 +1,13 @@
+"""What a model sees and costs: receptive fields, counts, error grids."""
+
+from stkeras.analysis.counts import count_flops
+from stkeras.analysis.counts import count_params
+from stkeras.analysis.counts import layer_flops
+from stkeras.analysis.error_grid import ErrorGrid
+from stkeras.analysis.error_grid import error_grid
+from stkeras.analysis.error_grid import grid_from_values
+from stkeras.analysis.error_grid import relative_grid
+from stkeras.analysis.receptive_field import format_receptive_field
+from stkeras.analysis.receptive_field import receptive_field
+from stkeras.viz.heatmaps import plot_error_grid
+from stkeras.viz.heatmaps import plot_relative_grid

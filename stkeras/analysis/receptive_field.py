@@ -1,0 +1,307 @@
+"""Spatial and temporal receptive fields of every layer of a clip model.
+
+Conventions (those of seed 000's Tables 1-4):
+- A field is counted in input pixels (SRF, per axis) and input frames (TRF)
+  for one output position; `stride` is the jump between neighbouring output
+  positions, in input units.
+- A convolution or pooling with kernel `k`, dilation `d` and stride `s`
+  grows the field by `(k - 1) * d * jump` and multiplies the jump by `s`;
+  padding does not change the field.
+- A residual block's field is the larger of its two paths.
+- Recurrent layers (LSTM, GRU, SimpleRNN, ConvLSTM) see every frame so far:
+  their TRF is reported as the number of input frames. A ConvLSTM's SRF
+  counts its input convolution; the recurrent convolution, which spreads the
+  field further over time, is not counted (as in the paper).
+- Global pooling covers every position of its input.
+- Layers that change no field (normalization, activations, dropout, dense
+  layers applied per position, additions of equal fields) get no row.
+- A layer type this module does not know is reported as unknown (its row
+  and all later fields are `None`), never guessed.
+"""
+
+import dataclasses
+
+import keras
+
+from stkeras.blocks.bottleneck import ResidualBottleneck
+from stkeras.layers.conv_lstm import ConvLSTM2D
+from stkeras.layers.temporal_pooling import TemporalPooling
+from stkeras.layers.time_reverse import TimeReverse
+
+_AXES = ("t", "h", "w")
+
+# Layers that leave the receptive field as it is.
+_PASS_THROUGH = (
+    keras.layers.InputLayer,
+    keras.layers.BatchNormalization,
+    keras.layers.LayerNormalization,
+    keras.layers.GroupNormalization,
+    keras.layers.Activation,
+    keras.layers.ReLU,
+    keras.layers.LeakyReLU,
+    keras.layers.Softmax,
+    keras.layers.Dropout,
+    keras.layers.SpatialDropout1D,
+    keras.layers.SpatialDropout2D,
+    keras.layers.SpatialDropout3D,
+    keras.layers.GaussianNoise,
+    keras.layers.Dense,
+    keras.layers.Rescaling,
+    TimeReverse,
+)
+_MERGES = (
+    keras.layers.Add,
+    keras.layers.Average,
+    keras.layers.Maximum,
+    keras.layers.Minimum,
+    keras.layers.Multiply,
+    keras.layers.Subtract,
+    keras.layers.Concatenate,
+)
+_RECURRENT = (keras.layers.LSTM, keras.layers.GRU, keras.layers.SimpleRNN, keras.layers.Bidirectional)
+
+
+@dataclasses.dataclass(frozen=True)
+class Field:
+    """Receptive field of one tensor: per axis (t, h, w), `None` if absent."""
+
+    size: tuple  # output positions per axis
+    rf: tuple  # field in input units per axis
+    jump: tuple  # distance between neighbouring positions, in input units
+    all_frames: bool = False  # a recurrent layer saw every frame so far
+
+    def grow(self, axis, kernel, stride, dilation=1, padding="same", size=None):
+        i = _AXES.index(axis)
+        if self.size[i] is None and self.rf[i] is None:
+            return self
+        rf, jump, n = list(self.rf), list(self.jump), list(self.size)
+        rf[i] = rf[i] + (kernel - 1) * dilation * jump[i]
+        jump[i] = jump[i] * stride
+        if size is not None:
+            n[i] = size
+        elif n[i] is not None:
+            n[i] = -(-n[i] // stride) if padding == "same" else (n[i] - (kernel - 1) * dilation - 1) // stride + 1
+        return dataclasses.replace(self, size=tuple(n), rf=tuple(rf), jump=tuple(jump))
+
+    def cover(self, axis):
+        """Global pooling along `axis`: the union of every position's field."""
+        i = _AXES.index(axis)
+        if self.size[i] is None:
+            return self
+        rf, n = list(self.rf), list(self.size)
+        rf[i] = rf[i] + (n[i] - 1) * self.jump[i]
+        n[i] = 1
+        return dataclasses.replace(self, size=tuple(n), rf=tuple(rf))
+
+    def merge(self, other):
+        return Field(
+            size=self.size,
+            rf=tuple(max(a, b) for a, b in zip(self.rf, other.rf)),
+            jump=self.jump,
+            all_frames=self.all_frames or other.all_frames,
+        )
+
+
+def _spatial(layer_config_value, n=2):
+    value = tuple(layer_config_value) if isinstance(layer_config_value, (list, tuple)) else (layer_config_value,) * n
+    return value
+
+
+def _apply(layer, field):
+    """Field after `layer`; `None` for an unknown layer type."""
+    name = type(layer).__name__
+    if isinstance(layer, _PASS_THROUGH):
+        return field
+    if isinstance(layer, keras.layers.TimeDistributed):
+        inner = _apply_frame(layer.layer, field)
+        return inner
+    if isinstance(layer, ConvLSTM2D):
+        for axis, k, s, d in zip(("h", "w"), layer.kernel_size, layer.strides, layer.dilation_rate):
+            field = field.grow(axis, k, s, d, layer.padding)
+        return dataclasses.replace(field, all_frames=True)
+    if isinstance(layer, _RECURRENT):
+        return dataclasses.replace(field, all_frames=True)
+    if isinstance(layer, TemporalPooling):
+        if layer.mode == "last":
+            n = list(field.size)
+            n[0] = 1
+            return dataclasses.replace(field, size=tuple(n))
+        return field.cover("t")
+    if isinstance(layer, ResidualBottleneck):
+        raise AssertionError("blocks are handled by _block_rows")
+    if name in ("Conv3D", "MaxPooling3D", "AveragePooling3D"):
+        kernel = layer.kernel_size if name == "Conv3D" else layer.pool_size
+        dilation = layer.dilation_rate if name == "Conv3D" else (1, 1, 1)
+        for axis, k, s, d in zip(_AXES, kernel, layer.strides, dilation):
+            field = field.grow(axis, k, s, d, layer.padding)
+        return field
+    if name in ("Conv1D", "MaxPooling1D", "AveragePooling1D"):
+        kernel = layer.kernel_size if name == "Conv1D" else layer.pool_size
+        dilation = layer.dilation_rate if name == "Conv1D" else (1,)
+        return field.grow("t", kernel[0], layer.strides[0], dilation[0], layer.padding)
+    if name in ("GlobalAveragePooling3D", "GlobalMaxPooling3D"):
+        return field.cover("t").cover("h").cover("w")
+    if name in ("GlobalAveragePooling1D", "GlobalMaxPooling1D"):
+        return field.cover("t")
+    return _apply_frame(layer, field)
+
+
+def _apply_frame(layer, field):
+    """Layers that act on each frame (directly on images, or time-distributed)."""
+    if isinstance(layer, _PASS_THROUGH):
+        return field
+    name = type(layer).__name__
+    if name in ("Conv2D", "DepthwiseConv2D", "SeparableConv2D", "MaxPooling2D", "AveragePooling2D"):
+        pooling = "Pooling" in name
+        kernel = layer.pool_size if pooling else layer.kernel_size
+        dilation = (1, 1) if pooling else layer.dilation_rate
+        for axis, k, s, d in zip(("h", "w"), kernel, layer.strides, dilation):
+            field = field.grow(axis, k, s, d, layer.padding)
+        return field
+    if name in ("GlobalAveragePooling2D", "GlobalMaxPooling2D"):
+        return field.cover("h").cover("w")
+    if name == "Flatten":
+        return field.cover("h").cover("w")
+    return None
+
+
+def _row(name, layer_type, field, frames):
+    if field is None:
+        return {
+            "name": name, "type": layer_type, "output_size": None, "srf": None,
+            "trf": None, "stride": None, "note": f"unknown layer type {layer_type}",
+        }
+    t, h, w = field.size
+    trf = (frames if frames is not None else "all") if field.all_frames else field.rf[0]
+    return {
+        "name": name,
+        "type": layer_type,
+        "output_size": (h, w, t),
+        "srf": (field.rf[1], field.rf[2]),
+        "trf": trf,
+        "stride": (field.jump[1], field.jump[2], field.jump[0]),
+    }
+
+
+def _extent_changed(before, after):
+    return before is None or after is None or before != after
+
+
+def _block_rows(block, field, in_shape, frames, include_sublayers):
+    paths = block.paths(in_shape)
+    rows = []
+    residual = field
+    for layer, _, _ in paths["residual"]:
+        before = residual
+        residual = None if residual is None else _apply(layer, residual)
+        if include_sublayers and _extent_changed(before, residual):
+            rows.append(_row(f"{block.name}/{layer.name}", type(layer).__name__, residual, frames))
+    shortcut = field
+    for layer, _, _ in paths["shortcut"]:
+        shortcut = None if shortcut is None else _apply(layer, shortcut)
+    out = None if residual is None or shortcut is None else residual.merge(shortcut)
+    rows.append(_row(block.name, f"ResidualBottleneck({block.op})", out, frames))
+    return out, rows
+
+
+def receptive_field(model, input_shape=None, include_sublayers=False):
+    """One row per layer with a spatial or temporal extent, in model order.
+
+    Args:
+        model: a functional Keras model over clips `(time, h, w, c)` (or
+            images / sequences).
+        input_shape: the model input without the batch, to resolve `None`
+            dimensions (e.g. a dynamic number of frames); default: the model's.
+        include_sublayers: also list the rows of the layers inside residual
+            blocks (named `block/layer`).
+
+    Returns:
+        list of dicts with `name`, `type`, `output_size` (h, w, t), `srf`
+        (h, w) in input pixels, `trf` in input frames, and `stride` (h, w, t)
+        = the jump between output positions in input units.
+
+    Example:
+    >>> from stkeras import build_conv3d_lstm
+    >>> rows = receptive_field(build_conv3d_lstm())
+    >>> [(r["name"], r["srf"], r["trf"]) for r in rows][:2]
+    [('res1_1', (3, 3), 3), ('res2_1', (7, 7), 5)]
+
+    Reference: Courtney & Sreenivas 2022, Section 2 and Tables 1-4 (seed 000).
+    """
+    shape = tuple(input_shape) if input_shape is not None else tuple(model.input.shape[1:])
+    if len(shape) == 4:
+        sizes = shape[:3]
+    elif len(shape) == 3:
+        sizes = (1,) + shape[:2]  # images: one frame
+    elif len(shape) == 2:
+        sizes = (shape[0], None, None)  # sequences
+    else:
+        raise ValueError(
+            "`receptive_field` expects clips (time, h, w, c), images (h, w, c) or "
+            f"sequences (time, features). Received: input_shape={shape}"
+        )
+    frames = sizes[0] if len(shape) != 3 else 1
+    start = Field(
+        size=sizes,
+        rf=tuple(None if n is None and i > 0 and len(shape) == 2 else 1 for i, n in enumerate(sizes)),
+        jump=(1, 1, 1),
+    )
+    fields = {}
+    rows = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            fields[id(layer.output)] = start
+            continue
+        inputs = layer.input if isinstance(layer.input, (list, tuple)) else [layer.input]
+        known = [fields.get(id(t)) for t in inputs]
+        if any(f is None for f in known):
+            out = None
+        elif isinstance(layer, _MERGES):
+            out = known[0]
+            for other in known[1:]:
+                out = out.merge(other)
+        elif isinstance(layer, ResidualBottleneck):
+            out, block_rows = _block_rows(
+                layer, known[0], tuple(layer.input.shape), frames, include_sublayers
+            )
+            rows.extend(block_rows)
+            fields[id(layer.output)] = out
+            continue
+        else:
+            out = _apply(layer, known[0])
+        if out is None and all(f is not None for f in known):
+            rows.append(_row(layer.name, type(layer).__name__, None, frames))
+        elif out is not None and not isinstance(layer, _MERGES) and (
+            _extent_changed(known[0], out) or isinstance(layer, _RECURRENT + (ConvLSTM2D,))
+        ):
+            rows.append(_row(layer.name, type(layer).__name__, out, frames))
+        outputs = layer.output if isinstance(layer.output, (list, tuple)) else [layer.output]
+        for tensor in outputs:
+            fields[id(tensor)] = out
+    return rows
+
+
+def format_receptive_field(rows):
+    """A markdown table of `receptive_field` rows, like seed 000's tables.
+
+    Example:
+    >>> print(format_receptive_field([{"name": "res1_1", "type": "ResidualBottleneck(conv2d)",
+    ...     "output_size": (32, 32, 48), "srf": (3, 3), "trf": 1, "stride": (2, 2, 1)}]))
+    | layer | type | output (h x w x t) | SRF (h x w) | TRF (t) | stride (h, w, t) |
+    |---|---|---|---|---|---|
+    | res1_1 | ResidualBottleneck(conv2d) | 32x32x48 | 3x3 | 1 | (2, 2, 1) |
+    """
+    lines = [
+        "| layer | type | output (h x w x t) | SRF (h x w) | TRF (t) | stride (h, w, t) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        if row["srf"] is None:
+            lines.append(f"| {row['name']} | {row['type']} | ? | ? | ? | ? ({row.get('note', 'unknown')}) |")
+            continue
+        size = "x".join("?" if n is None else str(n) for n in row["output_size"])
+        srf = "x".join("?" if n is None else str(n) for n in row["srf"])
+        lines.append(
+            f"| {row['name']} | {row['type']} | {size} | {srf} | {row['trf']} | {row['stride']} |"
+        )
+    return "\n".join(lines)
