@@ -4,6 +4,7 @@ from stkeras.analysis.counts import count_flops
 from stkeras.analysis.counts import count_params
 from stkeras.analysis.counts import layer_flops
 from stkeras.analysis.error_grid import ErrorGrid
+from stkeras.analysis.error_grid import collect_predictions
 from stkeras.analysis.error_grid import error_grid
 from stkeras.analysis.error_grid import grid_from_values
 from stkeras.analysis.error_grid import relative_grid

@@ -58,6 +58,29 @@ def grid_from_values(values, info, rows="visible_every", cols="speed", metric="m
     return ErrorGrid(metric, rows, cols, row_values, col_values, grid, counts, float(np.mean(values)))
 
 
+def collect_predictions(model, dataset, steps=None):
+    """Runs `model` over `(clip, target, info)` batches.
+
+    Returns:
+        `(predictions, targets, info)` as NumPy arrays, info holding the
+        per-clip (one value per clip) fields.
+    """
+    predictions, targets, infos = [], [], []
+    for step, batch in enumerate(dataset):
+        if steps is not None and step >= steps:
+            break
+        if len(batch) != 3:
+            raise ValueError("`dataset` must yield (clip, target, info) batches: use with_info=True.")
+        clips, target, info = batch
+        predictions.append(np.asarray(model.predict_on_batch(clips)))
+        targets.append(np.asarray(target))
+        infos.append({k: np.asarray(v) for k, v in info.items() if np.asarray(v).ndim == 1})
+    if not predictions:
+        raise ValueError("`dataset` yielded no batch.")
+    info = {k: np.concatenate([i[k] for i in infos]) for k in infos[0]}
+    return np.concatenate(predictions), np.concatenate(targets), info
+
+
 def error_grid(model, dataset, rows="visible_every", cols="speed", metric="mae", steps=None):
     """Evaluates `model` on `dataset` and groups the metric by two info fields.
 
@@ -80,20 +103,8 @@ def error_grid(model, dataset, rows="visible_every", cols="speed", metric="mae",
     ...     task="speed", batch_size=64, with_info=True))  # doctest: +SKIP
     """
     check_choice("metric", metric, METRICS)
-    values, infos = [], []
-    for step, batch in enumerate(dataset):
-        if steps is not None and step >= steps:
-            break
-        if len(batch) != 3:
-            raise ValueError("`dataset` must yield (clip, target, info) batches: use with_info=True.")
-        clips, targets, info = batch
-        predictions = model.predict_on_batch(clips)
-        values.append(per_clip_metric(predictions, np.asarray(targets), metric))
-        infos.append({k: np.asarray(v) for k, v in info.items() if np.asarray(v).ndim == 1})
-    if not values:
-        raise ValueError("`dataset` yielded no batch.")
-    merged = {k: np.concatenate([i[k] for i in infos]) for k in infos[0]}
-    return grid_from_values(np.concatenate(values), merged, rows, cols, metric)
+    predictions, targets, info = collect_predictions(model, dataset, steps)
+    return grid_from_values(per_clip_metric(predictions, targets, metric), info, rows, cols, metric)
 
 
 def _error(grid_values, metric):

@@ -1,0 +1,7 @@
+"""Training helpers: task losses and baselines, resumable fitting."""
+
+from stkeras.training.resumable import fit_resumable
+from stkeras.training.resumable import read_history
+from stkeras.training.tasks import compile_for_task
+from stkeras.training.tasks import task_scores
+from stkeras.training.tasks import trivial_baseline

@@ -1,0 +1,37 @@
+"""Training curves of several models side by side."""
+
+
+def plot_training_curves(histories, path):
+    """Writes a PNG with one panel per metric and one line per model.
+
+    Args:
+        histories: `{model name: [epoch dicts]}` as returned by
+            `stkeras.training.read_history` (keys like `loss`, `accuracy`).
+        path: where to write the PNG.
+
+    Example:
+    >>> plot_training_curves({"a": [{"epoch": 0, "loss": 1.0}]}, "/tmp/curves.png")
+    '/tmp/curves.png'
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = sorted({k for h in histories.values() for row in h for k in row if k != "epoch"})
+    metrics = metrics or ["loss"]
+    figure, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3), squeeze=False)
+    for axis, metric in zip(axes[0], metrics):
+        for name, history in histories.items():
+            points = [(row["epoch"] + 1, row[metric]) for row in history if metric in row]
+            if points:
+                epochs, values = zip(*points)
+                axis.plot(epochs, values, marker="o", label=name)
+        axis.set_xlabel("epoch")
+        axis.set_title(metric)
+        axis.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+    return path

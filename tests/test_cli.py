@@ -1,0 +1,92 @@
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from stkeras.cli import main
+
+TINY = ["--train-clips", "64", "--test-clips", "32", "--frames", "4", "--batch-size", "32", "--epochs", "1"]
+
+
+def test_compare_writes_the_run_folder(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["compare", "--models", "conv2d,conv3d", "--out", str(out), *TINY]) == 0
+    printed = capsys.readouterr().out
+    assert "[1/2] conv2d" in printed and "[2/2] conv3d" in printed and "baseline" in printed
+    results = json.loads((out / "results.json").read_text())
+    assert set(results["models"]) == {"conv2d", "conv3d"}
+    for name, r in results["models"].items():
+        assert 0 <= r["accuracy"] <= 1 and r["parameters"] > 0 and r["macs_per_clip"] > 0
+        assert r["epochs_trained"] == 1
+        assert (out / f"grid_{name}.png").stat().st_size > 1000
+        assert "| res4_4 |" in (out / f"rf_{name}.md").read_text()
+        keras.saving.load_model(out / "models" / f"{name}.keras", safe_mode=True)
+    assert (out / "relative_conv3d_vs_conv2d.png").exists()
+    assert (out / "training_curves.png").exists()
+    report = (out / "results.md").read_text()
+    assert "| baseline (majority class" in report and "| conv3d |" in report and "scaled down" in report
+
+
+def test_compare_speed_reports_mae_and_rounded_accuracy(tmp_path):
+    out = tmp_path / "speed"
+    assert main(["compare", "--task", "speed", "--models", "conv2d", "--out", str(out), *TINY]) == 0
+    result = json.loads((out / "results.json").read_text())
+    assert {"mae", "rounded_accuracy"} <= set(result["models"]["conv2d"]) and "mae" in result["baseline"]
+
+
+def test_train_resumes_and_saves(tmp_path, capsys):
+    out = tmp_path / "train"
+    args = ["train", "--model", "conv2d", "--task", "order", "--out", str(out), *TINY]
+    assert main(args) == 0
+    first = keras.saving.load_model(out / "model.keras", safe_mode=True)
+    # Asking for 2 epochs trains one more; asking again trains nothing.
+    assert main(args[:-1] + ["2"]) == 0
+    assert main(args[:-1] + ["2"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("2 epoch(s) trained in all") == 2
+    epochs = [line.split(",")[0] for line in (out / "history.csv").read_text().splitlines()[1:]]
+    assert epochs == ["0", "1"]
+    second = keras.saving.load_model(out / "model.keras", safe_mode=True)
+    x = np.random.default_rng(0).uniform(size=(2, 4, 32, 32, 1)).astype("float32")
+    assert not np.allclose(first.predict(x, verbose=0), second.predict(x, verbose=0))
+
+
+def test_rf_prints_the_table(capsys):
+    assert main(["rf", "--model", "conv3d", "--size", "xl"]) == 0
+    assert "| res4_4 | ResidualBottleneck(conv3d) | 4x4x48 | 143x143 | 17 |" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["compare", "--models", "conv9d", "--out", "x"], "unknown model(s) conv9d"),
+        (["compare", "--task", "colour", "--out", "x"], "invalid choice: 'colour'"),
+        (["compare", "--preset", "slow", "--out", "x"], "invalid choice: 'slow'"),
+        (["compare", "--epochs", "0", "--out", "x"], "expected a positive integer, got '0'"),
+        (["compare", "--frames", "many", "--out", "x"], "expected a positive integer"),
+        (["rf", "--model", "lstm"], "invalid choice: 'lstm'"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+
+
+def test_impossible_strides_exit_2(tmp_path, capsys):
+    assert main(["compare", "--models", "ts_conv3d", "--frames", "4", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "shrink time below one frame" in err and len(err.splitlines()) == 1
+
+
+def test_python_dash_m_runs():
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    done = subprocess.run([sys.executable, "-m", "stkeras", "rf", "--model", "conv2d"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0 and "| res1_1 |" in done.stdout
