@@ -45,7 +45,7 @@ PRESETS = {
         "max_step": 24,
         "train_clips": 2048,
         "test_clips": 512,
-        "epochs": 3,
+        "epochs": 4,
         "batch_size": 32,
         "learning_rate": 1e-3,
         "model_size": "base",

@@ -20,3 +20,26 @@ def test_quadrant_blink_strip(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "argv", ["quadrant_blink_strip.py", "--out", str(out), "--clips", "2", "--frames", "4"])
     runpy.run_path(str(EXAMPLES / "quadrant_blink_strip.py"), run_name="__main__")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 1000
+
+
+def _run(name, argv, monkeypatch):
+    monkeypatch.setattr(sys, "argv", [name, *argv])
+    runpy.run_path(str(EXAMPLES / name), run_name="__main__")
+
+
+def test_train_convlstm_speed(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "speed"
+    args = ["--out", str(out), "--epochs", "1", "--train-clips", "32", "--test-clips", "32", "--frames", "4"]
+    _run("train_convlstm_speed.py", args, monkeypatch)
+    assert "ConvLSTM speed MAE" in capsys.readouterr().out and (out / "model.keras").exists()
+
+
+def test_compare_error_grids(tmp_path, monkeypatch, capsys):
+    args = ["--out", str(tmp_path), "--epochs", "1", "--train-clips", "32", "--test-clips", "32", "--frames", "4"]
+    _run("compare_error_grids.py", args, monkeypatch)
+    assert (tmp_path / "relative_conv3d_vs_conv2d.png").exists() and "overall" in capsys.readouterr().out
+
+
+def test_save_and_reload(tmp_path, monkeypatch, capsys):
+    _run("save_and_reload.py", ["--path", str(tmp_path / "m.keras"), "--frames", "4"], monkeypatch)
+    assert "largest output difference 0.0e+00" in capsys.readouterr().out

@@ -35,3 +35,13 @@ def test_synthetic_clips_snippet_runs():
     exec(compile(code, "README.md", "exec"), namespace)
     clip, speed, info = next(iter(namespace["test"]))
     assert clip.shape == (32, 48, 64, 64, 1) and "visible_every" in info
+
+
+def test_analysis_snippet_and_table_match_the_code():
+    (code,) = _python_blocks("Analysis")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md", "exec"), {})
+    table = [line for line in out.getvalue().splitlines() if line.startswith("|")]
+    text = README.read_text()
+    assert len(table) == 13 and all(line in text for line in table)

@@ -18,7 +18,7 @@ def _heatmap(grid, path, title, relative):
     values = np.asarray(grid.values, dtype=float)
     masked = np.ma.masked_invalid(values)
     rows, cols = values.shape
-    figure, axis = plt.subplots(figsize=(1.0 + 0.75 * cols, 1.0 + 0.42 * rows))
+    figure, axis = plt.subplots(figsize=(max(4.2, 1.4 + 0.75 * cols), max(2.6, 1.2 + 0.42 * rows)))
     if relative:
         limit = np.nanmax(np.abs(values)) if np.isfinite(values).any() else 1.0
         limit = limit or 1.0
@@ -40,7 +40,7 @@ def _heatmap(grid, path, title, relative):
     axis.set_xlabel(_axis_label(grid.cols))
     axis.set_ylabel(_axis_label(grid.rows))
     overall = f"{100 * grid.overall:.1f}%" if relative or grid.metric == "accuracy" else f"{grid.overall:.3f}"
-    axis.set_title(f"{title} (overall {overall})", fontsize=9)
+    axis.set_title(f"{title}\noverall {overall}", fontsize=9)
     figure.colorbar(image, ax=axis, fraction=0.05)
     figure.tight_layout()
     figure.savefig(path, dpi=90)
