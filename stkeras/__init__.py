@@ -8,6 +8,7 @@ Example:
 from stkeras import blocks
 from stkeras import layers
 from stkeras import models
+from stkeras.blocks import ResidualBasic
 from stkeras.blocks import ResidualBottleneck
 from stkeras.layers import ConvLSTM2D
 from stkeras.models import ResConvLSTM
@@ -16,5 +17,6 @@ from stkeras.models import build_conv3d_lstm
 from stkeras.models import build_convlstm_resnet
 from stkeras.models import build_courtney_resnet
 from stkeras.models import build_ts_conv3d_lstm
+from stkeras.models import build_video_resnet
 
 __version__ = "0.1.0"

@@ -15,7 +15,6 @@ import math
 import keras
 import numpy as np
 
-from stkeras.blocks.bottleneck import ResidualBottleneck
 from stkeras.layers.conv_lstm import ConvLSTM2D
 
 
@@ -73,9 +72,14 @@ def layer_flops(layer, input_shape, output_shape):
         k = int(np.prod(layer.kernel_size))
         channels = input_shape[-1] if layer.data_format == "channels_last" else input_shape[2]
         return frames * out_positions * k * 4 * layer.filters * (channels + layer.filters)
-    if isinstance(layer, ResidualBottleneck):
-        paths = layer.paths(input_shape)
-        return sum(layer_flops(sub, i, o) or 0 for sub, i, o in paths["residual"] + paths["shortcut"])
+    if hasattr(layer, "paths"):
+        # Blocks and factorized ops: each distinct sub-layer once (P3D-C's
+        # spatial convolution sits on two paths but runs once).
+        seen = {}
+        for path in layer.paths(input_shape).values():
+            for sub, sub_in, sub_out in path:
+                seen.setdefault(id(sub), (sub, sub_in, sub_out))
+        return sum(layer_flops(sub, i, o) or 0 for sub, i, o in seen.values())
     if isinstance(layer, keras.layers.TimeDistributed):
         inner_in = (1,) + tuple(input_shape[2:])
         inner_out = (1,) + tuple(output_shape[2:])

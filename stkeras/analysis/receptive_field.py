@@ -23,7 +23,6 @@ import dataclasses
 
 import keras
 
-from stkeras.blocks.bottleneck import ResidualBottleneck
 from stkeras.layers.conv_lstm import ConvLSTM2D
 from stkeras.layers.temporal_pooling import TemporalPooling
 from stkeras.layers.time_reverse import TimeReverse
@@ -127,8 +126,6 @@ def _apply(layer, field):
             n[0] = 1
             return dataclasses.replace(field, size=tuple(n))
         return field.cover("t")
-    if isinstance(layer, ResidualBottleneck):
-        raise AssertionError("blocks are handled by _block_rows")
     if name in ("Conv3D", "MaxPooling3D", "AveragePooling3D"):
         kernel = layer.kernel_size if name == "Conv3D" else layer.pool_size
         dilation = layer.dilation_rate if name == "Conv3D" else (1, 1, 1)
@@ -187,21 +184,30 @@ def _extent_changed(before, after):
     return before is None or after is None or before != after
 
 
-def _block_rows(block, field, in_shape, frames, include_sublayers):
-    paths = block.paths(in_shape)
-    rows = []
-    residual = field
-    for layer, _, _ in paths["residual"]:
-        before = residual
-        residual = None if residual is None else _apply(layer, residual)
-        if include_sublayers and _extent_changed(before, residual):
-            rows.append(_row(f"{block.name}/{layer.name}", type(layer).__name__, residual, frames))
-    shortcut = field
-    for layer, _, _ in paths["shortcut"]:
-        shortcut = None if shortcut is None else _apply(layer, shortcut)
-    out = None if residual is None or shortcut is None else residual.merge(shortcut)
-    rows.append(_row(block.name, f"ResidualBottleneck({block.op})", out, frames))
-    return out, rows
+def _through(layer, field, in_shape, frames, rows, prefix, include_sublayers):
+    """Field after `layer`; layers with `paths()` (blocks, factorized ops)
+    are followed through their sub-layers, the paths merged by the larger field."""
+    if field is None:
+        return None
+    if not hasattr(layer, "paths"):
+        return _apply(layer, field)
+    merged = None
+    for path in layer.paths(in_shape).values():
+        current = field
+        for sub, sub_in, _ in path:
+            before = current
+            current = _through(sub, current, sub_in, frames, rows, f"{prefix}{layer.name}/", include_sublayers)
+            if include_sublayers and current is not before and _extent_changed(before, current) and not hasattr(sub, "paths"):
+                rows.append(_row(f"{prefix}{layer.name}/{sub.name}", type(sub).__name__, current, frames))
+        if current is None:
+            return None
+        merged = current if merged is None else merged.merge(current)
+    return field if merged is None else merged
+
+
+def _layer_type(layer):
+    op = getattr(layer, "op", None)
+    return f"{type(layer).__name__}({op})" if isinstance(op, str) else type(layer).__name__
 
 
 def receptive_field(model, input_shape=None, include_sublayers=False):
@@ -260,11 +266,11 @@ def receptive_field(model, input_shape=None, include_sublayers=False):
             out = known[0]
             for other in known[1:]:
                 out = out.merge(other)
-        elif isinstance(layer, ResidualBottleneck):
-            out, block_rows = _block_rows(
-                layer, known[0], tuple(layer.input.shape), frames, include_sublayers
-            )
-            rows.extend(block_rows)
+        elif hasattr(layer, "paths"):
+            sub_rows = []
+            out = _through(layer, known[0], tuple(layer.input.shape), frames, sub_rows, "", include_sublayers)
+            rows.extend(sub_rows)
+            rows.append(_row(layer.name, _layer_type(layer), out, frames))
             fields[id(layer.output)] = out
             continue
         else:

@@ -17,7 +17,9 @@ from typing import Callable
 
 import keras
 
+from stkeras.layers.conv2plus1d import Conv2Plus1D
 from stkeras.layers.conv_lstm import ConvLSTM2D
+from stkeras.layers.pseudo3d import Pseudo3D
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,3 +155,41 @@ def _convlstm(filters, *, kernel_size, temporal_kernel_size, strides, temporal_s
         name=name,
         **options,
     )
+
+
+@register_op(
+    "conv2plus1d",
+    temporal_stride=True,
+    description="(2+1)D: 1 x k x k to M_i channels, BN, ReLU, t x 1 x 1 (parameter-matched)",
+)
+def _conv2plus1d(filters, *, kernel_size, temporal_kernel_size, strides, temporal_strides, use_bias, name, **options):
+    return Conv2Plus1D(
+        filters,
+        (temporal_kernel_size, kernel_size, kernel_size),
+        strides=(temporal_strides, strides, strides),
+        use_bias=use_bias,
+        name=name,
+        **options,
+    )
+
+
+def _pseudo3d(variant):
+    def factory(filters, *, kernel_size, temporal_kernel_size, strides, temporal_strides, use_bias, name, **options):
+        return Pseudo3D(
+            filters,
+            variant,
+            (temporal_kernel_size, kernel_size, kernel_size),
+            strides=(temporal_strides, strides, strides),
+            use_bias=use_bias,
+            name=name,
+            **options,
+        )
+
+    return factory
+
+
+register_op("p3d_a", temporal_stride=True, description="P3D-A: spatial then temporal")(_pseudo3d("A"))
+register_op("p3d_b", temporal_stride=True, description="P3D-B: spatial + temporal in parallel")(_pseudo3d("B"))
+register_op("p3d_c", temporal_stride=True, description="P3D-C: spatial then temporal, plus spatial skip")(
+    _pseudo3d("C")
+)

@@ -1,5 +1,7 @@
 """Public layers of stkeras, one per file."""
 
+from stkeras.layers.conv2plus1d import Conv2Plus1D
 from stkeras.layers.conv_lstm import ConvLSTM2D
+from stkeras.layers.pseudo3d import Pseudo3D
 from stkeras.layers.temporal_pooling import TemporalPooling
 from stkeras.layers.time_reverse import TimeReverse

@@ -22,9 +22,9 @@ from stkeras.blocks.bottleneck import ResidualBottleneck
 from stkeras.blocks.ops import get_op
 from stkeras.layers.time_reverse import TimeReverse
 from stkeras.models.courtney import MODELS
+from stkeras.models.checks import check_input_shape
+from stkeras.models.checks import check_strides_fit
 from stkeras.models.courtney import build_courtney_resnet
-from stkeras.models.courtney import check_input_shape
-from stkeras.models.courtney import check_strides_fit
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 

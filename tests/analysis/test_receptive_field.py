@@ -63,8 +63,9 @@ def test_residual_block_takes_the_larger_path_and_lists_sublayers():
     model = stkeras.build_conv3d_lstm(input_shape=(8, 32, 32, 1))
     rows = receptive_field(model, include_sublayers=True)
     names = [r["name"] for r in rows]
-    assert names[:2] == ["res1_1/op", "res1_1"]
-    assert rows[1]["srf"] == (3, 3)
+    assert names[:3] == ["res1_1/op", "res1_1/projection", "res1_1"]
+    # The strided 1x1 projection sees one pixel; the block takes the op's 3x3.
+    assert rows[1]["srf"] == (1, 1) and rows[2]["srf"] == (3, 3)
 
 
 def test_unknown_layers_are_reported_not_guessed():

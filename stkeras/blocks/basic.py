@@ -1,0 +1,119 @@
+"""The basic residual block of ResNet-10/18/34 with a pluggable op."""
+
+import keras
+
+from stkeras.blocks.ops import get_op
+from stkeras.validation import check_positive_int
+
+
+@keras.saving.register_keras_serializable(package="stkeras")
+class ResidualBasic(keras.layers.Layer):
+    """op -> BN -> ReLU -> op -> BN, plus an open or projected skip, then ReLU.
+
+    The two ops are chosen by name from the same registry as
+    `ResidualBottleneck`'s (`conv3d`, `conv2d`, `conv2plus1d`, `p3d_a`, ...).
+    The first op carries the block's stride; the skip is a strided 1x1x1
+    convolution plus batch normalization when the stride or channels change.
+
+    Args:
+        filters: output channels.
+        op: name of the op of both convolutions.
+        strides: spatial stride.
+        temporal_strides: temporal stride.
+        kernel_size, temporal_kernel_size: the ops' kernels.
+        use_bias: biases on the convolutions (the reference networks: none).
+        norm_momentum: batch-norm momentum.
+
+    Call arguments:
+        inputs: clips `(batch, time, height, width, channels)`.
+        training: for batch normalization.
+
+    Example:
+    >>> import numpy as np
+    >>> block = ResidualBasic(32, op="conv2plus1d", strides=2, temporal_strides=2)
+    >>> block(np.zeros((1, 4, 8, 8, 16), "float32")).shape
+    TensorShape([1, 2, 4, 4, 32])
+
+    Reference: He et al. 2016; Tran et al. 2018 (seed 003).
+    """
+
+    def __init__(
+        self,
+        filters,
+        op="conv3d",
+        strides=1,
+        temporal_strides=1,
+        kernel_size=3,
+        temporal_kernel_size=3,
+        use_bias=False,
+        norm_momentum=0.9,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.filters = check_positive_int("filters", filters)
+        self.op = op
+        spec = get_op(op)
+        self.strides = check_positive_int("strides", strides)
+        self.temporal_strides = check_positive_int("temporal_strides", temporal_strides)
+        self.kernel_size = check_positive_int("kernel_size", kernel_size)
+        self.temporal_kernel_size = check_positive_int("temporal_kernel_size", temporal_kernel_size)
+        self.use_bias = bool(use_bias)
+        self.norm_momentum = float(norm_momentum)
+        common = dict(kernel_size=self.kernel_size, temporal_kernel_size=self.temporal_kernel_size,
+                      use_bias=self.use_bias)
+        self.op1 = spec.build(filters, strides=self.strides, temporal_strides=self.temporal_strides,
+                              name="op1", **common)
+        self.op2 = spec.build(filters, name="op2", **common)
+        self.norm1 = keras.layers.BatchNormalization(momentum=self.norm_momentum, name="op1_bn")
+        self.norm2 = keras.layers.BatchNormalization(momentum=self.norm_momentum, name="op2_bn")
+
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        self.op1.build(shape)
+        middle = tuple(self.op1.compute_output_shape(shape))
+        self.norm1.build(middle)
+        self.op2.build(middle)
+        self.norm2.build(middle)
+        if self.strides > 1 or self.temporal_strides > 1 or shape[-1] != self.filters:
+            self.projection = keras.layers.Conv3D(
+                self.filters, 1, strides=(self.temporal_strides, self.strides, self.strides),
+                use_bias=self.use_bias, name="projection",
+            )
+            self.projection.build(shape)
+            self.projection_norm = keras.layers.BatchNormalization(momentum=self.norm_momentum, name="projection_bn")
+            self.projection_norm.build(middle)
+        else:
+            self.projection = None
+
+    def call(self, inputs, training=None):
+        y = keras.activations.relu(self.norm1(self.op1(inputs, training=training), training=training))
+        y = self.norm2(self.op2(y, training=training), training=training)
+        skip = inputs
+        if self.projection is not None:
+            skip = self.projection_norm(self.projection(inputs), training=training)
+        return keras.activations.relu(y + skip)
+
+    def paths(self, input_shape):
+        """Sub-layers with their shapes (see `ResidualBottleneck.paths`)."""
+        if not self.built:
+            self.build(input_shape)
+        shape = tuple(input_shape)
+        middle = tuple(self.op1.compute_output_shape(shape))
+        shortcut = [] if self.projection is None else [(self.projection, shape, middle)]
+        return {"residual": [(self.op1, shape, middle), (self.op2, middle, middle)], "shortcut": shortcut}
+
+    def compute_output_shape(self, input_shape):
+        return tuple(self.op1.compute_output_shape(tuple(input_shape)))
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "op": self.op,
+            "strides": self.strides,
+            "temporal_strides": self.temporal_strides,
+            "kernel_size": self.kernel_size,
+            "temporal_kernel_size": self.temporal_kernel_size,
+            "use_bias": self.use_bias,
+            "norm_momentum": self.norm_momentum,
+        }

@@ -1,0 +1,48 @@
+"""Build-time checks of clip shapes shared by the model builders."""
+
+
+def check_input_shape(input_shape, name="input_shape"):
+    """Checks a clip shape `(time, height, width, channels)`; returns a tuple."""
+    try:
+        shape = tuple(input_shape)
+    except TypeError:
+        shape = None
+    ok = (
+        shape is not None
+        and len(shape) == 4
+        and all(isinstance(d, int) and d >= 1 for d in shape[1:])
+        and (shape[0] is None or (isinstance(shape[0], int) and shape[0] >= 1))
+    )
+    if not ok:
+        raise ValueError(
+            f"`{name}` must be (time, height, width, channels) with positive "
+            f"ints (time may be None). Received: {name}={input_shape!r}"
+        )
+    return shape
+
+
+def check_strides_fit(input_shape, strides, name="input_shape"):
+    """Raises `ValueError` if a stride meets fewer pixels or frames than itself.
+
+    Args:
+        input_shape: `(time, height, width, channels)`.
+        strides: list of `(layer name, temporal stride, spatial stride)`.
+    """
+    frames, height, width = input_shape[0], input_shape[1], input_shape[2]
+    for layer_name, t_stride, s_stride in strides:
+        if min(height, width) < s_stride:
+            raise ValueError(
+                f"{name}={tuple(input_shape)} is too small for the spatial "
+                f"strides: {layer_name} (stride {s_stride}) would receive "
+                f"{height}x{width} frames. Use a larger height and width."
+            )
+        if frames is not None and frames < t_stride:
+            raise ValueError(
+                f"{name}={tuple(input_shape)}: the temporal strides would shrink "
+                f"time below one frame: {layer_name} (temporal stride "
+                f"{t_stride}) would receive {frames} frame(s). Use more frames "
+                f"or fewer temporal strides."
+            )
+        height, width = -(-height // s_stride), -(-width // s_stride)
+        if frames is not None:
+            frames = -(-frames // t_stride)
