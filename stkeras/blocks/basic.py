@@ -23,6 +23,7 @@ class ResidualBasic(keras.layers.Layer):
         kernel_size, temporal_kernel_size: the ops' kernels.
         use_bias: biases on the convolutions (the reference networks: none).
         norm_momentum: batch-norm momentum.
+        op_options: dict of extra keyword arguments for both ops.
 
     Call arguments:
         inputs: clips `(batch, time, height, width, channels)`.
@@ -47,6 +48,7 @@ class ResidualBasic(keras.layers.Layer):
         temporal_kernel_size=3,
         use_bias=False,
         norm_momentum=0.9,
+        op_options=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -59,8 +61,9 @@ class ResidualBasic(keras.layers.Layer):
         self.temporal_kernel_size = check_positive_int("temporal_kernel_size", temporal_kernel_size)
         self.use_bias = bool(use_bias)
         self.norm_momentum = float(norm_momentum)
+        self.op_options = dict(op_options or {})
         common = dict(kernel_size=self.kernel_size, temporal_kernel_size=self.temporal_kernel_size,
-                      use_bias=self.use_bias)
+                      use_bias=self.use_bias, **self.op_options)
         self.op1 = spec.build(filters, strides=self.strides, temporal_strides=self.temporal_strides,
                               name="op1", **common)
         self.op2 = spec.build(filters, name="op2", **common)
@@ -116,4 +119,5 @@ class ResidualBasic(keras.layers.Layer):
             "temporal_kernel_size": self.temporal_kernel_size,
             "use_bias": self.use_bias,
             "norm_momentum": self.norm_momentum,
+            "op_options": dict(self.op_options),
         }

@@ -20,6 +20,8 @@ import keras
 from stkeras.layers.conv2plus1d import Conv2Plus1D
 from stkeras.layers.conv_lstm import ConvLSTM2D
 from stkeras.layers.pseudo3d import Pseudo3D
+from stkeras.layers.rank1 import Rank1Conv3D
+from stkeras.layers.stdcf import STDCFConv3D
 
 
 @dataclasses.dataclass(frozen=True)
@@ -193,3 +195,27 @@ register_op("p3d_b", temporal_stride=True, description="P3D-B: spatial + tempora
 register_op("p3d_c", temporal_stride=True, description="P3D-C: spatial then temporal, plus spatial skip")(
     _pseudo3d("C")
 )
+
+
+@register_op("stdcf", temporal_stride=True, description="STDCF: 3D kernel from spatial/temporal atoms and coefficients")
+def _stdcf(filters, *, kernel_size, temporal_kernel_size, strides, temporal_strides, use_bias, name, **options):
+    return STDCFConv3D(
+        filters,
+        (temporal_kernel_size, kernel_size, kernel_size),
+        strides=(temporal_strides, strides, strides),
+        use_bias=use_bias,
+        name=name,
+        **options,
+    )
+
+
+@register_op("rank1", temporal_stride=True, description="rank-1: 1 x k x k then t x 1 x 1, no non-linearity")
+def _rank1(filters, *, kernel_size, temporal_kernel_size, strides, temporal_strides, use_bias, name, **options):
+    return Rank1Conv3D(
+        filters,
+        (temporal_kernel_size, kernel_size, kernel_size),
+        strides=(temporal_strides, strides, strides),
+        use_bias=use_bias,
+        name=name,
+        **options,
+    )

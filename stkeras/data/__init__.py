@@ -7,4 +7,6 @@ from stkeras.data.quadrant_blink import ORDERS
 from stkeras.data.quadrant_blink import QuadrantBlinkSynthesizer
 from stkeras.data.quadrant_blink import allowed_pairs
 from stkeras.data.quadrant_blink import quadrant_blink
+from stkeras.data.resolution import downsample_space
+from stkeras.data.resolution import downsample_time
 from stkeras.data.tr_mnist import tr_mnist

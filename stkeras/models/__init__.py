@@ -12,3 +12,5 @@ from stkeras.models.courtney import build_courtney_resnet
 from stkeras.models.courtney import build_ts_conv3d_lstm
 from stkeras.models.video_resnet import PRESETS as VIDEO_RESNET_PRESETS
 from stkeras.models.video_resnet import build_video_resnet
+from stkeras.models.stdcf_resnet import build_small_3d_cnn
+from stkeras.models.stdcf_resnet import build_stdcf_resnet

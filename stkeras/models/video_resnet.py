@@ -117,8 +117,19 @@ def build_video_resnet(
     check_choice("depth", depth, tuple(DEPTHS))
     check_positive_int("num_classes", num_classes)
     shape = check_input_shape(input_shape)
-    block_type, blocks = DEPTHS[depth]
     stem_op, ops = stage_ops(kind)
+    return resnet_graph(
+        stem_op, ops, depth, shape, num_classes, classifier_activation, name or f"{kind}_{depth}"
+    )
+
+
+def resnet_graph(stem_op, ops, depth, shape, num_classes, classifier_activation, name, op_options=None):
+    """The functional video ResNet for a stem op and one op per stage.
+
+    An op of `"p3d"` cycles P3D-A, B, C over the blocks. `op_options` go to
+    every block's op (e.g. STDCF's atom counts).
+    """
+    block_type, blocks = DEPTHS[depth]
     # Per block: (name, op, spatial stride, temporal stride).
     plan = []
     block_index = 0
@@ -137,10 +148,11 @@ def build_video_resnet(
         stage = int(block_name[4]) - 2
         if block_type == "basic":
             x = ResidualBasic(CHANNELS[stage], op=op, strides=stride, temporal_strides=t_stride,
-                              name=block_name)(x)
+                              op_options=op_options, name=block_name)(x)
         else:
             x = ResidualBottleneck(4 * CHANNELS[stage], CHANNELS[stage], op=op, strides=stride,
-                                   temporal_strides=t_stride, use_bias=False, name=block_name)(x)
+                                   temporal_strides=t_stride, use_bias=False, op_options=op_options,
+                                   name=block_name)(x)
     x = keras.layers.GlobalAveragePooling3D(name="pool")(x)
     outputs = keras.layers.Dense(num_classes, activation=classifier_activation, name="predictions")(x)
-    return keras.Model(inputs, outputs, name=name or f"{kind}_{depth}")
+    return keras.Model(inputs, outputs, name=name)

@@ -1,4 +1,8 @@
-"""Training helpers: task losses and baselines, resumable fitting."""
+"""Training helpers: task losses and baselines, resumable fitting, atoms and ITSL."""
+
+from stkeras.training.atoms import freeze_atoms
+from stkeras.training.atoms import set_atom_dilation
+from stkeras.training.itsl import itsl_fit
 
 from stkeras.training.resumable import fit_resumable
 from stkeras.training.resumable import read_history

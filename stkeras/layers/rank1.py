@@ -1,0 +1,111 @@
+"""The rank-1 decomposed 3D convolution: a spatial then a temporal convolution."""
+
+import keras
+
+from stkeras.layers.dilation import dilated_conv3d
+from stkeras.validation import check_choice
+from stkeras.validation import check_positive_int
+from stkeras.validation import normalize_tuple
+
+
+@keras.saving.register_keras_serializable(package="stkeras")
+class Rank1Conv3D(keras.layers.Layer):
+    """`1 x k x k` spatial convolution then `t x 1 x 1` temporal convolution, nothing between.
+
+    The rank-1 baseline of seed 004 (Section 2.1.1): `W = W_s x W_t` with
+    `W_s` `(1, k, k, C_in, C_out)` and `W_t` `(t, 1, 1, C_out, C_out)`. The
+    spatial stride and dilation apply to the first convolution, the temporal
+    ones to the second; like STDCF's atoms, `spatial_dilation` and
+    `temporal_dilation` can be changed after training.
+
+    Args:
+        filters: output channels.
+        kernel_size: int or `(t, k, k)`.
+        strides: int or `(t, h, w)`.
+        padding: `"same"` or `"valid"`.
+        spatial_dilation, temporal_dilation: dilations of the two kernels.
+        use_bias: bias after the temporal convolution.
+        kernel_initializer, bias_initializer: initializers.
+
+    Call arguments:
+        inputs: clips `(batch, time, height, width, channels)`.
+
+    Example:
+    >>> import numpy as np
+    >>> Rank1Conv3D(8, 3)(np.zeros((1, 4, 8, 8, 3), "float32")).shape
+    TensorShape([1, 4, 8, 8, 8])
+
+    Reference: Miao et al. 2021, Section 2.1.1 (seed 004).
+    """
+
+    def __init__(
+        self,
+        filters,
+        kernel_size=3,
+        strides=1,
+        padding="same",
+        spatial_dilation=1,
+        temporal_dilation=1,
+        use_bias=True,
+        kernel_initializer="he_normal",
+        bias_initializer="zeros",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.filters = check_positive_int("filters", filters)
+        self.kernel_size = normalize_tuple(kernel_size, 3, "kernel_size")
+        self.strides = normalize_tuple(strides, 3, "strides")
+        self.padding = check_choice("padding", padding, ("same", "valid"))
+        self.spatial_dilation = check_positive_int("spatial_dilation", spatial_dilation)
+        self.temporal_dilation = check_positive_int("temporal_dilation", temporal_dilation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.input_spec = keras.layers.InputSpec(ndim=5)
+
+    def build(self, input_shape):
+        t, kh, kw = self.kernel_size
+        self.spatial_kernel = self.add_weight(
+            shape=(1, kh, kw, input_shape[-1], self.filters), initializer=self.kernel_initializer,
+            name="spatial_kernel",
+        )
+        self.temporal_kernel = self.add_weight(
+            shape=(t, 1, 1, self.filters, self.filters), initializer=self.kernel_initializer,
+            name="temporal_kernel",
+        )
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer, name="bias")
+
+    def call(self, inputs):
+        st, sh, sw = self.strides
+        d = self.spatial_dilation
+        x = dilated_conv3d(inputs, self.spatial_kernel, (1, sh, sw), self.padding, (1, d, d))
+        x = dilated_conv3d(x, self.temporal_kernel, (st, 1, 1), self.padding, (self.temporal_dilation, 1, 1))
+        return x + self.bias if self.use_bias else x
+
+    def compute_output_shape(self, input_shape):
+        dilation = (self.temporal_dilation, self.spatial_dilation, self.spatial_dilation)
+        out = []
+        for size, k, s, d in zip(input_shape[1:4], self.kernel_size, self.strides, dilation):
+            if size is None:
+                out.append(None)
+            elif self.padding == "same":
+                out.append(-(-size // s))
+            else:
+                out.append((size - (k - 1) * d - 1) // s + 1)
+        return (input_shape[0], *out, self.filters)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "spatial_dilation": self.spatial_dilation,
+            "temporal_dilation": self.temporal_dilation,
+            "use_bias": self.use_bias,
+            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+        }

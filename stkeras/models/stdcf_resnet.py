@@ -1,0 +1,134 @@
+"""Seed 004's STDCF networks: STDCF 3D ResNet-50 and the three-layer 3D CNNs."""
+
+import keras
+
+from stkeras.blocks.ops import get_op
+from stkeras.models.checks import check_input_shape
+from stkeras.models.video_resnet import DEPTHS
+from stkeras.models.video_resnet import resnet_graph
+from stkeras.validation import check_choice
+from stkeras.validation import check_positive_int
+
+SMALL_CONVS = {"regular": "conv3d", "rank1": "rank1", "stdcf": "stdcf"}
+
+
+def build_stdcf_resnet(
+    *,
+    depth=50,
+    num_spatial_atoms=6,
+    num_temporal_atoms=2,
+    input_shape=(16, 224, 224, 3),
+    num_classes=400,
+    classifier_activation="softmax",
+    name=None,
+):
+    """A 3D ResNet whose inflated `3x3x3` convolutions are STDCF layers.
+
+    The backbone is `build_video_resnet`'s R3D (3D stem `3x7x7`, stages
+    conv2_x ... conv5_x, bottleneck blocks at depth 50); every `3x3x3`
+    convolution inside the blocks is an `STDCFConv3D` with `M` spatial and
+    `N` temporal atoms, the `1x1x1` convolutions and the stem stay regular.
+
+    Args:
+        depth: 10, 18, 34 or 50.
+        num_spatial_atoms, num_temporal_atoms: `M`, `N` of every STDCF layer.
+        input_shape: `(frames, height, width, channels)`.
+        num_classes: classifier outputs.
+        classifier_activation: activation of the classifier.
+        name: model name.
+
+    Example:
+    >>> model = build_stdcf_resnet(input_shape=(8, 64, 64, 3), num_classes=10)
+
+    Reference: Miao et al. 2021, Section 3.2 and Table C (seed 004).
+    """
+    check_choice("depth", depth, tuple(DEPTHS))
+    check_positive_int("num_spatial_atoms", num_spatial_atoms)
+    check_positive_int("num_temporal_atoms", num_temporal_atoms)
+    check_positive_int("num_classes", num_classes)
+    shape = check_input_shape(input_shape)
+    options = {"num_spatial_atoms": num_spatial_atoms, "num_temporal_atoms": num_temporal_atoms}
+    return resnet_graph(
+        "conv3d", ["stdcf"] * 4, depth, shape, num_classes, classifier_activation,
+        name or f"stdcf_r{depth}", op_options=options,
+    )
+
+
+def build_small_3d_cnn(
+    *,
+    conv="stdcf",
+    task="classification",
+    input_shape=(16, 60, 80, 1),
+    num_classes=6,
+    filters=(32, 64, 128),
+    num_spatial_atoms=6,
+    num_temporal_atoms=2,
+    name=None,
+):
+    """Seed 004's three-layer 3D CNNs, with regular, rank-1 or STDCF convolutions.
+
+    `task="classification"` (the KTH network): three `3x3x3` convolutions,
+    each followed by batch normalization, ReLU and a `1x2x2` max-pool, then
+    global average pooling and a softmax classifier.
+    `task="reconstruction"` (the TR-MNIST network): a convolution with
+    spatial stride 2 and ReLU, a convolution and ReLU, a 2x spatial
+    upsampling and a convolution to the input channels with a sigmoid, so
+    the clip must be rebuilt through a half-resolution code.
+    The paper's Table B is not in its text; these follow its description.
+
+    Args:
+        conv: `"regular"` (Conv3D), `"rank1"` or `"stdcf"`.
+        task: `"classification"` or `"reconstruction"`.
+        input_shape: `(frames, height, width, channels)`; use
+            `(None, None, None, channels)` for `itsl_fit`.
+        num_classes: classes (classification).
+        filters: channels of the three (classification) or first two
+            (reconstruction) convolutions.
+        num_spatial_atoms, num_temporal_atoms: `M`, `N` for STDCF.
+        name: model name.
+
+    Example:
+    >>> model = build_small_3d_cnn(conv="rank1", input_shape=(None, None, None, 1))
+
+    Reference: Miao et al. 2021, Sections 2.1.1 and 3.1 (seed 004).
+    """
+    check_choice("conv", conv, tuple(SMALL_CONVS))
+    check_choice("task", task, ("classification", "reconstruction"))
+    try:
+        shape = tuple(input_shape)
+        ok = len(shape) == 4 and isinstance(shape[3], int) and shape[3] >= 1 and all(
+            d is None or (isinstance(d, int) and d >= 1) for d in shape[:3]
+        )
+    except TypeError:
+        ok = False
+    if not ok:
+        raise ValueError(
+            "`input_shape` must be (frames, height, width, channels); frames, height and "
+            f"width may be None. Received: input_shape={input_shape!r}"
+        )
+    filters = tuple(filters)
+    if len(filters) != 3 or not all(isinstance(f, int) and f >= 1 for f in filters):
+        raise ValueError(f"`filters` must be three positive ints. Received: filters={filters!r}")
+    spec = get_op(SMALL_CONVS[conv])
+    options = {"num_spatial_atoms": num_spatial_atoms, "num_temporal_atoms": num_temporal_atoms} if conv == "stdcf" else {}
+
+    def convolution(x, units, index, strides=1):
+        return spec.build(units, strides=strides, name=f"conv{index}", **options)(x)
+
+    inputs = keras.Input(shape=shape, name="clips")
+    x = inputs
+    if task == "classification":
+        for index, units in enumerate(filters, start=1):
+            x = convolution(x, units, index)
+            x = keras.layers.BatchNormalization(momentum=0.9, name=f"conv{index}_bn")(x)
+            x = keras.layers.Activation("relu", name=f"conv{index}_relu")(x)
+            x = keras.layers.MaxPooling3D((1, 2, 2), padding="same", name=f"pool{index}")(x)
+        x = keras.layers.GlobalAveragePooling3D(name="global_pool")(x)
+        outputs = keras.layers.Dense(num_classes, activation="softmax", name="predictions")(x)
+    else:
+        x = keras.layers.Activation("relu", name="conv1_relu")(convolution(x, filters[0], 1, strides=2))
+        x = keras.layers.Activation("relu", name="conv2_relu")(convolution(x, filters[1], 2))
+        x = keras.layers.UpSampling3D((1, 2, 2), name="upsample")(x)
+        x = convolution(x, shape[3], 3)
+        outputs = keras.layers.Activation("sigmoid", name="reconstruction")(x)
+    return keras.Model(inputs, outputs, name=name or f"{conv}_3d_cnn_{task}")

@@ -1,0 +1,74 @@
+"""Atom swapping and freezing on every STDCF (and rank-1) layer of a model."""
+
+from stkeras.layers.rank1 import Rank1Conv3D
+from stkeras.layers.stdcf import STDCFConv3D
+from stkeras.validation import check_choice
+from stkeras.validation import check_positive_int
+
+_DECOMPOSED = (STDCFConv3D, Rank1Conv3D)
+
+
+def decomposed_layers(model_or_layer):
+    """The STDCF and rank-1 layers in a model or layer, nested ones included."""
+    return [l for l in model_or_layer._flatten_layers(include_self=True, recursive=True) if isinstance(l, _DECOMPOSED)]
+
+
+def _forget_compiled_functions(model_or_layer):
+    # Dilations are read when a function is traced: drop the traced ones.
+    for attribute in ("train_function", "test_function", "predict_function"):
+        if getattr(model_or_layer, attribute, None) is not None:
+            setattr(model_or_layer, attribute, None)
+
+
+def set_atom_dilation(model_or_layer, spatial=None, temporal=None):
+    """Sets the spatial and/or temporal dilation of every STDCF and rank-1 layer.
+
+    The weights are untouched; each layer then equals the convolution with
+    its dilated kernel (seed 004, Section 2.3). Traced functions of a model
+    are dropped so that the next `fit`/`predict` uses the new dilation.
+
+    Args:
+        model_or_layer: a model or layer.
+        spatial, temporal: new dilations (ints >= 1); `None` leaves one as it is.
+
+    Returns:
+        the number of layers changed.
+
+    Example:
+    >>> set_atom_dilation(model, spatial=2, temporal=2)  # doctest: +SKIP
+    """
+    check_positive_int("spatial", spatial, allow_none=True)
+    check_positive_int("temporal", temporal, allow_none=True)
+    layers = decomposed_layers(model_or_layer)
+    for layer in layers:
+        if spatial is not None:
+            layer.spatial_dilation = spatial
+        if temporal is not None:
+            layer.temporal_dilation = temporal
+    _forget_compiled_functions(model_or_layer)
+    return len(layers)
+
+
+def freeze_atoms(model_or_layer, kind):
+    """Freezes one kind of atom on every STDCF (and rank-1) layer; coefficients stay trainable.
+
+    Args:
+        model_or_layer: a model or layer.
+        kind: `"spatial"` (STDCF spatial atoms; rank-1 spatial kernels),
+            `"temporal"`, or `None` to make every atom trainable again.
+
+    Recompile a model after freezing (the optimizer tracks the trainable
+    variables it was built with).
+
+    Example:
+    >>> freeze_atoms(model, "spatial")  # doctest: +SKIP
+    """
+    check_choice("kind", kind, ("spatial", "temporal", None))
+    layers = decomposed_layers(model_or_layer)
+    for layer in layers:
+        spatial = layer.spatial_atoms if isinstance(layer, STDCFConv3D) else layer.spatial_kernel
+        temporal = layer.temporal_atoms if isinstance(layer, STDCFConv3D) else layer.temporal_kernel
+        spatial.trainable = kind != "spatial"
+        temporal.trainable = kind != "temporal"
+    _forget_compiled_functions(model_or_layer)
+    return len(layers)
