@@ -1,3 +1,4 @@
+import json
 import pathlib
 import runpy
 import sys
@@ -43,3 +44,13 @@ def test_compare_error_grids(tmp_path, monkeypatch, capsys):
 def test_save_and_reload(tmp_path, monkeypatch, capsys):
     _run("save_and_reload.py", ["--path", str(tmp_path / "m.keras"), "--frames", "4"], monkeypatch)
     assert "largest output difference 0.0e+00" in capsys.readouterr().out
+
+
+def test_stdcf_experiments(tmp_path, monkeypatch, capsys):
+    args = ["--out", str(tmp_path), "--epochs", "1", "--train-clips", "32", "--test-clips", "16", "--itsl-iterations", "1"]
+    _run("stdcf_experiments.py", args, monkeypatch)
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert set(results) == {"reconstruction", "tempo", "itsl"}
+    assert set(results["reconstruction"]) == {"stdcf", "rank1", "regular"}
+    itsl = results["itsl"]["stdcf"]
+    assert itsl["itsl_activation_mb"] == pytest.approx(itsl["full_activation_mb"] / 2, rel=0.01)

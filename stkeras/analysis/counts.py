@@ -8,6 +8,9 @@ layers at every time step: LSTM `4 (i u + u u)`, GRU `3 (i u + u u)`,
 SimpleRNN `i u + u u` per step, ConvLSTM `H' W' k_h k_w 4F (C + F)` per step.
 Biases, normalization, activations, gates' elementwise products and pooling
 are not counted. FLOPs in the "2 x MACs" sense are twice these numbers.
+STDCF layers count what their implementation computes: the kernel rebuild
+plus one 3D convolution (`"kernel"`), or the paper's three convolutions
+(`"atoms"`); rank-1 layers count their two convolutions.
 """
 
 import math
@@ -87,6 +90,22 @@ def layer_flops(layer, input_shape, output_shape):
         return None if inner is None else inner * input_shape[0] * input_shape[1]
     if isinstance(layer, keras.layers.Bidirectional):
         return (layer_flops(layer.forward_layer, input_shape, output_shape) or 0) * 2
+    if name == "STDCFConv3D":
+        t, kh, kw = layer.kernel_size
+        c_in, c_out = input_shape[-1], layer.filters
+        m, n = layer.num_spatial_atoms, layer.num_temporal_atoms
+        out_t, out_h, out_w = output_shape[1:4]
+        if layer.implementation == "atoms":
+            spatial = input_shape[1] * out_h * out_w * c_in * m * kh * kw
+            temporal = out_t * out_h * out_w * c_in * m * n * t
+            return spatial + temporal + out_t * out_h * out_w * c_in * m * n * c_out
+        rebuild = c_in * c_out * m * n * t * kh * kw
+        return rebuild + out_t * out_h * out_w * t * kh * kw * c_in * c_out
+    if name == "Rank1Conv3D":
+        t, kh, kw = layer.kernel_size
+        c_in, c_out = input_shape[-1], layer.filters
+        out_t, out_h, out_w = output_shape[1:4]
+        return input_shape[1] * out_h * out_w * kh * kw * c_in * c_out + out_t * out_h * out_w * t * c_out * c_out
     if name in ("Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"):
         channels_in = input_shape[-1]
         groups = getattr(layer, "groups", 1)

@@ -126,6 +126,11 @@ def _apply(layer, field):
             n[0] = 1
             return dataclasses.replace(field, size=tuple(n))
         return field.cover("t")
+    if name in ("STDCFConv3D", "Rank1Conv3D"):
+        dilation = (layer.temporal_dilation, layer.spatial_dilation, layer.spatial_dilation)
+        for axis, k, s, d in zip(_AXES, layer.kernel_size, layer.strides, dilation):
+            field = field.grow(axis, k, s, d, layer.padding)
+        return field
     if name in ("Conv3D", "MaxPooling3D", "AveragePooling3D"):
         kernel = layer.kernel_size if name == "Conv3D" else layer.pool_size
         dilation = layer.dilation_rate if name == "Conv3D" else (1, 1, 1)

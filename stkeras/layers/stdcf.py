@@ -31,10 +31,11 @@ class STDCFConv3D(keras.layers.Layer):
     `"kernel"` rebuilds `W` (`C_in C_out M N t k^2` multiplications) and runs
     one 3D convolution; `"atoms"` runs the paper's three convolutions
     (spatial atoms per input channel, temporal atoms, then the 1x1x1
-    coefficients). `"auto"` picks `"kernel"`: on CPU it was 2.6-9.6x faster
-    than `"atoms"` for every shape measured (benchmarks/stdcf.py), the atoms
-    path paying for its `C_in M N`-channel intermediate tensors and layout
-    changes.
+    coefficients). `"auto"` picks `"kernel"`: in a training step on CPU it
+    was 3.3-9.3x faster than `"atoms"` at 16-128 channels (about as fast as
+    a Conv3D; benchmarks/stdcf.py), although `"atoms"` does 0.47-0.65x the
+    multiply-accumulates: its `C_in M N`-channel intermediate tensors and
+    layout changes cost more than the arithmetic saved.
 
     Args:
         filters: output channels.

@@ -72,8 +72,9 @@ def build_small_3d_cnn(
     global average pooling and a softmax classifier.
     `task="reconstruction"` (the TR-MNIST network): a convolution with
     spatial stride 2 and ReLU, a convolution and ReLU, a 2x spatial
-    upsampling and a convolution to the input channels with a sigmoid, so
-    the clip must be rebuilt through a half-resolution code.
+    upsampling and a linear convolution to the input channels, so the clip
+    must be rebuilt through a half-resolution code (a sigmoid output let
+    short trainings collapse to black clips).
     The paper's Table B is not in its text; these follow its description.
 
     Args:
@@ -129,6 +130,5 @@ def build_small_3d_cnn(
         x = keras.layers.Activation("relu", name="conv1_relu")(convolution(x, filters[0], 1, strides=2))
         x = keras.layers.Activation("relu", name="conv2_relu")(convolution(x, filters[1], 2))
         x = keras.layers.UpSampling3D((1, 2, 2), name="upsample")(x)
-        x = convolution(x, shape[3], 3)
-        outputs = keras.layers.Activation("sigmoid", name="reconstruction")(x)
+        outputs = convolution(x, shape[3], 3)
     return keras.Model(inputs, outputs, name=name or f"{conv}_3d_cnn_{task}")

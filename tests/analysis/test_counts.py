@@ -70,3 +70,16 @@ def test_dynamic_model_needs_input_shape():
     # Everything but the 128 -> 10 output layer runs once per frame.
     head = 128 * 10
     assert count_flops(model, input_shape=(8, 32, 32, 1)) * 2 - head == count_flops(model, input_shape=(16, 32, 32, 1))
+
+
+def test_stdcf_and_rank1_flops():
+    from stkeras.layers import Rank1Conv3D
+    from stkeras.layers import STDCFConv3D
+
+    shape = (4, 8, 8, 3)
+    positions = 4 * 8 * 8
+    kernel = _flops(STDCFConv3D(5, 3, num_spatial_atoms=6, num_temporal_atoms=2), shape)
+    assert kernel == 3 * 5 * 6 * 2 * 27 + positions * 27 * 3 * 5
+    atoms = _flops(STDCFConv3D(5, 3, implementation="atoms"), shape)
+    assert atoms == positions * 3 * 6 * 9 + positions * 3 * 6 * 2 * 3 + positions * 3 * 6 * 2 * 5
+    assert _flops(Rank1Conv3D(5, 3), shape) == positions * 9 * 3 * 5 + positions * 3 * 5 * 5

@@ -90,3 +90,13 @@ def test_dynamic_frames_with_input_shape():
     rows = receptive_field(model, input_shape=(20, 32, 32, 1))
     assert rows[0]["trf"] == 20 and rows[0]["output_size"] == (16, 16, 20)
     assert receptive_field(model)[0]["trf"] == "all"
+
+
+def test_stdcf_field_follows_its_dilation():
+    from stkeras.training import set_atom_dilation
+
+    model = stkeras.build_small_3d_cnn(conv="stdcf", input_shape=(16, 32, 32, 1))
+    assert receptive_field(model)[0]["srf"] == (3, 3)
+    set_atom_dilation(model, spatial=2, temporal=2)
+    first = receptive_field(model)[0]
+    assert first["srf"] == (5, 5) and first["trf"] == 5
