@@ -94,6 +94,24 @@ def test_dilation_survives_save_and_load(tmp_path):
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
 
 
+def test_dilation_swapping_inside_a_reloaded_model(tmp_path):
+    model = stkeras.build_small_3d_cnn(conv="stdcf", input_shape=(8, 16, 16, 1))
+    path = tmp_path / "m.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    x = _rand((2, 8, 16, 16, 1))
+    before = loaded.predict(x, verbose=0)
+    set_atom_dilation(loaded, spatial=2, temporal=2)
+    set_atom_dilation(model, spatial=2, temporal=2)
+    after = loaded.predict(x, verbose=0)
+    assert not np.allclose(before, after)
+    np.testing.assert_allclose(after, model.predict(x, verbose=0), atol=1e-6)
+    conv1 = loaded.get_layer("conv1")
+    probe = keras.Model(loaded.input, conv1.output)
+    expected = _reference(x, conv1.to_conv3d_kernel().numpy(), (1, 1, 1), "same", (2, 2, 2)) + conv1.bias.numpy()
+    np.testing.assert_allclose(probe.predict(x, verbose=0), expected, atol=2e-5)
+
+
 def test_freeze_atoms_keeps_coefficients_trainable():
     model = stkeras.build_small_3d_cnn(conv="stdcf", input_shape=(4, 16, 16, 1))
     freeze_atoms(model, "spatial")

@@ -33,9 +33,12 @@ def test_stage_ops():
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("depth", sorted(DEPTHS))
-def test_every_kind_and_depth_builds(kind, depth):
+def test_every_kind_and_depth_builds_and_trains_one_step(kind, depth):
     model = stkeras.build_video_resnet(kind=kind, depth=depth, input_shape=TINY, num_classes=7)
     assert tuple(model.output.shape) == (None, 7)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    x = np.random.default_rng(0).uniform(size=(1, *TINY)).astype("float32")
+    assert np.isfinite(model.train_on_batch(x, np.array([3])))
     blocks = [l for l in model.layers if isinstance(l, (ResidualBasic, ResidualBottleneck))]
     assert len(blocks) == sum(DEPTHS[depth][1])
     assert all(isinstance(b, ResidualBasic if depth < 50 else ResidualBottleneck) for b in blocks)
