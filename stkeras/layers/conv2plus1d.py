@@ -4,6 +4,7 @@ import keras
 
 from stkeras.validation import check_positive_int
 from stkeras.validation import normalize_tuple
+from stkeras.layers.shapes import conv_output_size
 
 
 def parameter_matched_filters(kernel_size, in_channels, out_channels):
@@ -118,16 +119,7 @@ class Conv2Plus1D(keras.layers.Layer):
         return {"main": [(self.spatial, shape, middle), (self.temporal, middle, tuple(self.temporal.compute_output_shape(middle)))]}
 
     def compute_output_shape(self, input_shape):
-        t, h, w = self.kernel_size
-        st, sh, sw = self.strides
-        out = []
-        for size, k, s in zip(input_shape[1:4], (t, h, w), (st, sh, sw)):
-            if size is None:
-                out.append(None)
-            elif self.padding == "same":
-                out.append(-(-size // s))
-            else:
-                out.append((size - k) // s + 1)
+        out = conv_output_size(input_shape[1:4], self.kernel_size, self.strides, self.padding)
         return (input_shape[0], *out, self.filters)
 
     def get_config(self):

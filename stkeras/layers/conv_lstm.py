@@ -6,6 +6,7 @@ from keras import ops
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 from stkeras.validation import normalize_tuple
+from stkeras.layers.shapes import conv_output_size
 
 
 @keras.saving.register_keras_serializable(package="stkeras")
@@ -178,17 +179,7 @@ class ConvLSTM2D(keras.layers.Layer):
         return tuple(sequences_shape[2:4]), sequences_shape[4]
 
     def _conv_output_spatial(self, spatial):
-        out = []
-        for size, k, s, d in zip(
-            spatial, self.kernel_size, self.strides, self.dilation_rate
-        ):
-            if size is None:
-                out.append(None)
-            elif self.padding == "same":
-                out.append(-(-size // s))
-            else:
-                out.append((size - (k - 1) * d - 1) // s + 1)
-        return tuple(out)
+        return conv_output_size(spatial, self.kernel_size, self.strides, self.padding, self.dilation_rate)
 
     def build(self, sequences_shape, initial_state_shape=None):
         if len(sequences_shape) != 5:

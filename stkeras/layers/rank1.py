@@ -6,6 +6,7 @@ from stkeras.layers.dilation import dilated_conv3d
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 from stkeras.validation import normalize_tuple
+from stkeras.layers.shapes import conv_output_size
 
 
 @keras.saving.register_keras_serializable(package="stkeras")
@@ -86,14 +87,7 @@ class Rank1Conv3D(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         dilation = (self.temporal_dilation, self.spatial_dilation, self.spatial_dilation)
-        out = []
-        for size, k, s, d in zip(input_shape[1:4], self.kernel_size, self.strides, dilation):
-            if size is None:
-                out.append(None)
-            elif self.padding == "same":
-                out.append(-(-size // s))
-            else:
-                out.append((size - (k - 1) * d - 1) // s + 1)
+        out = conv_output_size(input_shape[1:4], self.kernel_size, self.strides, self.padding, dilation)
         return (input_shape[0], *out, self.filters)
 
     def get_config(self):

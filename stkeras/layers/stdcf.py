@@ -9,6 +9,7 @@ from stkeras.layers.dilation import dilated_conv3d
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 from stkeras.validation import normalize_tuple
+from stkeras.layers.shapes import conv_output_size
 
 IMPLEMENTATIONS = ("auto", "kernel", "atoms")
 
@@ -182,14 +183,7 @@ class STDCFConv3D(keras.layers.Layer):
         return ops.matmul(x, ops.reshape(self.coefficients, (channels * m * n, self.filters)))
 
     def compute_output_shape(self, input_shape):
-        out = []
-        for size, k, s, d in zip(input_shape[1:4], self.kernel_size, self.strides, self.dilation):
-            if size is None:
-                out.append(None)
-            elif self.padding == "same":
-                out.append(-(-size // s))
-            else:
-                out.append((size - (k - 1) * d - 1) // s + 1)
+        out = conv_output_size(input_shape[1:4], self.kernel_size, self.strides, self.padding, self.dilation)
         return (input_shape[0], *out, self.filters)
 
     def get_config(self):
