@@ -27,6 +27,7 @@ from stkeras.training import compile_for_task
 from stkeras.training import fit_resumable
 from stkeras.training import task_scores
 from stkeras.training import trivial_baseline
+from stkeras.training.tasks import TASKS
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 from stkeras.viz import plot_error_grid
@@ -68,7 +69,6 @@ PRESETS = {
     },
 }
 MODEL_NAMES = tuple(COURTNEY_MODELS)
-TASKS = ("digit", "order", "speed")
 # Seed 000's relative comparisons (Figures 7-9): (better-if-positive, reference).
 PAPER_PAIRS = (("conv3d", "conv2d"), ("ts_conv3d", "conv3d"), ("convlstm", "conv3d"))
 OVERRIDES = ("epochs", "train_clips", "test_clips", "frames", "batch_size", "seed")

@@ -101,11 +101,6 @@ class Field:
         )
 
 
-def _spatial(layer_config_value, n=2):
-    value = tuple(layer_config_value) if isinstance(layer_config_value, (list, tuple)) else (layer_config_value,) * n
-    return value
-
-
 def _apply(layer, field):
     """Field after `layer`; `None` for an unknown layer type."""
     name = type(layer).__name__

@@ -151,7 +151,6 @@ class ResidualBottleneck(keras.layers.Layer):
                 "shortcut='identity' needs as many input channels as `filters`. "
                 f"Received: input channels={in_channels}, filters={self.filters}"
             )
-        self._projection = projection
         stride3 = (self.temporal_strides, self.strides, self.strides)
 
         self.reduce = self._pointwise(self.bottleneck_filters, "reduce")

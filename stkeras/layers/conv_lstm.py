@@ -210,7 +210,6 @@ class ConvLSTM2D(keras.layers.Layer):
                 f"dilation_rate={self.dilation_rate} and padding='valid' needs "
                 f"frames of at least that size. Received: input_shape={sequences_shape}"
             )
-        self._spatial = spatial
         self._out_spatial = out_spatial
         self.input_dim = channels
         self.kernel = self.add_weight(
