@@ -1,10 +1,17 @@
 """One training step of stkeras' ConvLSTM2D vs Keras' and a plain PyTorch loop.
 
 Measured side by side in one run, forward + backward + SGD update, median of
-`--repeats` steps after two warm-up steps. Prints one JSON line per
-measurement and a summary table with ratios (> 1 means stkeras is faster).
+`--repeats` steps after two warm-up steps; the peers' steps are interleaved
+(one step of each per round) so that a slower spell of a shared machine
+affects them alike. Prints one JSON line per measurement and a summary table
+with ratios (> 1 means stkeras is faster).
 
-    python benchmarks/conv_lstm.py [--repeats 5] [--skip-model]
+The `convs` column is a floor, not a peer: a TensorFlow training step with
+the same convolutions per frame (input and recurrent, the same shapes) and
+the gate arithmetic replaced by a channel slice. No ConvLSTM built from these
+convolutions can train faster than it.
+
+    python benchmarks/conv_lstm.py [--repeats 9] [--skip-model]
 
 Cases:
 - `layer`: B=8, T=48, 32x32, 16 -> 16 channels, 3x3, "same" (DESIGN.md).
@@ -38,15 +45,18 @@ def _keras_convlstm(filters, *, kernel_size, temporal_kernel_size, strides, temp
     )
 
 
-def _median_time(step, repeats):
-    step()
-    step()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+def _median_times(steps, repeats):
+    """Median seconds per step of each `steps[name]()`, interleaved."""
+    for step in steps.values():
         step()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+        step()
+    times = {name: [] for name in steps}
+    for _ in range(repeats):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            step()
+            times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(t)) for name, t in times.items()}
 
 
 def keras_train_step(model, x, y):
@@ -103,42 +113,74 @@ def torch_step(batch, frames, size, channels, filters, strides):
     return step
 
 
-def run_case(name, batch, frames, size, channels, filters, strides, repeats):
+def convolutions_step(batch, frames, size, channels, filters, strides):
+    """The floor: a ConvLSTM's convolutions per frame, gates replaced by a slice."""
+    out = -(-size // strides)
+    x = tf.random.uniform((batch, frames, size, size, channels))
+    target = tf.zeros((batch, frames, out, out, filters))
+    kernel = tf.Variable(tf.random.normal((3, 3, channels, 4 * filters), stddev=0.1))
+    recurrent = tf.Variable(tf.random.normal((3, 3, filters, 4 * filters), stddev=0.1))
+    bias = tf.Variable(tf.zeros((4 * filters,)))
+    variables = [kernel, recurrent, bias]
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            h, outputs = None, []
+            for frame in tf.unstack(x, axis=1):
+                z = tf.nn.conv2d(frame, kernel, strides, "SAME") + bias
+                if h is not None:
+                    z = z + tf.nn.conv2d(h, recurrent, 1, "SAME")
+                h = z[..., :filters]
+                outputs.append(h)
+            loss = tf.reduce_mean(tf.square(tf.stack(outputs, 1) - target))
+        for variable, grad in zip(variables, tape.gradient(loss, variables)):
+            variable.assign_sub(1e-3 * grad)
+        return loss
+
+    return step
+
+
+def run_case(batch, frames, size, channels, filters, strides, repeats):
     x = np.random.default_rng(0).uniform(size=(batch, frames, size, size, channels)).astype("float32")
     out = -(-size // strides)
     y = np.zeros((batch, frames, out, out, filters), "float32")
     shape = (frames, size, size, channels)
-    results = {}
-    for label, cls in (("stkeras", ConvLSTM2D), ("keras", keras.layers.ConvLSTM2D)):
-        keras.utils.clear_session()
-        results[label] = _median_time(keras_train_step(layer_model(cls, shape, filters, strides), x, y), repeats)
+    keras.utils.clear_session()
+    steps = {
+        label: keras_train_step(layer_model(cls, shape, filters, strides), x, y)
+        for label, cls in (("stkeras", ConvLSTM2D), ("keras", keras.layers.ConvLSTM2D))
+    }
+    steps["convs"] = convolutions_step(batch, frames, size, channels, filters, strides)
     try:
-        results["torch"] = _median_time(torch_step(batch, frames, size, channels, filters, strides), repeats)
+        steps["torch"] = torch_step(batch, frames, size, channels, filters, strides)
     except ImportError:
         pass
-    return results
+    return _median_times(steps, repeats)
 
 
 def run_model(repeats, batch=8):
     x = np.random.default_rng(0).uniform(size=(batch, 48, 64, 64, 1)).astype("float32")
     y = np.zeros((batch, 10), "float32")
-    results = {}
-    for label, op in (("stkeras", "convlstm"), ("keras", "keras_convlstm")):
-        keras.utils.clear_session()
-        model = stkeras.build_courtney_resnet(op=op, size="base", lstm_layers=0)
-        results[label] = _median_time(keras_train_step(model, x, y), repeats)
-    return results
+    keras.utils.clear_session()
+    steps = {
+        label: keras_train_step(
+            stkeras.build_courtney_resnet(op=op, size="base", lstm_layers=0), x, y
+        )
+        for label, op in (("stkeras", "convlstm"), ("keras", "keras_convlstm"))
+    }
+    return _median_times(steps, repeats)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--skip-model", action="store_true", help="skip the whole-model case")
     args = parser.parse_args()
     device = "GPU" if tf.config.list_physical_devices("GPU") else f"CPU x{os.cpu_count()}"
     cases = {
-        "layer B=8 T=48 32x32 16->16": lambda: run_case("layer", 8, 48, 32, 16, 16, 1, args.repeats),
-        "res1_1 B=8 T=48 64x64 16->16 stride 2": lambda: run_case("res1_1", 8, 48, 64, 16, 16, 2, args.repeats),
+        "layer B=8 T=48 32x32 16->16": lambda: run_case(8, 48, 32, 16, 16, 1, args.repeats),
+        "res1_1 B=8 T=48 64x64 16->16 stride 2": lambda: run_case(8, 48, 64, 16, 16, 2, args.repeats),
     }
     if not args.skip_model:
         cases["seed-000 ConvLSTM model (base) B=8 48x64x64x1"] = lambda: run_model(args.repeats)
@@ -149,11 +191,12 @@ def main():
             print(json.dumps({"case": case, "peer": peer, "seconds": round(seconds, 4), "device": device}), flush=True)
         rows.append((case, results))
     print(f"\nTraining step, median of {args.repeats} ({device}); ratio = peer time / stkeras time")
-    print(f"| case | stkeras (s) | keras (s) | keras / stkeras | torch (s) | torch / stkeras |")
-    print("|---|---|---|---|---|---|")
+    print("| case | stkeras (s) | keras (s) | keras / stkeras | torch (s) | torch / stkeras | convs only (s) |")
+    print("|---|---|---|---|---|---|---|")
     for case, r in rows:
         torch_cells = (f"{r['torch']:.3f} | {r['torch'] / r['stkeras']:.2f}x" if "torch" in r else "- | -")
-        print(f"| {case} | {r['stkeras']:.3f} | {r['keras']:.3f} | {r['keras'] / r['stkeras']:.2f}x | {torch_cells} |")
+        convs = f"{r['convs']:.3f}" if "convs" in r else "-"
+        print(f"| {case} | {r['stkeras']:.3f} | {r['keras']:.3f} | {r['keras'] / r['stkeras']:.2f}x | {torch_cells} | {convs} |")
 
 
 if __name__ == "__main__":

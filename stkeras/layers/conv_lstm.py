@@ -18,11 +18,14 @@ class ConvLSTM2D(keras.layers.Layer):
     (input, forget, cell, output) and outputs as `keras.layers.ConvLSTM2D`, so
     `layer.set_weights(keras_layer.get_weights())` reproduces its outputs.
 
-    It is faster because the input convolution of every frame is one batched
-    convolution over `batch * frames` images, done before the recurrence, and
-    because the recurrence is unrolled over the frames when their number is
-    static (no symbolic loop; XLA is not used as it is much slower on CPU).
-    When the number of frames is dynamic, a `keras.ops.scan` loop is used.
+    It is faster to train because the recurrence is unrolled over the frames
+    when their number is static (no symbolic loop; XLA is not used, as it is
+    much slower on CPU), with one convolution for all four gates of the input
+    and one for the recurrent state per frame, where Keras' cell runs eight
+    and a `while` loop. Each frame's input convolution sits next to its step,
+    so a frame's tensors stay in cache (measured faster on CPU than one
+    batched convolution over all frames). When the number of frames is
+    dynamic, a `keras.ops.scan` loop over a batched input convolution is used.
 
     Args:
         filters: number of output channels (and of hidden/cell channels).
@@ -288,28 +291,43 @@ class ConvLSTM2D(keras.layers.Layer):
             for _ in range(4)
         ]
 
-    def _input_projection(self, x, training):
-        """Input convolution of every frame at once: (B, T, H', W', 4F)."""
-        batch, steps = ops.shape(x)[0], ops.shape(x)[1]
-        frame_shape = tuple(x.shape[2:])
-        use_dropout = training and 0.0 < self.dropout < 1.0
-        if use_dropout:
-            masks = self._dropout_masks(x[:, 0], self.dropout)
-            kernels = ops.split(self.kernel, 4, axis=-1)
-            gates = []
-            for mask, kernel in zip(masks, kernels):
-                frames = ops.reshape(x * ops.expand_dims(mask, 1), (-1,) + frame_shape)
-                gates.append(self._conv_frames(frames, kernel))
-            projected = ops.concatenate(gates, axis=-1)
+    def _input_dropout_masks(self, x, training):
+        """One dropout mask per gate, shared by every frame, or None."""
+        if training and 0.0 < self.dropout < 1.0:
+            return self._dropout_masks(x[:, 0], self.dropout)
+        return None
+
+    def _project(self, x, input_masks):
+        """Input convolution plus bias of one frame `(B, H, W, C)` or of
+        every frame `(B, T, H, W, C)`, the latter as one batched convolution
+        over `B * T` images; returns `(B, H', W', 4F)` or `(B * T, H', W', 4F)`."""
+        every_frame = len(x.shape) == 5
+
+        def convolve(kernel, mask):
+            frames = x
+            if mask is not None:
+                frames = frames * (ops.expand_dims(mask, 1) if every_frame else mask)
+            if every_frame:
+                frames = ops.reshape(frames, (-1,) + tuple(x.shape[2:]))
+            return self._conv_frames(frames, kernel)
+
+        if input_masks is None:
+            projected = convolve(self.kernel, None)
         else:
-            projected = self._conv_frames(
-                ops.reshape(x, (-1,) + frame_shape), self.kernel
+            kernels = ops.split(self.kernel, 4, axis=-1)
+            projected = ops.concatenate(
+                [convolve(k, m) for k, m in zip(kernels, input_masks)], axis=-1
             )
         if self.use_bias:
             projected = projected + self.bias
+        return projected
+
+    def _input_projection(self, x, input_masks):
+        """Input convolution of every frame at once: (B, T, H', W', 4F)."""
+        batch, steps = ops.shape(x)[0], ops.shape(x)[1]
         static_steps = x.shape[1]
         return ops.reshape(
-            projected,
+            self._project(x, input_masks),
             (batch, static_steps if static_steps is not None else steps)
             + self._out_spatial
             + (4 * self.filters,),
@@ -373,7 +391,7 @@ class ConvLSTM2D(keras.layers.Layer):
         if training and 0.0 < self.recurrent_dropout < 1.0:
             recurrent_masks = self._dropout_masks(h, self.recurrent_dropout)
 
-        projected = self._input_projection(x, training)
+        input_masks = self._input_dropout_masks(x, training)
         steps = x.shape[1]
         if self.unroll is True and steps is None:
             raise ValueError(
@@ -382,9 +400,10 @@ class ConvLSTM2D(keras.layers.Layer):
             )
         if steps is not None and self.unroll is not False:
             outputs, h, c = self._unrolled(
-                projected, mask, h, c, recurrent_masks, states_are_zero
+                x, input_masks, mask, h, c, recurrent_masks, states_are_zero
             )
         else:
+            projected = self._input_projection(x, input_masks)
             outputs, h, c = self._looped(projected, mask, h, c, recurrent_masks)
 
         if self.stateful:
@@ -404,13 +423,17 @@ class ConvLSTM2D(keras.layers.Layer):
         period = self.state_reset_period
         return period is not None and t > 0 and t % period == 0
 
-    def _unrolled(self, projected, mask, h, c, recurrent_masks, states_are_zero):
-        frames = ops.unstack(projected, axis=1)
+    def _unrolled(self, x, input_masks, mask, h, c, recurrent_masks, states_are_zero):
+        # Each frame's input convolution is its own op, next to its step:
+        # a frame's tensors stay in cache, which measured faster on CPU than
+        # one batched convolution over all frames.
+        frames = ops.unstack(x, axis=1)
         frame_masks = None if mask is None else ops.unstack(mask, axis=1)
         zeros = ops.zeros_like(h)
         output = zeros
         outputs = []
-        for t, z in enumerate(frames):
+        for t, frame in enumerate(frames):
+            z = self._project(frame, input_masks)
             if self._resets_before(t):
                 h, c, states_are_zero = zeros, zeros, True
             if not states_are_zero:

@@ -163,6 +163,22 @@ def test_dynamic_number_of_frames():
     assert model.predict(_rand((2, 3, 8, 8, 2)), verbose=0).shape == (2, 3, 8, 8, 3)
 
 
+def test_training_dropout_same_in_unrolled_and_looped_paths():
+    """Per-frame (unrolled) and batched (looped) input convolutions draw and
+    apply the same per-sequence dropout masks."""
+    x = _rand((2, 5, 6, 6, 3))
+    kwargs = dict(filters=4, kernel_size=3, padding="same", dropout=0.5,
+                  recurrent_dropout=0.3, return_sequences=True)
+    unrolled = ConvLSTM2D(seed=7, **kwargs)
+    looped = ConvLSTM2D(seed=7, unroll=False, **kwargs)
+    unrolled.build(x.shape)
+    looped.build(x.shape)
+    looped.set_weights(unrolled.get_weights())
+    dropped = unrolled(x, training=True)
+    np.testing.assert_allclose(looped(x, training=True), dropped, atol=1e-5)
+    assert not np.allclose(dropped, unrolled(x, training=False), atol=1e-3)
+
+
 # ------------------------------------------------------------ state reset
 @pytest.mark.parametrize(
     "kwargs",
