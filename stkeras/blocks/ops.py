@@ -122,27 +122,34 @@ def _conv2d(filters, *, kernel_size, temporal_kernel_size, strides, temporal_str
     )
 
 
-@register_op(
+def _spatiotemporal(layer_class, **fixed):
+    """The factory of a layer taking a `(t, k, k)` kernel and `(t, s, s)` strides."""
+
+    def factory(filters, *, kernel_size, temporal_kernel_size, strides, temporal_strides, use_bias, name, **options):
+        return layer_class(
+            filters,
+            kernel_size=(temporal_kernel_size, kernel_size, kernel_size),
+            strides=(temporal_strides, strides, strides),
+            use_bias=use_bias,
+            name=name,
+            **fixed,
+            **options,
+        )
+
+    return factory
+
+
+register_op(
+    "conv3d",
+    temporal_stride=True,
+    description="t x k x k 3D convolution, strided in space only by default",
+)(_spatiotemporal(keras.layers.Conv3D, padding="same"))
+register_op(
     "ts_conv3d",
     temporal_stride=True,
     strides_time_with_space=True,
     description="t x k x k 3D convolution that strides in time as in space",
-)
-@register_op(
-    "conv3d",
-    temporal_stride=True,
-    description="t x k x k 3D convolution, strided in space only by default",
-)
-def _conv3d(filters, *, kernel_size, temporal_kernel_size, strides, temporal_strides, use_bias, name, **options):
-    return keras.layers.Conv3D(
-        filters,
-        (temporal_kernel_size, kernel_size, kernel_size),
-        strides=(temporal_strides, strides, strides),
-        padding="same",
-        use_bias=use_bias,
-        name=name,
-        **options,
-    )
+)(_spatiotemporal(keras.layers.Conv3D, padding="same"))
 
 
 @register_op("convlstm", description="k x k convolutional LSTM over all frames")
@@ -159,63 +166,23 @@ def _convlstm(filters, *, kernel_size, temporal_kernel_size, strides, temporal_s
     )
 
 
-@register_op(
+register_op(
     "conv2plus1d",
     temporal_stride=True,
     description="(2+1)D: 1 x k x k to M_i channels, BN, ReLU, t x 1 x 1 (parameter-matched)",
+)(_spatiotemporal(Conv2Plus1D))
+register_op("p3d_a", temporal_stride=True, description="P3D-A: spatial then temporal")(
+    _spatiotemporal(Pseudo3D, variant="A")
 )
-def _conv2plus1d(filters, *, kernel_size, temporal_kernel_size, strides, temporal_strides, use_bias, name, **options):
-    return Conv2Plus1D(
-        filters,
-        (temporal_kernel_size, kernel_size, kernel_size),
-        strides=(temporal_strides, strides, strides),
-        use_bias=use_bias,
-        name=name,
-        **options,
-    )
-
-
-def _pseudo3d(variant):
-    def factory(filters, *, kernel_size, temporal_kernel_size, strides, temporal_strides, use_bias, name, **options):
-        return Pseudo3D(
-            filters,
-            variant,
-            (temporal_kernel_size, kernel_size, kernel_size),
-            strides=(temporal_strides, strides, strides),
-            use_bias=use_bias,
-            name=name,
-            **options,
-        )
-
-    return factory
-
-
-register_op("p3d_a", temporal_stride=True, description="P3D-A: spatial then temporal")(_pseudo3d("A"))
-register_op("p3d_b", temporal_stride=True, description="P3D-B: spatial + temporal in parallel")(_pseudo3d("B"))
+register_op("p3d_b", temporal_stride=True, description="P3D-B: spatial + temporal in parallel")(
+    _spatiotemporal(Pseudo3D, variant="B")
+)
 register_op("p3d_c", temporal_stride=True, description="P3D-C: spatial then temporal, plus spatial skip")(
-    _pseudo3d("C")
+    _spatiotemporal(Pseudo3D, variant="C")
 )
-
-
-@register_op("stdcf", temporal_stride=True, description="STDCF: 3D kernel from spatial/temporal atoms and coefficients")
-def _stdcf(filters, *, kernel_size, temporal_kernel_size, strides, temporal_strides, use_bias, name, **options):
-    return STDCFConv3D(
-        filters,
-        (temporal_kernel_size, kernel_size, kernel_size),
-        strides=(temporal_strides, strides, strides),
-        use_bias=use_bias,
-        name=name,
-        **options,
-    )
-
-
-@register_op("rank1", temporal_stride=True, description="rank-1: 1 x k x k then t x 1 x 1, no non-linearity")
-def _rank1(filters, *, kernel_size, temporal_kernel_size, strides, temporal_strides, use_bias, name, **options):
-    return Rank1Conv3D(
-        filters,
-        (temporal_kernel_size, kernel_size, kernel_size),
-        strides=(temporal_strides, strides, strides),
-        use_bias=use_bias,
-        name=name,
-        **options,
-    )
+register_op(
+    "stdcf", temporal_stride=True, description="STDCF: 3D kernel from spatial/temporal atoms and coefficients"
+)(_spatiotemporal(STDCFConv3D))
+register_op("rank1", temporal_stride=True, description="rank-1: 1 x k x k then t x 1 x 1, no non-linearity")(
+    _spatiotemporal(Rank1Conv3D)
+)
