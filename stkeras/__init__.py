@@ -6,12 +6,15 @@ Example:
 """
 
 from stkeras import blocks
+from stkeras import heads
 from stkeras import layers
 from stkeras import models
+from stkeras import tasks
 from stkeras.blocks import ResidualBasic
 from stkeras.blocks import ResidualBottleneck
 from stkeras.layers import ConvLSTM2D
 from stkeras.models import ResConvLSTM
+from stkeras.models import VideoModel
 from stkeras.models import build_conv2d_lstm
 from stkeras.models import build_conv3d_lstm
 from stkeras.models import build_convlstm_resnet
@@ -20,5 +23,6 @@ from stkeras.models import build_small_3d_cnn
 from stkeras.models import build_stdcf_resnet
 from stkeras.models import build_ts_conv3d_lstm
 from stkeras.models import build_video_resnet
+from stkeras.tasks import Task
 
 __version__ = "0.1.0"

@@ -22,7 +22,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _models(text):
-    from stkeras.compare import MODEL_NAMES
+    from stkeras.experiments.models import MODEL_NAMES
 
     names = [n.strip() for n in text.split(",") if n.strip()]
     unknown = [n for n in names if n not in MODEL_NAMES]
@@ -49,78 +49,87 @@ def _integer(minimum):
     return parse
 
 
-_positive, _non_negative = _integer(1), _integer(0)
+def _clip_heads():
+    from stkeras.heads import available_heads
+    from stkeras.heads import get_head
 
-
-MODEL_CHOICES = ("conv2d", "conv3d", "ts_conv3d", "convlstm")
+    return tuple(name for name in available_heads() if get_head(name).input == "clips")
 
 
 def _add_run_options(parser):
-    parser.add_argument("--task", default="digit", choices=("digit", "order", "speed"))
-    parser.add_argument("--preset", default="quick", choices=("quick", "paper"),
+    from stkeras.experiments.settings import OVERRIDES
+    from stkeras.experiments.settings import PRESETS
+    from stkeras.models import COURTNEY_SIZES
+    from stkeras.tasks import available_tasks
+
+    parser.add_argument("--task", default="digit", choices=available_tasks())
+    parser.add_argument("--preset", default="quick", choices=tuple(PRESETS),
                         help="clip and training settings (quick: minutes on a CPU)")
-    parser.add_argument("--size", choices=("base", "xl"), help="model size (default: the preset's)")
+    parser.add_argument("--size", choices=tuple(COURTNEY_SIZES), help="model size (default: the preset's)")
+    parser.add_argument("--head", choices=_clip_heads(), help="a head for every model instead of the paper's")
     parser.add_argument("--out", required=True, help="run folder")
-    parser.add_argument("--epochs", type=_positive)
-    parser.add_argument("--train-clips", type=_positive)
-    parser.add_argument("--test-clips", type=_positive)
-    parser.add_argument("--frames", type=_positive)
-    parser.add_argument("--batch-size", type=_positive)
-    parser.add_argument("--seed", type=_non_negative)
+    for override in OVERRIDES:
+        parser.add_argument(f"--{override.name.replace('_', '-')}", type=_integer(override.minimum),
+                            help=override.help)
 
 
 def _overrides(args):
-    return {
-        "epochs": args.epochs,
-        "train_clips": args.train_clips,
-        "test_clips": args.test_clips,
-        "frames": args.frames,
-        "batch_size": args.batch_size,
-        "seed": args.seed,
-    }
+    from stkeras.experiments.settings import OVERRIDES
+
+    return {override.name: getattr(args, override.name) for override in OVERRIDES}
 
 
 def make_parser():
+    from stkeras.blocks import available_ops
+    from stkeras.experiments.models import MODEL_NAMES
+    from stkeras.models import COURTNEY_SIZES
+
     parser = _Parser(prog="stkeras", description="Spatiotemporal networks in Keras 3.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     compare = commands.add_parser("compare", help="train seed 000's networks on a synthetic task and compare them")
-    compare.add_argument("--models", type=_models, default=list(MODEL_CHOICES),
-                         help="comma-separated: conv2d,conv3d,ts_conv3d,convlstm")
+    compare.add_argument("--models", type=_models, default=list(MODEL_NAMES),
+                         help=f"comma-separated: {','.join(MODEL_NAMES)}")
     _add_run_options(compare)
 
     train = commands.add_parser("train", help="train one network, resumably")
-    train.add_argument("--model", required=True, choices=MODEL_CHOICES)
+    train.add_argument("--model", required=True, choices=MODEL_NAMES)
     _add_run_options(train)
 
     rf = commands.add_parser("rf", help="print a network's receptive-field table")
-    rf.add_argument("--model", required=True, choices=MODEL_CHOICES)
-    rf.add_argument("--size", default="base", choices=("base", "xl"))
+    which = rf.add_mutually_exclusive_group(required=True)
+    which.add_argument("--model", choices=MODEL_NAMES, help="one of seed 000's networks")
+    which.add_argument("--op", choices=available_ops(), help="seed 000's network around any registered op")
+    rf.add_argument("--size", default="base", choices=tuple(COURTNEY_SIZES))
     rf.add_argument("--frames", type=_positive, default=48)
     rf.add_argument("--resolution", type=_positive, default=64, help="frame height and width")
     rf.add_argument("--sublayers", action="store_true", help="also list the layers inside the blocks")
     return parser
 
 
-def _compare(args):
-    from stkeras.compare import run_compare
+_positive = _integer(1)
 
-    run_compare(args.out, task=args.task, models=args.models, preset=args.preset, size=args.size,
+
+def _compare(args):
+    from stkeras.experiments import run_compare
+
+    run_compare(args.out, task=args.task, models=args.models, preset=args.preset, size=args.size, head=args.head,
                 **_overrides(args))
 
 
 def _train(args):
     import keras
 
-    from stkeras.compare import build_model
-    from stkeras.compare import clips
-    from stkeras.compare import resolve_settings
+    from stkeras.experiments.data import clips
+    from stkeras.experiments.models import build_model
+    from stkeras.experiments.settings import resolve_settings
     from stkeras.training import compile_for_task
     from stkeras.training import fit_resumable
 
     settings = resolve_settings(args.preset, args.size, **_overrides(args))
     keras.utils.set_random_seed(settings["seed"])
-    model = compile_for_task(build_model(args.model, settings, args.task), args.task, settings["learning_rate"])
+    model = build_model(args.model, settings, args.task, args.head)
+    model = compile_for_task(model, args.task, settings["learning_rate"])
     history = fit_resumable(model, clips(settings, args.task, "train"), settings["epochs"], args.out,
                             validation_data=clips(settings, args.task, "test"))
     path = os.path.join(args.out, "model.keras")
@@ -136,7 +145,8 @@ def _rf(args):
     from stkeras.models import COURTNEY_MODELS
     from stkeras.models import build_courtney_resnet
 
-    model = build_courtney_resnet(**COURTNEY_MODELS[args.model], size=args.size,
+    design = COURTNEY_MODELS[args.model] if args.model else {"op": args.op}
+    model = build_courtney_resnet(**design, size=args.size,
                                   input_shape=(args.frames, args.resolution, args.resolution, 1))
     print(f"Receptive fields of {model.name}, input {args.frames}x{args.resolution}x{args.resolution}\n")
     print(format_receptive_field(receptive_field(model, include_sublayers=args.sublayers)))

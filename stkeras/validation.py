@@ -72,3 +72,15 @@ def check_positive_int(name, value, minimum=1, allow_none=False):
         allowed = f"an int >= {minimum}" + (" or None" if allow_none else "")
         raise ValueError(f"`{name}` must be {allowed}. Received: {name}={value!r}")
     return value
+
+
+def check_rate(name, value):
+    """Returns `value` if it is a number in [0, 1), else raises `ValueError`.
+
+    Example:
+    >>> check_rate("dropout", 0.5)
+    0.5
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise ValueError(f"`{name}` must be a number in [0, 1). Received: {name}={value!r}")
+    return value

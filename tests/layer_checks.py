@@ -1,9 +1,11 @@
 """Checks a layer or a model the way Keras checks its own layers.
 
-`check_layer` runs: config round-trip, symbolic call, eager call,
-`compute_output_shape`, one `fit` step that changes the weights, and a `.keras`
-save/load with `safe_mode=True` that gives the same outputs. `check_model`
-runs the model-level part of the same for builders.
+`check_layer` runs what Keras' `run_layer_test` checks: config round-trip,
+a `serialize_keras_object` / `deserialize_keras_object` round trip, symbolic
+call, eager call, `compute_output_shape`, weight counts, a `mixed_float16`
+pass, one `fit` step that changes the weights, and a `.keras` save/load with
+`safe_mode=True` that gives the same outputs. `check_model` runs the
+model-level part of the same for builders.
 """
 
 import os
@@ -24,7 +26,21 @@ def check_config_round_trip(obj):
     config = obj.get_config()
     clone = type(obj).from_config(config)
     assert clone.get_config() == config, "get_config() does not round-trip"
+    # What `.keras` saving does with the object: registered name, class and config.
+    serialized = keras.saving.serialize_keras_object(obj)
+    revived = keras.saving.deserialize_keras_object(serialized, safe_mode=True)
+    assert type(revived) is type(obj), (type(revived), type(obj))
+    assert revived.get_config() == config, "serialize_keras_object does not round-trip"
     return clone
+
+
+def check_mixed_precision(layer_cls, init_kwargs, x, call_kwargs):
+    """The layer runs under `mixed_float16`: float16 computation, float32 weights."""
+    layer = layer_cls(**init_kwargs, dtype="mixed_float16")
+    y = _first(layer(x, **call_kwargs))
+    assert keras.backend.standardize_dtype(y.dtype) == "float16", y.dtype
+    assert np.all(np.isfinite(keras.ops.convert_to_numpy(keras.ops.cast(y, "float32"))))
+    assert all(keras.backend.standardize_dtype(w.dtype) == "float32" for w in layer.weights)
 
 
 def check_model(model, inputs, tmp_path, fit=True):
@@ -38,7 +54,7 @@ def check_model(model, inputs, tmp_path, fit=True):
     """
     reference = model.predict(inputs, verbose=0)
 
-    clone = keras.Model.from_config(model.get_config())
+    clone = type(model).from_config(model.get_config())
     assert clone.count_params() == model.count_params()
     assert [l.name for l in clone.layers] == [l.name for l in model.layers]
 
@@ -71,8 +87,10 @@ def check_layer(
     tmp_path,
     call_kwargs=None,
     expected_num_trainable_weights=None,
+    expected_num_non_trainable_weights=None,
     fit=True,
     seed=0,
+    mixed_precision=True,
 ):
     """Runs the Keras-style layer checks; returns the layer built in a model.
 
@@ -85,8 +103,10 @@ def check_layer(
         tmp_path: folder for the saved model.
         call_kwargs: extra arguments of the eager call (e.g.
             `{"training": True}`).
-        expected_num_trainable_weights: if given, checked after building.
+        expected_num_trainable_weights, expected_num_non_trainable_weights:
+            if given, checked after building.
         fit: whether to run the `fit` step.
+        mixed_precision: whether to run the `mixed_float16` pass.
     """
     call_kwargs = call_kwargs or {}
     expected_output_shape = tuple(expected_output_shape)
@@ -106,7 +126,12 @@ def check_layer(
     assert tuple(computed) == expected_output_shape, (computed, expected_output_shape)
     if expected_num_trainable_weights is not None:
         assert len(eager.trainable_weights) == expected_num_trainable_weights
+    if expected_num_non_trainable_weights is not None:
+        assert len(eager.non_trainable_weights) == expected_num_non_trainable_weights
+    assert len(eager.weights) == len(eager.trainable_weights) + len(eager.non_trainable_weights)
     check_config_round_trip(eager)
+    if mixed_precision:
+        check_mixed_precision(layer_cls, init_kwargs, x, call_kwargs)
 
     # Symbolic call (batch size left dynamic). `call_kwargs` such as
     # `training=True` are for the eager call only: the model gets its

@@ -10,15 +10,14 @@ Biases, normalization, activations, gates' elementwise products and pooling
 are not counted. FLOPs in the "2 x MACs" sense are twice these numbers.
 STDCF layers count what their implementation computes: the kernel rebuild
 plus one 3D convolution (`"kernel"`), or the paper's three convolutions
-(`"atoms"`); rank-1 layers count their two convolutions.
+(`"atoms"`); rank-1 layers count their two convolutions. Each layer's count
+comes from the analysis protocol (`stkeras.analysis.rules`).
 """
-
-import math
 
 import keras
 import numpy as np
 
-from stkeras.layers.conv_lstm import ConvLSTM2D
+from stkeras.analysis.rules import rule_for
 
 
 def _weights(layer, trainable):
@@ -56,74 +55,26 @@ def count_params(model, by="block"):
     return counts
 
 
-def _positions(shape):
-    """Number of positions a per-position op visits: all but batch and channels."""
-    return int(np.prod([d for d in shape[1:-1]])) if len(shape) > 2 else 1
-
-
 def layer_flops(layer, input_shape, output_shape):
-    """MACs of one layer for one sample; `None` for layers without products.
+    """MACs of one layer for one sample; `None` for layers without products
+    or that follow no analysis protocol.
 
     Args:
         layer: a Keras layer.
         input_shape, output_shape: shapes including the batch axis.
     """
-    name = type(layer).__name__
-    if isinstance(layer, ConvLSTM2D) or name == "ConvLSTM2D":
-        frames = input_shape[1]
-        out_positions = int(np.prod(output_shape[-3:-1])) if layer.data_format == "channels_last" else int(np.prod(output_shape[-2:]))
-        k = int(np.prod(layer.kernel_size))
-        channels = input_shape[-1] if layer.data_format == "channels_last" else input_shape[2]
-        return frames * out_positions * k * 4 * layer.filters * (channels + layer.filters)
-    if hasattr(layer, "paths"):
-        # Blocks and factorized ops: each distinct sub-layer once (P3D-C's
-        # spatial convolution sits on two paths but runs once).
+    rule = rule_for(layer)
+    if rule is None:
+        return None
+    if rule.composite:
+        # Each distinct sub-layer once (P3D-C's spatial convolution sits on
+        # two paths but runs once).
         seen = {}
-        for path in layer.paths(input_shape).values():
+        for path in layer.paths(input_shape):
             for sub, sub_in, sub_out in path:
                 seen.setdefault(id(sub), (sub, sub_in, sub_out))
         return sum(layer_flops(sub, i, o) or 0 for sub, i, o in seen.values())
-    if isinstance(layer, keras.layers.TimeDistributed):
-        inner_in = (1,) + tuple(input_shape[2:])
-        inner_out = (1,) + tuple(output_shape[2:])
-        inner = layer_flops(layer.layer, inner_in, inner_out)
-        return None if inner is None else inner * input_shape[0] * input_shape[1]
-    if isinstance(layer, keras.layers.Bidirectional):
-        return (layer_flops(layer.forward_layer, input_shape, output_shape) or 0) * 2
-    if name == "STDCFConv3D":
-        t, kh, kw = layer.kernel_size
-        c_in, c_out = input_shape[-1], layer.filters
-        m, n = layer.num_spatial_atoms, layer.num_temporal_atoms
-        out_t, out_h, out_w = output_shape[1:4]
-        if layer.implementation == "atoms":
-            spatial = input_shape[1] * out_h * out_w * c_in * m * kh * kw
-            temporal = out_t * out_h * out_w * c_in * m * n * t
-            return spatial + temporal + out_t * out_h * out_w * c_in * m * n * c_out
-        rebuild = c_in * c_out * m * n * t * kh * kw
-        return rebuild + out_t * out_h * out_w * t * kh * kw * c_in * c_out
-    if name == "Rank1Conv3D":
-        t, kh, kw = layer.kernel_size
-        c_in, c_out = input_shape[-1], layer.filters
-        out_t, out_h, out_w = output_shape[1:4]
-        return input_shape[1] * out_h * out_w * kh * kw * c_in * c_out + out_t * out_h * out_w * t * c_out * c_out
-    if name in ("Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"):
-        channels_in = input_shape[-1]
-        groups = getattr(layer, "groups", 1)
-        return _positions(output_shape) * math.prod(layer.kernel_size) * channels_in // groups * layer.filters
-    if name in ("DepthwiseConv1D", "DepthwiseConv2D"):
-        return _positions(output_shape) * output_shape[-1] * math.prod(layer.kernel_size)
-    if name in ("SeparableConv1D", "SeparableConv2D"):
-        channels_in = input_shape[-1]
-        depthwise = _positions(output_shape) * channels_in * layer.depth_multiplier * math.prod(layer.kernel_size)
-        pointwise = _positions(output_shape) * channels_in * layer.depth_multiplier * layer.filters
-        return depthwise + pointwise
-    if name == "Dense":
-        return _positions(input_shape) * input_shape[-1] * layer.units
-    if name in ("LSTM", "GRU", "SimpleRNN"):
-        gates = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}[name]
-        units = layer.units
-        return input_shape[1] * gates * (input_shape[-1] * units + units * units)
-    return None
+    return None if rule.macs is None else rule.macs(input_shape, output_shape)
 
 
 def count_flops(model, input_shape=None, by_layer=False):

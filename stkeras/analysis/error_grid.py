@@ -5,6 +5,7 @@ import dataclasses
 import numpy as np
 
 from stkeras.data.grouping import group_metric
+from stkeras.tasks import get_task
 from stkeras.validation import check_choice
 
 METRICS = ("mae", "accuracy")
@@ -81,7 +82,7 @@ def collect_predictions(model, dataset, steps=None):
     return np.concatenate(predictions), np.concatenate(targets), info
 
 
-def error_grid(model, dataset, rows="visible_every", cols="speed", metric="mae", steps=None):
+def error_grid(model, dataset, rows="visible_every", cols="speed", metric="mae", steps=None, task=None):
     """Evaluates `model` on `dataset` and groups the metric by two info fields.
 
     Args:
@@ -94,6 +95,8 @@ def error_grid(model, dataset, rows="visible_every", cols="speed", metric="mae",
         metric: `"mae"` (mean absolute error) or `"accuracy"`.
         steps: number of batches to use (default: all; needed for endless
             datasets).
+        task: a `stkeras.tasks.Task` or task name; when given, its per-clip
+            metric and metric name replace `metric`.
 
     Returns:
         An `ErrorGrid`.
@@ -102,8 +105,11 @@ def error_grid(model, dataset, rows="visible_every", cols="speed", metric="mae",
     >>> grid = error_grid(model, quadrant_blink(split="test", num_clips=512,
     ...     task="speed", batch_size=64, with_info=True))  # doctest: +SKIP
     """
-    check_choice("metric", metric, METRICS)
     predictions, targets, info = collect_predictions(model, dataset, steps)
+    if task is not None:
+        task = get_task(task)
+        return grid_from_values(task.per_clip(predictions, targets), info, rows, cols, task.metric)
+    check_choice("metric", metric, METRICS)
     return grid_from_values(per_clip_metric(predictions, targets, metric), info, rows, cols, metric)
 
 

@@ -17,149 +17,22 @@ Conventions (those of seed 000's Tables 1-4):
   layers applied per position, additions of equal fields) get no row.
 - A layer type this module does not know is reported as unknown (its row
   and all later fields are `None`), never guessed.
-"""
 
-import dataclasses
+Every layer's rule comes from the analysis protocol (`stkeras.analysis.rules`):
+its own `grow_receptive_field` or `paths`, or the table of Keras' types.
+"""
 
 import keras
 
-from stkeras.layers.conv_lstm import ConvLSTM2D
-from stkeras.layers.temporal_pooling import TemporalPooling
-from stkeras.layers.time_reverse import TimeReverse
-
-_AXES = ("t", "h", "w")
-
-# Layers that leave the receptive field as it is.
-_PASS_THROUGH = (
-    keras.layers.InputLayer,
-    keras.layers.BatchNormalization,
-    keras.layers.LayerNormalization,
-    keras.layers.GroupNormalization,
-    keras.layers.Activation,
-    keras.layers.ReLU,
-    keras.layers.LeakyReLU,
-    keras.layers.Softmax,
-    keras.layers.Dropout,
-    keras.layers.SpatialDropout1D,
-    keras.layers.SpatialDropout2D,
-    keras.layers.SpatialDropout3D,
-    keras.layers.GaussianNoise,
-    keras.layers.Dense,
-    keras.layers.Rescaling,
-    TimeReverse,
-)
-_MERGES = (
-    keras.layers.Add,
-    keras.layers.Average,
-    keras.layers.Maximum,
-    keras.layers.Minimum,
-    keras.layers.Multiply,
-    keras.layers.Subtract,
-    keras.layers.Concatenate,
-)
-_RECURRENT = (keras.layers.LSTM, keras.layers.GRU, keras.layers.SimpleRNN, keras.layers.Bidirectional)
-
-
-@dataclasses.dataclass(frozen=True)
-class Field:
-    """Receptive field of one tensor: per axis (t, h, w), `None` if absent."""
-
-    size: tuple  # output positions per axis
-    rf: tuple  # field in input units per axis
-    jump: tuple  # distance between neighbouring positions, in input units
-    all_frames: bool = False  # a recurrent layer saw every frame so far
-
-    def grow(self, axis, kernel, stride, dilation=1, padding="same", size=None):
-        i = _AXES.index(axis)
-        if self.size[i] is None and self.rf[i] is None:
-            return self
-        rf, jump, n = list(self.rf), list(self.jump), list(self.size)
-        rf[i] = rf[i] + (kernel - 1) * dilation * jump[i]
-        jump[i] = jump[i] * stride
-        if size is not None:
-            n[i] = size
-        elif n[i] is not None:
-            n[i] = -(-n[i] // stride) if padding == "same" else (n[i] - (kernel - 1) * dilation - 1) // stride + 1
-        return dataclasses.replace(self, size=tuple(n), rf=tuple(rf), jump=tuple(jump))
-
-    def cover(self, axis):
-        """Global pooling along `axis`: the union of every position's field."""
-        i = _AXES.index(axis)
-        if self.size[i] is None:
-            return self
-        rf, n = list(self.rf), list(self.size)
-        rf[i] = rf[i] + (n[i] - 1) * self.jump[i]
-        n[i] = 1
-        return dataclasses.replace(self, size=tuple(n), rf=tuple(rf))
-
-    def merge(self, other):
-        return Field(
-            size=self.size,
-            rf=tuple(max(a, b) for a, b in zip(self.rf, other.rf)),
-            jump=self.jump,
-            all_frames=self.all_frames or other.all_frames,
-        )
+from stkeras.analysis.rules import MERGES
+from stkeras.analysis.rules import Field
+from stkeras.analysis.rules import rule_for
 
 
 def _apply(layer, field):
-    """Field after `layer`; `None` for an unknown layer type."""
-    name = type(layer).__name__
-    if isinstance(layer, _PASS_THROUGH):
-        return field
-    if isinstance(layer, keras.layers.TimeDistributed):
-        inner = _apply_frame(layer.layer, field)
-        return inner
-    if isinstance(layer, ConvLSTM2D):
-        for axis, k, s, d in zip(("h", "w"), layer.kernel_size, layer.strides, layer.dilation_rate):
-            field = field.grow(axis, k, s, d, layer.padding)
-        return dataclasses.replace(field, all_frames=True)
-    if isinstance(layer, _RECURRENT):
-        return dataclasses.replace(field, all_frames=True)
-    if isinstance(layer, TemporalPooling):
-        if layer.mode == "last":
-            n = list(field.size)
-            n[0] = 1
-            return dataclasses.replace(field, size=tuple(n))
-        return field.cover("t")
-    if name in ("STDCFConv3D", "Rank1Conv3D"):
-        dilation = (layer.temporal_dilation, layer.spatial_dilation, layer.spatial_dilation)
-        for axis, k, s, d in zip(_AXES, layer.kernel_size, layer.strides, dilation):
-            field = field.grow(axis, k, s, d, layer.padding)
-        return field
-    if name in ("Conv3D", "MaxPooling3D", "AveragePooling3D"):
-        kernel = layer.kernel_size if name == "Conv3D" else layer.pool_size
-        dilation = layer.dilation_rate if name == "Conv3D" else (1, 1, 1)
-        for axis, k, s, d in zip(_AXES, kernel, layer.strides, dilation):
-            field = field.grow(axis, k, s, d, layer.padding)
-        return field
-    if name in ("Conv1D", "MaxPooling1D", "AveragePooling1D"):
-        kernel = layer.kernel_size if name == "Conv1D" else layer.pool_size
-        dilation = layer.dilation_rate if name == "Conv1D" else (1,)
-        return field.grow("t", kernel[0], layer.strides[0], dilation[0], layer.padding)
-    if name in ("GlobalAveragePooling3D", "GlobalMaxPooling3D"):
-        return field.cover("t").cover("h").cover("w")
-    if name in ("GlobalAveragePooling1D", "GlobalMaxPooling1D"):
-        return field.cover("t")
-    return _apply_frame(layer, field)
-
-
-def _apply_frame(layer, field):
-    """Layers that act on each frame (directly on images, or time-distributed)."""
-    if isinstance(layer, _PASS_THROUGH):
-        return field
-    name = type(layer).__name__
-    if name in ("Conv2D", "DepthwiseConv2D", "SeparableConv2D", "MaxPooling2D", "AveragePooling2D"):
-        pooling = "Pooling" in name
-        kernel = layer.pool_size if pooling else layer.kernel_size
-        dilation = (1, 1) if pooling else layer.dilation_rate
-        for axis, k, s, d in zip(("h", "w"), kernel, layer.strides, dilation):
-            field = field.grow(axis, k, s, d, layer.padding)
-        return field
-    if name in ("GlobalAveragePooling2D", "GlobalMaxPooling2D"):
-        return field.cover("h").cover("w")
-    if name == "Flatten":
-        return field.cover("h").cover("w")
-    return None
+    """Field after a leaf layer; `None` for a layer that follows no protocol."""
+    rule = rule_for(layer)
+    return None if rule is None or rule.grow is None else rule.grow(field)
 
 
 def _row(name, layer_type, field, frames):
@@ -185,14 +58,14 @@ def _extent_changed(before, after):
 
 
 def _through(layer, field, in_shape, frames, rows, prefix, include_sublayers):
-    """Field after `layer`; layers with `paths()` (blocks, factorized ops)
-    are followed through their sub-layers, the paths merged by the larger field."""
+    """Field after `layer`; composite layers (with `paths()`) are followed
+    through their sub-layers, the paths merged by the larger field."""
     if field is None:
         return None
-    if not hasattr(layer, "paths"):
+    if not rule_for(layer) or not rule_for(layer).composite:
         return _apply(layer, field)
     merged = None
-    for path in layer.paths(in_shape).values():
+    for path in layer.paths(in_shape):
         current = field
         for sub, sub_in, _ in path:
             before = current
@@ -247,11 +120,7 @@ def receptive_field(model, input_shape=None, include_sublayers=False):
             f"sequences (time, features). Received: input_shape={shape}"
         )
     frames = sizes[0] if len(shape) != 3 else 1
-    start = Field(
-        size=sizes,
-        rf=tuple(None if n is None and i > 0 and len(shape) == 2 else 1 for i, n in enumerate(sizes)),
-        jump=(1, 1, 1),
-    )
+    start = Field.of_sequence(sizes[0]) if len(shape) == 2 else Field.of_clip(sizes)
     fields = {}
     rows = []
     for layer in model.layers:
@@ -260,13 +129,14 @@ def receptive_field(model, input_shape=None, include_sublayers=False):
             continue
         inputs = layer.input if isinstance(layer.input, (list, tuple)) else [layer.input]
         known = [fields.get(id(t)) for t in inputs]
+        rule = rule_for(layer)
         if any(f is None for f in known):
             out = None
-        elif isinstance(layer, _MERGES):
+        elif isinstance(layer, MERGES):
             out = known[0]
             for other in known[1:]:
                 out = out.merge(other)
-        elif hasattr(layer, "paths"):
+        elif rule is not None and rule.composite:
             sub_rows = []
             out = _through(layer, known[0], tuple(layer.input.shape), frames, sub_rows, "", include_sublayers)
             rows.extend(sub_rows)
@@ -277,9 +147,7 @@ def receptive_field(model, input_shape=None, include_sublayers=False):
             out = _apply(layer, known[0])
         if out is None and all(f is not None for f in known):
             rows.append(_row(layer.name, type(layer).__name__, None, frames))
-        elif out is not None and not isinstance(layer, _MERGES) and (
-            _extent_changed(known[0], out) or isinstance(layer, _RECURRENT + (ConvLSTM2D,))
-        ):
+        elif out is not None and not isinstance(layer, MERGES) and _extent_changed(known[0], out):
             rows.append(_row(layer.name, type(layer).__name__, out, frames))
         outputs = layer.output if isinstance(layer.output, (list, tuple)) else [layer.output]
         for tensor in outputs:

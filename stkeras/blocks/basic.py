@@ -2,6 +2,7 @@
 
 import keras
 
+from stkeras.blocks.bottleneck import _without_legacy_temporal_kernel
 from stkeras.blocks.ops import get_op
 from stkeras.validation import check_positive_int
 
@@ -20,10 +21,15 @@ class ResidualBasic(keras.layers.Layer):
         op: name of the op of both convolutions.
         strides: spatial stride.
         temporal_strides: temporal stride.
-        kernel_size, temporal_kernel_size: the ops' kernels.
+        kernel_size, temporal_kernel_size: the ops' kernels (`None`: the op's
+            default temporal kernel).
         use_bias: biases on the convolutions (the reference networks: none).
         norm_momentum: batch-norm momentum.
-        op_options: dict of extra keyword arguments for both ops.
+        op_options: dict of extra keyword arguments for both ops; options the
+            op does not declare are refused.
+
+    The block's op is its second convolution `op2` (`op_layer`, path
+    `"<block>/op2"`), the last spatiotemporal op before the addition.
 
     Call arguments:
         inputs: clips `(batch, time, height, width, channels)`.
@@ -45,7 +51,7 @@ class ResidualBasic(keras.layers.Layer):
         strides=1,
         temporal_strides=1,
         kernel_size=3,
-        temporal_kernel_size=3,
+        temporal_kernel_size=None,
         use_bias=False,
         norm_momentum=0.9,
         op_options=None,
@@ -58,17 +64,20 @@ class ResidualBasic(keras.layers.Layer):
         self.strides = check_positive_int("strides", strides)
         self.temporal_strides = check_positive_int("temporal_strides", temporal_strides)
         self.kernel_size = check_positive_int("kernel_size", kernel_size)
-        self.temporal_kernel_size = check_positive_int("temporal_kernel_size", temporal_kernel_size)
+        spec.resolve_temporal_kernel(temporal_kernel_size)
+        self.temporal_kernel_size = temporal_kernel_size
         self.use_bias = bool(use_bias)
         self.norm_momentum = float(norm_momentum)
-        self.op_options = dict(op_options or {})
+        self.op_options = spec.check_options(op_options)
         common = dict(kernel_size=self.kernel_size, temporal_kernel_size=self.temporal_kernel_size,
-                      use_bias=self.use_bias, **self.op_options)
+                      use_bias=self.use_bias, dtype=self.dtype_policy, **self.op_options)
         self.op1 = spec.build(filters, strides=self.strides, temporal_strides=self.temporal_strides,
                               name="op1", **common)
         self.op2 = spec.build(filters, name="op2", **common)
-        self.norm1 = keras.layers.BatchNormalization(momentum=self.norm_momentum, name="op1_bn")
-        self.norm2 = keras.layers.BatchNormalization(momentum=self.norm_momentum, name="op2_bn")
+        self.norm1 = keras.layers.BatchNormalization(momentum=self.norm_momentum, name="op1_bn",
+                                                     dtype=self.dtype_policy)
+        self.norm2 = keras.layers.BatchNormalization(momentum=self.norm_momentum, name="op2_bn",
+                                                     dtype=self.dtype_policy)
 
     def build(self, input_shape):
         shape = tuple(input_shape)
@@ -80,30 +89,44 @@ class ResidualBasic(keras.layers.Layer):
         if self.strides > 1 or self.temporal_strides > 1 or shape[-1] != self.filters:
             self.projection = keras.layers.Conv3D(
                 self.filters, 1, strides=(self.temporal_strides, self.strides, self.strides),
-                use_bias=self.use_bias, name="projection",
+                use_bias=self.use_bias, name="projection", dtype=self.dtype_policy,
             )
             self.projection.build(shape)
-            self.projection_norm = keras.layers.BatchNormalization(momentum=self.norm_momentum, name="projection_bn")
+            self.projection_norm = keras.layers.BatchNormalization(
+                momentum=self.norm_momentum, name="projection_bn", dtype=self.dtype_policy)
             self.projection_norm.build(middle)
         else:
             self.projection = None
 
-    def call(self, inputs, training=None):
+    @property
+    def op_layer(self):
+        """The block's op: the second convolution, whose output meets the skip."""
+        return self.op2
+
+    def call_before_op(self, inputs, training=None):
+        """The block up to `op2`; returns `(op2's input, skip path's output)`."""
         y = keras.activations.relu(self.norm1(self.op1(inputs, training=training), training=training))
-        y = self.norm2(self.op2(y, training=training), training=training)
         skip = inputs
         if self.projection is not None:
             skip = self.projection_norm(self.projection(inputs), training=training)
-        return keras.activations.relu(y + skip)
+        return y, skip
+
+    def call_after_op(self, op_outputs, skip, training=None):
+        """The block from `op2`'s output on: normalization, addition, ReLU."""
+        return keras.activations.relu(self.norm2(op_outputs, training=training) + skip)
+
+    def call(self, inputs, training=None):
+        y, skip = self.call_before_op(inputs, training=training)
+        return self.call_after_op(self.op2(y, training=training), skip, training=training)
 
     def paths(self, input_shape):
-        """Sub-layers with their shapes (see `ResidualBottleneck.paths`)."""
+        """The residual and shortcut paths (see `ResidualBottleneck.paths`)."""
         if not self.built:
             self.build(input_shape)
         shape = tuple(input_shape)
         middle = tuple(self.op1.compute_output_shape(shape))
-        shortcut = [] if self.projection is None else [(self.projection, shape, middle)]
-        return {"residual": [(self.op1, shape, middle), (self.op2, middle, middle)], "shortcut": shortcut}
+        shortcut = () if self.projection is None else ((self.projection, shape, middle),)
+        return (((self.op1, shape, middle), (self.op2, middle, middle)), shortcut)
 
     def compute_output_shape(self, input_shape):
         return tuple(self.op1.compute_output_shape(tuple(input_shape)))
@@ -121,3 +144,7 @@ class ResidualBasic(keras.layers.Layer):
             "norm_momentum": self.norm_momentum,
             "op_options": dict(self.op_options),
         }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**_without_legacy_temporal_kernel(config))

@@ -34,9 +34,12 @@ class ResidualBottleneck(keras.layers.Layer):
             `stkeras.blocks.available_ops()`.
         strides: spatial stride of the block (1 or more).
         temporal_strides: temporal stride of the block. `None` means the op's
-            default: the spatial stride for `ts_conv3d`, else 1.
+            default (`OpSpec.default_temporal_strides`: the spatial stride
+            for `ts_conv3d`, else 1).
         kernel_size: spatial kernel of the op.
-        temporal_kernel_size: temporal kernel of the op (3D ops).
+        temporal_kernel_size: temporal kernel of the op; `None` is the op's
+            default (3 for ops with a temporal kernel). Ops without one
+            (`conv2d`, `convlstm`) refuse a value above 1.
         shortcut: `"auto"` (open skip unless the stride or channels change,
             then a strided 1x1 convolution), `"identity"`, `"conv"` (always a
             1x1 projection) or `"convlstm"` (a strided 1x1 ConvLSTM, seed
@@ -49,7 +52,12 @@ class ResidualBottleneck(keras.layers.Layer):
         activation: activation after each normalization.
         use_bias: whether the convolutions have biases.
         op_options: dict of extra keyword arguments for the op's layer (e.g.
-            `{"state_reset_period": 4}` for `convlstm`).
+            `{"state_reset_period": 4}` for `convlstm`); options the op does
+            not declare are refused.
+
+    The op is the layer `op_layer` (named `"op"`, path `"<block>/op"`);
+    `stkeras.models.expose_ops` makes it a node of a model's graph so that
+    its activation can be read.
 
     Call arguments:
         inputs: clips `(batch, time, height, width, channels)`.
@@ -73,7 +81,7 @@ class ResidualBottleneck(keras.layers.Layer):
         strides=1,
         temporal_strides=None,
         kernel_size=3,
-        temporal_kernel_size=3,
+        temporal_kernel_size=None,
         shortcut="auto",
         normalization="batch",
         placement="post",
@@ -92,12 +100,11 @@ class ResidualBottleneck(keras.layers.Layer):
         spec = get_op(op)
         self.strides = check_positive_int("strides", strides)
         if temporal_strides is None:
-            temporal_strides = strides if spec.strides_time_with_space else 1
+            temporal_strides = spec.default_temporal_strides(self.strides)
         self.temporal_strides = check_positive_int("temporal_strides", temporal_strides)
         self.kernel_size = check_positive_int("kernel_size", kernel_size)
-        self.temporal_kernel_size = check_positive_int(
-            "temporal_kernel_size", temporal_kernel_size
-        )
+        spec.resolve_temporal_kernel(temporal_kernel_size)
+        self.temporal_kernel_size = temporal_kernel_size
         self.shortcut = check_choice("shortcut", shortcut, SHORTCUTS)
         self.normalization = check_choice("normalization", normalization, ("batch", None))
         if not isinstance(norm_momentum, (int, float)) or not 0 <= norm_momentum < 1:
@@ -106,7 +113,7 @@ class ResidualBottleneck(keras.layers.Layer):
         self.placement = check_choice("placement", placement, PLACEMENTS)
         self.activation = keras.activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.op_options = dict(op_options or {})
+        self.op_options = spec.check_options(op_options)
         # Creating the op now checks op-specific arguments at construction.
         self.op_layer = spec.build(
             self.bottleneck_filters,
@@ -116,6 +123,7 @@ class ResidualBottleneck(keras.layers.Layer):
             temporal_strides=self.temporal_strides,
             use_bias=self.use_bias,
             name="op",
+            dtype=self.dtype_policy,
             **self.op_options,
         )
         if self.shortcut == "identity" and (self.strides > 1 or self.temporal_strides > 1):
@@ -128,11 +136,11 @@ class ResidualBottleneck(keras.layers.Layer):
     def _norm(self, name):
         if self.normalization is None:
             return None
-        return keras.layers.BatchNormalization(momentum=self.norm_momentum, name=name)
+        return keras.layers.BatchNormalization(momentum=self.norm_momentum, name=name, dtype=self.dtype_policy)
 
     def _pointwise(self, filters, name, strides=(1, 1, 1)):
         return keras.layers.Conv3D(
-            filters, 1, strides=strides, use_bias=self.use_bias, name=name
+            filters, 1, strides=strides, use_bias=self.use_bias, name=name, dtype=self.dtype_policy
         )
 
     def build(self, input_shape):
@@ -171,6 +179,7 @@ class ResidualBottleneck(keras.layers.Layer):
                 use_bias=self.use_bias,
                 return_sequences=True,
                 name="projection",
+                dtype=self.dtype_policy,
             )
         else:
             self.projection = None
@@ -214,37 +223,43 @@ class ResidualBottleneck(keras.layers.Layer):
             x = norm(x, training=training)
         return self.activation(x) if activate else x
 
-    def call(self, inputs, training=None):
-        if self.placement == "pre":
-            x = self._normalize(self.norm_input, inputs, training)
-            y = self.reduce(x)
-            y = self._normalize(self.norm_reduce, y, training)
-            y = self.op_layer(y, training=training)
-            y = self._normalize(self.norm_op, y, training)
-            y = self.expand(y)
-            skip = inputs if self.projection is None else self.projection(x, training=training)
-            return y + skip
-        y = self._normalize(self.norm_reduce, self.reduce(inputs), training)
-        y = self._normalize(self.norm_op, self.op_layer(y, training=training), training)
-        y = self._normalize(self.norm_expand, self.expand(y), training, activate=False)
-        if self.projection is None:
-            skip = inputs
-        else:
-            skip = self._normalize(
-                self.norm_projection,
-                self.projection(inputs, training=training),
-                training,
-                activate=False,
-            )
-        return self.activation(y + skip)
-
-    def paths(self, input_shape):
-        """The block's sub-layers with their shapes, for analysis tools.
+    def call_before_op(self, inputs, training=None):
+        """The block up to its op.
 
         Returns:
-            dict with `"residual"` and `"shortcut"`: lists of
-            `(layer, input_shape, output_shape)` in call order (normalization
-            layers left out; an open skip is an empty list).
+            `(op_inputs, skip)`: the op's input and the skip path's output.
+        """
+        x = self._normalize(self.norm_input, inputs, training) if self.placement == "pre" else inputs
+        op_inputs = self._normalize(self.norm_reduce, self.reduce(x), training)
+        if self.projection is None:
+            skip = inputs
+        elif self.placement == "pre":
+            skip = self.projection(x, training=training)
+        else:
+            skip = self._normalize(
+                self.norm_projection, self.projection(inputs, training=training), training, activate=False
+            )
+        return op_inputs, skip
+
+    def call_after_op(self, op_outputs, skip, training=None):
+        """The block from its op's output on: expansion and the addition of `skip`."""
+        y = self._normalize(self.norm_op, op_outputs, training)
+        if self.placement == "pre":
+            return self.expand(y) + skip
+        y = self._normalize(self.norm_expand, self.expand(y), training, activate=False)
+        return self.activation(y + skip)
+
+    def call(self, inputs, training=None):
+        op_inputs, skip = self.call_before_op(inputs, training=training)
+        return self.call_after_op(self.op_layer(op_inputs, training=training), skip, training=training)
+
+    def paths(self, input_shape):
+        """The block's parallel paths, for analysis tools.
+
+        Returns:
+            a tuple of paths (residual first, then the shortcut; an open skip
+            is an empty path), each a tuple of `(layer, input_shape,
+            output_shape)` in call order, normalization layers left out.
         """
         if not self.built:
             self.build(input_shape)
@@ -252,17 +267,11 @@ class ResidualBottleneck(keras.layers.Layer):
         reduced = shape[:-1] + (self.bottleneck_filters,)
         op_shape = tuple(self.op_layer.compute_output_shape(reduced))
         out_shape = op_shape[:-1] + (self.filters,)
-        shortcut = []
+        shortcut = ()
         if self.projection is not None:
-            shortcut.append((self.projection, shape, tuple(self.projection.compute_output_shape(shape))))
-        return {
-            "residual": [
-                (self.reduce, shape, reduced),
-                (self.op_layer, reduced, op_shape),
-                (self.expand, op_shape, out_shape),
-            ],
-            "shortcut": shortcut,
-        }
+            shortcut = ((self.projection, shape, tuple(self.projection.compute_output_shape(shape))),)
+        residual = ((self.reduce, shape, reduced), (self.op_layer, reduced, op_shape), (self.expand, op_shape, out_shape))
+        return (residual, shortcut)
 
     def compute_output_shape(self, input_shape):
         reduced = tuple(input_shape[:-1]) + (self.bottleneck_filters,)
@@ -287,3 +296,18 @@ class ResidualBottleneck(keras.layers.Layer):
             "norm_momentum": self.norm_momentum,
         }
         return {**super().get_config(), **config}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**_without_legacy_temporal_kernel(config))
+
+
+def _without_legacy_temporal_kernel(config):
+    """Configs saved before ops declared their capabilities stored
+    `temporal_kernel_size=3` for every op; ops without a temporal kernel now
+    refuse it, so such a saved value is read as the op's default."""
+    config = dict(config)
+    op = config.get("op")
+    if isinstance(op, str) and not get_op(op).temporal_kernel and config.get("temporal_kernel_size") == 3:
+        config["temporal_kernel_size"] = None
+    return config

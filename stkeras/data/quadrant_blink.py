@@ -19,12 +19,13 @@ from stkeras.data.sampling import chunked_dataset
 from stkeras.data.sampling import digit_pool
 from stkeras.data.sampling import pick
 from stkeras.data.sampling import stateless_uniform
-from stkeras.validation import check_choice
+from stkeras.tasks import get_task
 from stkeras.validation import check_positive_int
 
 # The six orders of seed 000, Section 3; a clip's order label is the index.
 ORDERS = ((1, 2, 3, 4), (1, 2, 4, 3), (1, 4, 2, 3), (1, 4, 3, 2), (1, 3, 2, 4), (1, 3, 4, 2))
-TASKS = ("digit", "order", "speed", "all")
+# The fields of a clip's `info` a task can target.
+TARGETS = ("digit", "order", "speed")
 
 
 def allowed_pairs(speeds, visible_every, max_step):
@@ -32,7 +33,7 @@ def allowed_pairs(speeds, visible_every, max_step):
 
     Example:
     >>> len(allowed_pairs(range(1, 7), range(1, 13), 49))
-    59
+    65
     """
     speeds = _check_int_range("speeds", speeds)
     visible_every = _check_int_range("visible_every", visible_every)
@@ -126,12 +127,20 @@ class QuadrantBlinkSynthesizer:
 
 
 def _target(info, task):
-    targets = {
-        "digit": info["digit"],
-        "order": info["order"],
-        "speed": tf.cast(info["speed"], tf.float32),
-    }
-    return targets if task == "all" else targets[task]
+    if task == "all":
+        return {name: _target(info, get_task(name)) for name in TARGETS}
+    value = info[task.target]
+    return tf.cast(value, tf.float32) if task.kind == "regression" else value
+
+
+def _check_task(task):
+    if task == "all":
+        return task
+    task = get_task(task)
+    if task.target not in TARGETS:
+        raise ValueError(f"Task {task.name!r} targets info[{task.target!r}], which quadrant-blink clips do not "
+                         f"have. Targets they have: {', '.join(TARGETS)}.")
+    return task
 
 
 def quadrant_blink(
@@ -164,7 +173,8 @@ def quadrant_blink(
         max_step: only pairs with `S * V <= max_step` are drawn (the paper:
             under 50 pixels between visible frames), uniformly among them.
         task: target: `"digit"` (int 0-9), `"order"` (int 0-5, index in
-            `ORDERS`), `"speed"` (float `S`), or `"all"` (a dict of the three).
+            `ORDERS`), `"speed"` (float `S`), a `stkeras.tasks.Task` whose
+            target is one of these, or `"all"` (a dict of the three).
         batch_size: `None` yields single clips; an int yields batches (each
             batch generated at once, the last one possibly smaller).
         with_info: also yield an `info` dict: `digit`, `order`, `speed`,
@@ -190,7 +200,7 @@ def quadrant_blink(
     Reference: Courtney & Sreenivas 2022, Section 3 (seed 000).
     """
     check_common(split, seed, num_clips, batch_size, frames, size, digit_size, dtype)
-    check_choice("task", task, TASKS)
+    task = _check_task(task)
     if digit_size % 2:
         raise ValueError(f"`digit_size` must be even (four quadrants). Received: digit_size={digit_size}")
     pairs = allowed_pairs(speeds, visible_every, max_step)

@@ -93,11 +93,14 @@ class Conv2Plus1D(keras.layers.Layer):
         self.spatial = keras.layers.Conv3D(
             self.middle_filters, (1, h, w), strides=(1, sh, sw), padding=self.padding,
             use_bias=self.use_bias, kernel_initializer=self.kernel_initializer, name="spatial",
+            dtype=self.dtype_policy,
         )
-        self.norm = keras.layers.BatchNormalization(momentum=self.norm_momentum, name="spatial_bn")
+        self.norm = keras.layers.BatchNormalization(momentum=self.norm_momentum, name="spatial_bn",
+                                                    dtype=self.dtype_policy)
         self.temporal = keras.layers.Conv3D(
             self.filters, (t, 1, 1), strides=(st, 1, 1), padding=self.padding,
             use_bias=self.use_bias, kernel_initializer=self.kernel_initializer, name="temporal",
+            dtype=self.dtype_policy,
         )
         shape = tuple(input_shape)
         self.spatial.build(shape)
@@ -111,12 +114,17 @@ class Conv2Plus1D(keras.layers.Layer):
         return self.temporal(x)
 
     def paths(self, input_shape):
-        """Sub-layers with their shapes (see `ResidualBottleneck.paths`)."""
+        """Sub-layers with their shapes, for analysis: one path, spatial then temporal.
+
+        Returns a tuple of paths, each a tuple of `(layer, input_shape,
+        output_shape)` (the protocol of `stkeras.analysis`).
+        """
         if not self.built:
             self.build(input_shape)
         shape = tuple(input_shape)
         middle = tuple(self.spatial.compute_output_shape(shape))
-        return {"main": [(self.spatial, shape, middle), (self.temporal, middle, tuple(self.temporal.compute_output_shape(middle)))]}
+        out = tuple(self.temporal.compute_output_shape(middle))
+        return (((self.spatial, shape, middle), (self.temporal, middle, out)),)
 
     def compute_output_shape(self, input_shape):
         out = conv_output_size(input_shape[1:4], self.kernel_size, self.strides, self.padding)

@@ -1,6 +1,7 @@
 """A fast, drop-in replacement for `keras.layers.ConvLSTM2D`."""
 
 import keras
+import numpy as np
 from keras import ops
 
 from stkeras.validation import check_choice
@@ -493,6 +494,26 @@ class ConvLSTM2D(keras.layers.Layer):
         return output, h, c
 
     # ---------------------------------------------------------------- shapes
+    def grow_receptive_field(self, field):
+        """Analysis protocol: the input convolution's window, and every frame so far.
+
+        The recurrent convolution, which spreads the field further over time,
+        is not counted (as in seed 000's tables).
+        """
+        kh, kw = self.kernel_size
+        sh, sw = self.strides
+        dh, dw = self.dilation_rate
+        return field.convolve((1, kh, kw), (1, sh, sw), (1, dh, dw), self.padding).see_all_frames()
+
+    def count_macs(self, input_shape, output_shape):
+        """Analysis protocol: `H' W' k_h k_w 4F (C + F)` per frame."""
+        frames = input_shape[1]
+        if self.data_format == "channels_last":
+            positions, channels = int(np.prod(output_shape[-3:-1])), input_shape[-1]
+        else:
+            positions, channels = int(np.prod(output_shape[-2:])), input_shape[2]
+        return frames * positions * int(np.prod(self.kernel_size)) * 4 * self.filters * (channels + self.filters)
+
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):
         spatial, _ = self._split_shape(sequences_shape)
         out_spatial = self._conv_output_spatial(spatial)

@@ -68,7 +68,8 @@ class Pseudo3D(keras.layers.Layer):
         t, h, w = self.kernel_size
         st, sh, sw = self.strides
         parallel = self.variant == "B"
-        conv = dict(padding="same", use_bias=self.use_bias, kernel_initializer=self.kernel_initializer)
+        conv = dict(padding="same", use_bias=self.use_bias, kernel_initializer=self.kernel_initializer,
+                    dtype=self.dtype_policy)
         spatial_strides = (1, sh, sw) if self.variant == "A" else (st, sh, sw)
         temporal_strides = {"A": (st, 1, 1), "B": (st, sh, sw), "C": (1, 1, 1)}[self.variant]
         self.spatial = keras.layers.Conv3D(self.filters, (1, h, w), strides=spatial_strides, name="spatial", **conv)
@@ -80,7 +81,8 @@ class Pseudo3D(keras.layers.Layer):
             self.norm = None
             self.temporal.build(shape)
         else:
-            self.norm = keras.layers.BatchNormalization(momentum=self.norm_momentum, name="spatial_bn")
+            self.norm = keras.layers.BatchNormalization(momentum=self.norm_momentum, name="spatial_bn",
+                                                        dtype=self.dtype_policy)
             self.norm.build(spatial_shape)
             self.temporal.build(spatial_shape)
 
@@ -92,21 +94,20 @@ class Pseudo3D(keras.layers.Layer):
         return t if self.variant == "A" else s + t
 
     def paths(self, input_shape):
-        """Sub-layers with their shapes (see `ResidualBottleneck.paths`)."""
+        """Sub-layers with their shapes, for analysis (see `Conv2Plus1D.paths`).
+
+        A: S then T; B: S and T side by side; C: S then T, and S alone.
+        """
         if not self.built:
             self.build(input_shape)
         shape = tuple(input_shape)
         s_shape = tuple(self.spatial.compute_output_shape(shape))
         if self.variant == "B":
-            return {
-                "spatial": [(self.spatial, shape, s_shape)],
-                "temporal": [(self.temporal, shape, tuple(self.temporal.compute_output_shape(shape)))],
-            }
+            t_shape = tuple(self.temporal.compute_output_shape(shape))
+            return (((self.spatial, shape, s_shape),), ((self.temporal, shape, t_shape),))
         t_shape = tuple(self.temporal.compute_output_shape(s_shape))
-        paths = {"main": [(self.spatial, shape, s_shape), (self.temporal, s_shape, t_shape)]}
-        if self.variant == "C":
-            paths["skip"] = [(self.spatial, shape, s_shape)]
-        return paths
+        main = ((self.spatial, shape, s_shape), (self.temporal, s_shape, t_shape))
+        return (main, ((self.spatial, shape, s_shape),)) if self.variant == "C" else (main,)
 
     def compute_output_shape(self, input_shape):
         out = [None if n is None else -(-n // s) for n, s in zip(input_shape[1:4], self.strides)]

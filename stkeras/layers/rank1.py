@@ -85,6 +85,18 @@ class Rank1Conv3D(keras.layers.Layer):
         x = dilated_conv3d(x, self.temporal_kernel, (st, 1, 1), self.padding, (self.temporal_dilation, 1, 1))
         return x + self.bias if self.use_bias else x
 
+    def grow_receptive_field(self, field):
+        """Analysis protocol: a `t x k x k` window with the two dilations."""
+        dilation = (self.temporal_dilation, self.spatial_dilation, self.spatial_dilation)
+        return field.convolve(self.kernel_size, self.strides, dilation, self.padding)
+
+    def count_macs(self, input_shape, output_shape):
+        """Analysis protocol: the spatial then the temporal convolution."""
+        t, kh, kw = self.kernel_size
+        c_in, c_out = input_shape[-1], self.filters
+        out_t, out_h, out_w = output_shape[1:4]
+        return input_shape[1] * out_h * out_w * kh * kw * c_in * c_out + out_t * out_h * out_w * t * c_out * c_out
+
     def compute_output_shape(self, input_shape):
         dilation = (self.temporal_dilation, self.spatial_dilation, self.spatial_dilation)
         out = conv_output_size(input_shape[1:4], self.kernel_size, self.strides, self.padding, dilation)

@@ -182,6 +182,27 @@ class STDCFConv3D(keras.layers.Layer):
         x = ops.reshape(ops.transpose(x, (0, 3, 4, 5, 1, 2, 6)), (batch, out_t, out_h, out_w, channels * m * n))
         return ops.matmul(x, ops.reshape(self.coefficients, (channels * m * n, self.filters)))
 
+    def grow_receptive_field(self, field):
+        """Analysis protocol: a `t x k x k` window with the atoms' dilations."""
+        return field.convolve(self.kernel_size, self.strides, self.dilation, self.padding)
+
+    def count_macs(self, input_shape, output_shape):
+        """Analysis protocol: what the chosen implementation multiplies.
+
+        `"kernel"`: the kernel rebuild plus one 3D convolution; `"atoms"`:
+        the paper's three convolutions.
+        """
+        t, kh, kw = self.kernel_size
+        c_in, c_out = input_shape[-1], self.filters
+        m, n = self.num_spatial_atoms, self.num_temporal_atoms
+        out_t, out_h, out_w = output_shape[1:4]
+        if self.implementation == "atoms":
+            spatial = input_shape[1] * out_h * out_w * c_in * m * kh * kw
+            temporal = out_t * out_h * out_w * c_in * m * n * t
+            return spatial + temporal + out_t * out_h * out_w * c_in * m * n * c_out
+        rebuild = c_in * c_out * m * n * t * kh * kw
+        return rebuild + out_t * out_h * out_w * t * kh * kw * c_in * c_out
+
     def compute_output_shape(self, input_shape):
         out = conv_output_size(input_shape[1:4], self.kernel_size, self.strides, self.padding, self.dilation)
         return (input_shape[0], *out, self.filters)

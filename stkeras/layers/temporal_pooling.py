@@ -22,7 +22,7 @@ class TemporalPooling(keras.layers.Layer):
     Example:
     >>> import numpy as np
     >>> TemporalPooling("last")(np.arange(6.0).reshape(1, 3, 2)).numpy()
-    array([[4., 5.]])
+    array([[4., 5.]], dtype=float32)
 
     Reference: the head of seed 000's ConvLSTM model, whose temporal receptive
     field covers every frame at the last time step.
@@ -38,6 +38,14 @@ class TemporalPooling(keras.layers.Layer):
         if self.mode == "mean":
             return ops.mean(inputs, axis=1)
         return ops.max(inputs, axis=1)
+
+    def grow_receptive_field(self, field):
+        """Analysis protocol: the last frame keeps its field, mean and max cover time."""
+        return field.last_frame() if self.mode == "last" else field.cover("t")
+
+    def count_macs(self, input_shape, output_shape):
+        """Analysis protocol: pooling multiplies nothing."""
+        return 0
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0],) + tuple(input_shape[2:])

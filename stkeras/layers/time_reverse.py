@@ -17,13 +17,21 @@ class TimeReverse(keras.layers.Layer):
     Example:
     >>> import numpy as np
     >>> TimeReverse()(np.arange(3.0).reshape(1, 3)).numpy()
-    array([[2., 1., 0.]])
+    array([[2., 1., 0.]], dtype=float32)
 
     Reference: Courtney & Sreenivas, Section 4.1 (seed 002).
     """
 
     def call(self, inputs):
         return ops.flip(inputs, axis=1)
+
+    def grow_receptive_field(self, field):
+        """Analysis protocol: reordering frames changes no field."""
+        return field
+
+    def count_macs(self, input_shape, output_shape):
+        """Analysis protocol: no multiplications."""
+        return 0
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

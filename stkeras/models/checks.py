@@ -46,3 +46,33 @@ def check_strides_fit(input_shape, strides, name="input_shape"):
         height, width = -(-height // s_stride), -(-width // s_stride)
         if frames is not None:
             frames = -(-frames // t_stride)
+
+
+def check_per_stage(name, value, stages, kind=int, allow_none=False):
+    """One value per stage: a single value is repeated; returns a tuple of `stages`.
+
+    Args:
+        name: the argument's name, quoted in errors.
+        value: a value or a sequence of `stages` values.
+        stages: the number of stages.
+        kind: the type of each value (`int` values must be >= 1).
+        allow_none: whether `None` (the default of the stage) is allowed.
+
+    Example:
+    >>> check_per_stage("temporal_strides", 2, 4)
+    (2, 2, 2, 2)
+    """
+    values = tuple(value) if isinstance(value, (list, tuple)) else (value,) * stages
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    allowed = " or ".join(f"a {k.__name__}" for k in kinds) + (" >= 1" if kind is int else "")
+    allowed += " or None" if allow_none else ""
+    if len(values) != stages:
+        raise ValueError(f"`{name}` must be {allowed}, or a list of {stages} (one per stage). "
+                         f"Received: {name}={value!r}")
+    for v in values:
+        if v is None and allow_none:
+            continue
+        if not isinstance(v, kind) or isinstance(v, bool) or (kind is int and v < 1):
+            raise ValueError(f"`{name}` must be {allowed}, or a list of {stages} of them (one per stage). "
+                             f"Received: {name}={value!r}")
+    return values

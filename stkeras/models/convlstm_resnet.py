@@ -20,13 +20,17 @@ import keras
 
 from stkeras.blocks.bottleneck import ResidualBottleneck
 from stkeras.blocks.ops import get_op
+from stkeras.heads.registry import get_head
 from stkeras.layers.time_reverse import TimeReverse
-from stkeras.models.courtney import MODELS
 from stkeras.models.checks import check_input_shape
 from stkeras.models.checks import check_strides_fit
+from stkeras.models.courtney import MODELS
 from stkeras.models.courtney import build_courtney_resnet
+from stkeras.models.video_model import VideoModel
+from stkeras.tasks import Task
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
+from stkeras.validation import check_rate
 
 
 class ResConvLSTM(NamedTuple):
@@ -104,8 +108,28 @@ def _check_stages(stages, in_channels):
     return checked
 
 
-def _tower(x, stages, *, lstm_units, num_classes, dropout, per_timestep, normalization, placement, op_options, prefix):
-    for i, stage in enumerate(stages):
+def _stage_options(stages, op_options):
+    """`op_options` for each stage: given to the stages whose op supports them all."""
+    if op_options is None:
+        return [None] * len(stages)
+    specs = [get_op(stage.op) for stage in stages]
+    fits = [isinstance(op_options, dict) and set(op_options) <= spec.options for spec in specs]
+    if not any(fits):
+        specs[0].check_options(op_options)  # the op's own error names the option
+    return [op_options if fit else None for fit in fits]
+
+
+def res_convlstm_features(x, stages, *, normalization="batch", placement="post", op_options=None, prefix=""):
+    """Applies `Res_ConvLSTM` modules to clip tensor `x`; returns `(features, stage names)`.
+
+    The first sub-block of a module strides by 2 with the skip-path layer its
+    op's spec names (`projection`: a 1x1 ConvLSTM for `convlstm`, type A; a
+    1x1 convolution otherwise); the others have an open skip (type B).
+    `op_options` go to the stages whose op supports them.
+    """
+    names = []
+    for i, (stage, options) in enumerate(zip(stages, _stage_options(stages, op_options))):
+        spec = get_op(stage.op)
         for j in range(stage.blocks):
             first = j == 0
             x = ResidualBottleneck(
@@ -113,20 +137,14 @@ def _tower(x, stages, *, lstm_units, num_classes, dropout, per_timestep, normali
                 stage.mid_channels,
                 op=stage.op,
                 strides=2 if first else 1,
-                shortcut=("convlstm" if stage.op == "convlstm" else "conv") if first else "identity",
+                shortcut=spec.projection if first else "identity",
                 normalization=normalization,
                 placement=placement,
-                op_options=op_options if stage.op == "convlstm" else None,
+                op_options=options,
                 name=f"{prefix}res{i + 1}_{j + 1}",
             )(x)
-    x = keras.layers.TimeDistributed(
-        keras.layers.GlobalAveragePooling2D(), name=f"{prefix}spatial_pool"
-    )(x)
-    if dropout:
-        # One dropout mask for the whole sequence, as the paper's RNN dropout.
-        x = keras.layers.SpatialDropout1D(dropout, name=f"{prefix}dropout")(x)
-    x = keras.layers.LSTM(lstm_units, return_sequences=per_timestep, name=f"{prefix}lstm")(x)
-    return keras.layers.Dense(num_classes, activation="softmax", name=f"{prefix}output")(x)
+        names.append(f"{prefix}res{i + 1}_{stage.blocks}")
+    return x, names
 
 
 def build_convlstm_resnet(
@@ -172,12 +190,14 @@ def build_convlstm_resnet(
         per_timestep: output class probabilities at every frame
             `(batch, frames, classes)`, for a per-frame loss.
         normalization, placement: batch-norm settings of every block.
-        op_options: extra arguments of every ConvLSTM op (for example
-            `{"state_reset_period": 5}`).
+        op_options: extra arguments of the ops of every stage whose op
+            supports them all (for example `{"state_reset_period": 5}` for
+            the ConvLSTM stages); refused if no stage's op supports them.
         name: model name.
 
     Returns:
-        An uncompiled functional `keras.Model`.
+        An uncompiled `VideoModel` whose head is an `"lstm"` head of one
+        layer (seed 002) or seed 000's ConvLSTM head.
 
     Example:
     >>> model = build_convlstm_resnet(preset="lipreading", input_shape=(8, 48, 48, 1))
@@ -235,31 +255,28 @@ def build_convlstm_resnet(
         raise ValueError("`num_classes` is required with `stages`. Received: num_classes=None")
     check_positive_int("num_classes", settings["num_classes"])
     check_positive_int("lstm_units", settings["lstm_units"])
-    rate = settings["dropout"]
-    if not isinstance(rate, (int, float)) or not 0 <= rate < 1:
-        raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={rate!r}")
+    rate = check_rate("dropout", settings["dropout"])
     shape = check_input_shape(settings["input_shape"])
     checked = _check_stages(settings["stages"], shape[-1])
     check_strides_fit(shape, [(f"res{i + 1}_1", 1, 2) for i in range(len(checked))])
 
     # ---- functional graph
+    task = Task.classification("classes", settings["num_classes"])
+    head = get_head("lstm")
+    head_options = dict(layers=1, units=settings["lstm_units"], dropout=rate, per_frame=per_timestep)
+    blocks = dict(normalization=normalization, placement=placement, op_options=op_options)
     inputs = keras.Input(shape=shape, name="clips")
-    tower = dict(
-        lstm_units=settings["lstm_units"],
-        num_classes=settings["num_classes"],
-        dropout=rate,
-        per_timestep=per_timestep,
-        normalization=normalization,
-        placement=placement,
-        op_options=op_options,
-    )
     if not settings["bidirectional"]:
-        outputs = _tower(inputs, checked, prefix="", **tower)
-    else:
-        forward = _tower(inputs, checked, prefix="forward_", **tower)
-        reversed_clips = TimeReverse(name="reverse_clips")(inputs)
-        backward = _tower(reversed_clips, checked, prefix="backward_", **tower)
-        if per_timestep:
-            backward = TimeReverse(name="reverse_outputs")(backward)
-        outputs = keras.layers.Average(name="output")([forward, backward])
-    return keras.Model(inputs, outputs, name=name or preset or "resnet_convlstm")
+        features, stages = res_convlstm_features(inputs, checked, **blocks)
+        outputs = head.apply(features, task=task, output_name="output", **head_options)
+        return VideoModel(inputs, outputs, stage_names=stages, name=name or preset or "resnet_convlstm")
+    forward, forward_stages = res_convlstm_features(inputs, checked, prefix="forward_", **blocks)
+    forward = head.apply(forward, task=task, output_name="forward_output", prefix="forward_", **head_options)
+    reversed_clips = TimeReverse(name="reverse_clips")(inputs)
+    backward, backward_stages = res_convlstm_features(reversed_clips, checked, prefix="backward_", **blocks)
+    backward = head.apply(backward, task=task, output_name="backward_output", prefix="backward_", **head_options)
+    if per_timestep:
+        backward = TimeReverse(name="reverse_outputs")(backward)
+    outputs = keras.layers.Average(name="output")([forward, backward])
+    return VideoModel(inputs, outputs, stage_names=forward_stages + backward_stages,
+                      name=name or preset or "resnet_convlstm")

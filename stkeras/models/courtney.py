@@ -11,12 +11,15 @@ import keras
 
 from stkeras.blocks.bottleneck import ResidualBottleneck
 from stkeras.blocks.ops import get_op
-from stkeras.layers.temporal_pooling import TemporalPooling
 from stkeras.models.checks import check_input_shape
+from stkeras.models.checks import check_per_stage
 from stkeras.models.checks import check_strides_fit
+from stkeras.models.video_model import VideoModel
+from stkeras.tasks import TASKS
+from stkeras.tasks import get_task
 from stkeras.validation import check_choice
 
-# (block name, spatial stride), Tables 1-4.
+# (block name, spatial stride), Tables 1-4. Stages res1 ... res4.
 BLOCK_LAYOUT = (
     ("res1_1", 2),
     ("res2_1", 2),
@@ -27,6 +30,7 @@ BLOCK_LAYOUT = (
     ("res4_3", 1),
     ("res4_4", 1),
 )
+NUM_STAGES = 4
 
 # (ch, out) of each block; `in` is the previous block's `out`. Table 4's XL
 # column repeats the base channels by mistake: Table 5's 1,967K parameters of
@@ -36,10 +40,8 @@ SIZES = {
     "xl": {"channels": ((36, 72),) * 4 + ((72, 144),) * 4, "lstm_units": 144},
 }
 
-# task -> (output units, output activation)
-TASKS = {"digit": (10, "softmax"), "order": (6, "softmax"), "speed": (1, None)}
-
-# The paper's four models as argument sets of `build_courtney_resnet`.
+# The paper's four models as argument sets of `build_courtney_resnet`: the
+# registry of model names used by `stkeras compare`, `train` and `rf`.
 MODELS = {
     "conv2d": {"op": "conv2d", "lstm_layers": 2},
     "conv3d": {"op": "conv3d", "lstm_layers": 2},
@@ -48,11 +50,94 @@ MODELS = {
 }
 
 
-def task_head(x, task, name_prefix=""):
-    """The output layer of a task: softmax classes or a scalar regression."""
-    check_choice("task", task, tuple(TASKS))
-    units, activation = TASKS[task]
-    return keras.layers.Dense(units, activation=activation, name=f"{name_prefix}{task}")(x)
+def _stage(block_name):
+    return int(block_name[3]) - 1
+
+
+def build_courtney_backbone(
+    *,
+    op,
+    size="base",
+    input_shape=(48, 64, 64, 1),
+    temporal_strides=None,
+    temporal_kernel_size=None,
+    normalization="batch",
+    placement="post",
+    op_options=None,
+    name=None,
+):
+    """The eight residual blocks of seed 000's networks (`res1_1 ... res4_4`): clips to feature maps.
+
+    The architecture is per-stage data: stages res1, res2, res3, res4 each
+    have an op, a temporal stride (on the stage's first block, which also
+    strides by 2 in space) and a temporal kernel. TS-Conv3D is `op="ts_conv3d"`
+    (whose spec strides time with space), or equally `op="conv3d",
+    temporal_strides=2`.
+
+    Args:
+        op: the blocks' specialized op, one registered name or one per stage.
+        size: `"base"` or `"xl"` (channels of Tables 1-4).
+        input_shape: `(frames, height, width, channels)`.
+        temporal_strides: temporal stride of each stage's first block (an
+            int or one per stage); `None`: the op's default.
+        temporal_kernel_size: the ops' temporal kernel (an int or one per
+            stage); `None`: the op's default.
+        normalization, placement: batch-norm settings of every block (see
+            `stkeras.blocks.ResidualBottleneck`).
+        op_options: extra keyword arguments of every block's op.
+        name: model name (default `"{op}_{size}_backbone"`).
+
+    Returns:
+        a `VideoModel` from clips to `res4_4`'s feature maps, stages
+        `res1_1`, `res2_1`, `res3_2`, `res4_4`.
+
+    Example:
+    >>> backbone = build_courtney_backbone(op=("conv2d", "conv2d", "conv3d", "conv3d"),
+    ...                                    input_shape=(8, 32, 32, 1))
+    >>> backbone.output.shape
+    (None, 8, 2, 2, 128)
+
+    Reference: Courtney & Sreenivas 2022, Section 4, Tables 1-4 (seed 000).
+    """
+    # ---- arguments
+    check_choice("size", size, tuple(SIZES))
+    input_shape = check_input_shape(input_shape)
+    ops = check_per_stage("op", op, NUM_STAGES, kind=str)
+    specs = [get_op(o) for o in ops]
+    t_strides = check_per_stage("temporal_strides", temporal_strides, NUM_STAGES, allow_none=True)
+    t_kernels = check_per_stage("temporal_kernel_size", temporal_kernel_size, NUM_STAGES, allow_none=True)
+    plan = []  # (block, op, spatial stride, temporal stride, temporal kernel)
+    for block, stride in BLOCK_LAYOUT:
+        stage, first = _stage(block), block.endswith("_1")
+        spec = specs[stage]
+        t_stride = spec.default_temporal_strides(stride)
+        if first and t_strides[stage] is not None:
+            t_stride = t_strides[stage]
+        plan.append((block, ops[stage], stride, t_stride, t_kernels[stage]))
+    check_strides_fit(input_shape, [(block, t, s) for block, _, s, t, _ in plan])
+
+    # ---- functional graph
+    inputs = keras.Input(shape=input_shape, name="clips")
+    x = inputs
+    for (block, block_op, stride, t_stride, t_kernel), (mid, out) in zip(plan, SIZES[size]["channels"]):
+        x = ResidualBottleneck(
+            out,
+            mid,
+            op=block_op,
+            strides=stride,
+            temporal_strides=t_stride,
+            temporal_kernel_size=t_kernel,
+            normalization=normalization,
+            placement=placement,
+            op_options=op_options,
+            name=block,
+        )(x)
+    stages = ("res1_1", "res2_1", "res3_2", "res4_4")
+    return VideoModel(inputs, x, stage_names=stages, name=name or f"{_op_label(ops)}_{size}_backbone")
+
+
+def _op_label(ops):
+    return ops[0] if len(set(ops)) == 1 else "+".join(ops)
 
 
 def build_courtney_resnet(
@@ -62,6 +147,10 @@ def build_courtney_resnet(
     input_shape=(48, 64, 64, 1),
     task="digit",
     lstm_layers=2,
+    head=None,
+    head_options=None,
+    temporal_strides=None,
+    temporal_kernel_size=None,
     normalization="batch",
     placement="post",
     op_options=None,
@@ -69,23 +158,31 @@ def build_courtney_resnet(
 ):
     """Builds one of seed 000's residual networks around a specialized op.
 
+    The model is `build_courtney_backbone(...)` plus a head: by default the
+    paper's, two LSTMs (`"lstm"`) or, with `lstm_layers=0`, the last frame of
+    the pooled features (`"temporal_pool"`, the ConvLSTM model).
+
     Args:
         op: the blocks' specialized op (`"conv2d"`, `"conv3d"`, `"ts_conv3d"`,
-            `"convlstm"`, or any registered op).
+            `"convlstm"`, or any registered op), or one per stage.
         size: `"base"` or `"xl"` (channels of Tables 1-4, LSTM 128 or 144).
         input_shape: `(frames, height, width, channels)`.
-        task: `"digit"` (10-way softmax), `"order"` (6-way softmax) or
-            `"speed"` (scalar regression).
-        lstm_layers: LSTM layers after the spatial pool (2 in the paper's
-            Conv2D/Conv3D/TS-Conv3D models). With 0, the last frame of the
-            pooled features feeds the output (the ConvLSTM model).
+        task: `"digit"` (10-way softmax), `"order"` (6-way softmax),
+            `"speed"` (scalar regression), or a `stkeras.tasks.Task`.
+        lstm_layers: LSTM layers of the default head (2 in the paper's
+            Conv2D/Conv3D/TS-Conv3D models; 0: the ConvLSTM model's head).
+        head: a registered head instead of the default (see
+            `stkeras.heads.available_heads()`).
+        head_options: the head's options.
+        temporal_strides, temporal_kernel_size: per-stage temporal design
+            (see `build_courtney_backbone`).
         normalization, placement: batch-norm settings of every block (see
             `stkeras.blocks.ResidualBottleneck`).
         op_options: extra keyword arguments for every block's op.
         name: model name; defaults to `"{op}_{size}"`.
 
     Returns:
-        An uncompiled functional `keras.Model` from clips to the task output.
+        An uncompiled `VideoModel` from clips to the task output.
 
     Example:
     >>> model = build_courtney_resnet(op="conv3d", input_shape=(8, 32, 32, 1))
@@ -94,49 +191,20 @@ def build_courtney_resnet(
 
     Reference: Courtney & Sreenivas 2022, Section 4, Tables 1-5 (seed 000).
     """
-    # ---- arguments
-    check_choice("size", size, tuple(SIZES))
-    check_choice("task", task, tuple(TASKS))
-    input_shape = check_input_shape(input_shape)
-    spec = get_op(op)
-    if not isinstance(lstm_layers, int) or lstm_layers < 0:
+    task = get_task(task)
+    if not isinstance(lstm_layers, int) or isinstance(lstm_layers, bool) or lstm_layers < 0:
         raise ValueError(f"`lstm_layers` must be an int >= 0. Received: lstm_layers={lstm_layers!r}")
-    config = SIZES[size]
-    check_strides_fit(
-        input_shape,
-        [
-            (block, stride if spec.strides_time_with_space else 1, stride)
-            for block, stride in BLOCK_LAYOUT
-        ],
+    backbone = build_courtney_backbone(
+        op=op, size=size, input_shape=input_shape, temporal_strides=temporal_strides,
+        temporal_kernel_size=temporal_kernel_size, normalization=normalization, placement=placement,
+        op_options=op_options,
     )
-
-    # ---- functional graph
-    inputs = keras.Input(shape=input_shape, name="clips")
-    x = inputs
-    for (block, stride), (mid, out) in zip(BLOCK_LAYOUT, config["channels"]):
-        x = ResidualBottleneck(
-            out,
-            mid,
-            op=op,
-            strides=stride,
-            normalization=normalization,
-            placement=placement,
-            op_options=op_options,
-            name=block,
-        )(x)
-    x = keras.layers.TimeDistributed(
-        keras.layers.GlobalAveragePooling2D(), name="spatial_pool"
-    )(x)
-    for i in range(lstm_layers):
-        x = keras.layers.LSTM(
-            config["lstm_units"],
-            return_sequences=i < lstm_layers - 1,
-            name=f"lstm{i + 1}",
-        )(x)
-    if lstm_layers == 0:
-        x = TemporalPooling("last", name="temporal_pool")(x)
-    outputs = task_head(x, task)
-    return keras.Model(inputs, outputs, name=name or f"{op}_{size}")
+    if head is None:
+        head, defaults = ("lstm", {"layers": lstm_layers, "units": SIZES[size]["lstm_units"]}) if lstm_layers else (
+            "temporal_pool", {"mode": "last"})
+        head_options = {**defaults, **(head_options or {})}
+    label = _op_label(check_per_stage("op", op, NUM_STAGES, kind=str))
+    return backbone.with_head(head, task=task, name=name or f"{label}_{size}", **(head_options or {}))
 
 
 def build_conv2d_lstm(*, size="base", input_shape=(48, 64, 64, 1), task="digit", **kwargs):

@@ -4,8 +4,10 @@ import keras
 
 from stkeras.blocks.ops import get_op
 from stkeras.models.checks import check_input_shape
+from stkeras.models.video_model import VideoModel
 from stkeras.models.video_resnet import DEPTHS
-from stkeras.models.video_resnet import resnet_graph
+from stkeras.models.video_resnet import build_video_resnet_backbone
+from stkeras.tasks import Task
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 
@@ -48,10 +50,12 @@ def build_stdcf_resnet(
     check_positive_int("num_classes", num_classes)
     shape = check_input_shape(input_shape)
     options = {"num_spatial_atoms": num_spatial_atoms, "num_temporal_atoms": num_temporal_atoms}
-    return resnet_graph(
-        "conv3d", ["stdcf"] * 4, depth, shape, num_classes, classifier_activation,
-        name or f"stdcf_r{depth}", op_options=options,
+    backbone = build_video_resnet_backbone(
+        stem="conv3d", stem_options={"kernel_initializer": "he_normal"}, stage_ops=("stdcf",) * 4, depth=depth,
+        input_shape=shape, op_options=options,
     )
+    task = Task.classification("classes", num_classes, activation=classifier_activation)
+    return backbone.with_head("pool", task=task, output_name="predictions", name=name or f"stdcf_r{depth}")
 
 
 def build_small_3d_cnn(
@@ -61,8 +65,8 @@ def build_small_3d_cnn(
     input_shape=(16, 60, 80, 1),
     num_classes=6,
     filters=(32, 64, 128),
-    num_spatial_atoms=6,
-    num_temporal_atoms=2,
+    num_spatial_atoms=None,
+    num_temporal_atoms=None,
     name=None,
 ):
     """Seed 004's three-layer 3D CNNs, with regular, rank-1 or STDCF convolutions.
@@ -85,7 +89,8 @@ def build_small_3d_cnn(
         num_classes: classes (classification).
         filters: channels of the three (classification) or first two
             (reconstruction) convolutions.
-        num_spatial_atoms, num_temporal_atoms: `M`, `N` for STDCF.
+        num_spatial_atoms, num_temporal_atoms: `M`, `N` for STDCF (default
+            6 and 2); refused for convolutions without atoms.
         name: model name.
 
     Example:
@@ -111,7 +116,8 @@ def build_small_3d_cnn(
     if len(filters) != 3 or not all(isinstance(f, int) and f >= 1 for f in filters):
         raise ValueError(f"`filters` must be three positive ints. Received: filters={filters!r}")
     spec = get_op(SMALL_CONVS[conv])
-    options = {"num_spatial_atoms": num_spatial_atoms, "num_temporal_atoms": num_temporal_atoms} if conv == "stdcf" else {}
+    options = {"num_spatial_atoms": num_spatial_atoms, "num_temporal_atoms": num_temporal_atoms}
+    options = spec.check_options({k: v for k, v in options.items() if v is not None}, "num_spatial_atoms and num_temporal_atoms")
 
     def convolution(x, units, index, strides=1):
         return spec.build(units, strides=strides, name=f"conv{index}", **options)(x)
@@ -124,11 +130,14 @@ def build_small_3d_cnn(
             x = keras.layers.BatchNormalization(momentum=0.9, name=f"conv{index}_bn")(x)
             x = keras.layers.Activation("relu", name=f"conv{index}_relu")(x)
             x = keras.layers.MaxPooling3D((1, 2, 2), padding="same", name=f"pool{index}")(x)
-        x = keras.layers.GlobalAveragePooling3D(name="global_pool")(x)
-        outputs = keras.layers.Dense(num_classes, activation="softmax", name="predictions")(x)
+        backbone = VideoModel(inputs, x, stage_names=["pool1", "pool2", "pool3"], name=f"{conv}_3d_cnn_backbone")
+        task = Task.classification("classes", num_classes)
+        return backbone.with_head("pool", task=task, output_name="predictions",
+                                  name=name or f"{conv}_3d_cnn_classification")
     else:
         x = keras.layers.Activation("relu", name="conv1_relu")(convolution(x, filters[0], 1, strides=2))
         x = keras.layers.Activation("relu", name="conv2_relu")(convolution(x, filters[1], 2))
         x = keras.layers.UpSampling3D((1, 2, 2), name="upsample")(x)
         outputs = convolution(x, shape[3], 3)
-    return keras.Model(inputs, outputs, name=name or f"{conv}_3d_cnn_{task}")
+    return VideoModel(inputs, outputs, stage_names=["conv1_relu", "conv2_relu", "conv3"],
+                      name=name or f"{conv}_3d_cnn_{task}")

@@ -16,9 +16,12 @@ import keras
 
 from stkeras.blocks.basic import ResidualBasic
 from stkeras.blocks.bottleneck import ResidualBottleneck
-from stkeras.layers.conv2plus1d import Conv2Plus1D
+from stkeras.blocks.ops import get_op
 from stkeras.models.checks import check_input_shape
+from stkeras.models.checks import check_per_stage
 from stkeras.models.checks import check_strides_fit
+from stkeras.models.video_model import VideoModel
+from stkeras.tasks import Task
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 
@@ -30,45 +33,133 @@ DEPTHS = {
     50: ("bottleneck", (3, 4, 6, 3)),
 }
 CHANNELS = (64, 128, 256, 512)
-KINDS = (
-    "r2d", "mc2", "mc3", "mc4", "mc5", "rmc2", "rmc3", "rmc4", "rmc5", "r3d", "r2plus1d", "p3d",
-)
-PRESETS = {f"{kind}_{depth}": {"kind": kind, "depth": depth} for kind in KINDS for depth in DEPTHS}
+STAGES = ("conv2_x", "conv3_x", "conv4_x", "conv5_x")
+_STEM_2D = {"stem": "conv2d", "stem_options": {"kernel_initializer": "he_normal"}}
+_STEM_3D = {"stem": "conv3d", "stem_options": {"kernel_initializer": "he_normal"}}
 _P3D_CYCLE = ("p3d_a", "p3d_b", "p3d_c")
-_TWO_D = "conv2d"
+
+# Each kind is data: a stem op and one op per stage conv2_x ... conv5_x. A
+# tuple of ops cycles over the network's blocks in order (P3D-A, B, C).
+KINDS = {
+    "r2d": {**_STEM_2D, "stage_ops": ("conv2d",) * 4},
+    **{f"mc{x}": {**_STEM_3D, "stage_ops": tuple("conv3d" if s < x else "conv2d" for s in range(2, 6))}
+       for x in range(2, 6)},  # 3D before conv{x}_x, 2D from it on
+    **{f"rmc{x}": {**_STEM_2D, "stage_ops": tuple("conv2d" if s < x else "conv3d" for s in range(2, 6))}
+       for x in range(2, 6)},  # the reverse
+    "r3d": {**_STEM_3D, "stage_ops": ("conv3d",) * 4},
+    "r2plus1d": {"stem": "conv2plus1d", "stem_options": {"intermediate_filters": 45}, "stage_ops": ("conv2plus1d",) * 4},
+    "p3d": {**_STEM_3D, "stage_ops": (_P3D_CYCLE,) * 4},
+}
+PRESETS = {f"{kind}_{depth}": {"kind": kind, "depth": depth} for kind in KINDS for depth in DEPTHS}
 
 
 def stage_ops(kind):
-    """`(stem, [op of conv2_x, ..., conv5_x])` for a kind; P3D cycles per block.
+    """`(stem op, [op of conv2_x, ..., conv5_x])` of a kind; a tuple cycles over blocks.
 
     Example:
     >>> stage_ops("mc3")
     ('conv3d', ['conv3d', 'conv2d', 'conv2d', 'conv2d'])
     """
-    check_choice("kind", kind, KINDS)
-    if kind == "r2d":
-        return _TWO_D, [_TWO_D] * 4
-    if kind == "r3d":
-        return "conv3d", ["conv3d"] * 4
-    if kind == "r2plus1d":
-        return "conv2plus1d", ["conv2plus1d"] * 4
-    if kind == "p3d":
-        return "conv3d", ["p3d"] * 4
-    x = int(kind[-1])
-    if kind.startswith("mc"):  # 3D before conv{x}_x, 2D from it on
-        return "conv3d", ["conv3d" if stage < x else _TWO_D for stage in range(2, 6)]
-    return _TWO_D, [_TWO_D if stage < x else "conv3d" for stage in range(2, 6)]  # rmc: the reverse
+    check_choice("kind", kind, tuple(KINDS))
+    return KINDS[kind]["stem"], list(KINDS[kind]["stage_ops"])
 
 
-def _stem(x, op):
-    if op == "conv2plus1d":
-        x = Conv2Plus1D(64, (3, 7, 7), strides=(1, 2, 2), intermediate_filters=45, name="conv1")(x)
-    else:
-        kernel = (1, 7, 7) if op == _TWO_D else (3, 7, 7)
-        x = keras.layers.Conv3D(64, kernel, strides=(1, 2, 2), padding="same", use_bias=False,
-                                kernel_initializer="he_normal", name="conv1")(x)
+def _block_plan(depth, ops, temporal_strides, temporal_kernels):
+    """Per block: (name, op, spatial stride, temporal stride, temporal kernel, stage)."""
+    _, blocks = DEPTHS[depth]
+    plan, block_index = [], 0
+    for stage, (op, count) in enumerate(zip(ops, blocks)):
+        for j in range(count):
+            block_op = op[block_index % len(op)] if isinstance(op, tuple) else op
+            block_index += 1
+            down = stage > 0 and j == 0
+            t_stride = 1
+            if down:
+                default = 2 if get_op(block_op).temporal_stride else 1
+                t_stride = default if temporal_strides[stage] is None else temporal_strides[stage]
+            plan.append((f"conv{stage + 2}_{j + 1}", block_op, 2 if down else 1, t_stride,
+                         temporal_kernels[stage], stage))
+    return plan
+
+
+def _check_stage_ops(ops):
+    checked = []
+    for i, op in enumerate(ops):
+        for name in op if isinstance(op, tuple) else (op,):
+            if not isinstance(name, str):
+                raise ValueError(f"`stage_ops[{i}]` must be an op name or a tuple of op names. "
+                                 f"Received: stage_ops={ops!r}")
+            get_op(name)
+        checked.append(op)
+    return checked
+
+
+def build_video_resnet_backbone(
+    *,
+    stem="conv3d",
+    stage_ops=("conv3d",) * 4,
+    depth=18,
+    input_shape=(16, 112, 112, 3),
+    temporal_strides=None,
+    temporal_kernel_size=None,
+    stem_options=None,
+    op_options=None,
+    name=None,
+):
+    """A video ResNet's stem and stages conv2_x ... conv5_x: clips to feature maps.
+
+    Args:
+        stem: the stem's op (`7x7` spatial kernel, spatial stride 2; its
+            temporal kernel is 3 for ops that have one).
+        stage_ops: one op per stage; a tuple of ops cycles over the blocks
+            of the network in order (P3D: `("p3d_a", "p3d_b", "p3d_c")`).
+        depth: 10, 18, 34 (basic blocks) or 50 (bottleneck blocks).
+        input_shape: `(frames, height, width, channels)`.
+        temporal_strides: temporal stride of the first block of conv3_x,
+            conv4_x and conv5_x (an int or one per stage, conv2_x's unused);
+            `None`: 2 where the block's op can stride in time, else 1.
+        temporal_kernel_size: the blocks' temporal kernel (an int or one per
+            stage); `None`: the op's default.
+        stem_options, op_options: options of the stem's op and of every
+            block's op.
+        name: model name.
+
+    Returns:
+        a `VideoModel` from clips to conv5_x's feature maps, stages
+        `conv2_x ... conv5_x` (their last blocks' names).
+
+    Example:
+    >>> backbone = build_video_resnet_backbone(stage_ops=("conv2d", "conv2d", "conv3d", "conv3d"),
+    ...                                        depth=10, input_shape=(8, 64, 64, 3))
+    >>> list(backbone.stage_outputs)
+    ['conv2_1', 'conv3_1', 'conv4_1', 'conv5_1']
+    """
+    # ---- arguments
+    check_choice("depth", depth, tuple(DEPTHS))
+    shape = check_input_shape(input_shape)
+    ops = _check_stage_ops(check_per_stage("stage_ops", stage_ops, 4, kind=(str, tuple)))
+    stem_spec = get_op(stem)
+    t_strides = check_per_stage("temporal_strides", temporal_strides, 4, allow_none=True)
+    t_kernels = check_per_stage("temporal_kernel_size", temporal_kernel_size, 4, allow_none=True)
+    plan = _block_plan(depth, ops, t_strides, t_kernels)
+    check_strides_fit(shape, [("conv1", 1, 2)] + [(n, t, s) for n, _, s, t, _, _ in plan if s > 1 or t > 1])
+    block_type, _ = DEPTHS[depth]
+
+    # ---- functional graph
+    inputs = keras.Input(shape=shape, name="clips")
+    x = stem_spec.build(64, kernel_size=7, temporal_kernel_size=3 if stem_spec.temporal_kernel else None,
+                        strides=2, use_bias=False, name="conv1", **(stem_options or {}))(inputs)
     x = keras.layers.BatchNormalization(momentum=0.9, name="conv1_bn")(x)
-    return keras.layers.Activation("relu", name="conv1_relu")(x)
+    x = keras.layers.Activation("relu", name="conv1_relu")(x)
+    for block_name, op, stride, t_stride, t_kernel, stage in plan:
+        common = dict(op=op, strides=stride, temporal_strides=t_stride, temporal_kernel_size=t_kernel,
+                      op_options=op_options, name=block_name)
+        if block_type == "basic":
+            x = ResidualBasic(CHANNELS[stage], **common)(x)
+        else:
+            x = ResidualBottleneck(4 * CHANNELS[stage], CHANNELS[stage], use_bias=False, **common)(x)
+    last = {stage: block_name for block_name, *_, stage in plan}
+    return VideoModel(inputs, x, stage_names=[last[i] for i in range(4)], name=name or "video_resnet_backbone")
 
 
 def build_video_resnet(
@@ -79,9 +170,18 @@ def build_video_resnet(
     input_shape=(16, 112, 112, 3),
     num_classes=400,
     classifier_activation="softmax",
+    stage_ops=None,
+    temporal_strides=None,
+    temporal_kernel_size=None,
+    head="pool",
+    head_options=None,
     name=None,
 ):
     """Builds a video ResNet of seed 003's family.
+
+    `kind` names an argument set of `build_video_resnet_backbone` (`KINDS`):
+    the stem op and one op per stage; `stage_ops`, `temporal_strides` and
+    `temporal_kernel_size` change it per stage.
 
     Args:
         kind: `r2d` (2D convolutions only, time kept), `mc2`...`mc5` (3D
@@ -94,10 +194,15 @@ def build_video_resnet(
         input_shape: `(frames, height, width, channels)`.
         num_classes: classifier outputs.
         classifier_activation: activation of the classifier (`None` for logits).
+        stage_ops, temporal_strides, temporal_kernel_size: override the
+            kind's per-stage design (see `build_video_resnet_backbone`).
+        head: a registered head (default `"pool"`: global average pooling
+            and the classifier `predictions`).
+        head_options: the head's options.
         name: model name (default: `"{kind}_{depth}"`).
 
     Returns:
-        An uncompiled functional `keras.Model`.
+        An uncompiled `VideoModel`.
 
     Example:
     >>> model = build_video_resnet(kind="r2plus1d", depth=18, input_shape=(8, 64, 64, 3), num_classes=10)
@@ -113,46 +218,15 @@ def build_video_resnet(
                              f"kind={kind!r}, depth={depth!r}")
         check_choice("preset", preset, tuple(PRESETS))
         kind, depth = PRESETS[preset]["kind"], PRESETS[preset]["depth"]
-    check_choice("kind", kind, KINDS)
+    check_choice("kind", kind, tuple(KINDS))
     check_choice("depth", depth, tuple(DEPTHS))
     check_positive_int("num_classes", num_classes)
-    shape = check_input_shape(input_shape)
-    stem_op, ops = stage_ops(kind)
-    return resnet_graph(
-        stem_op, ops, depth, shape, num_classes, classifier_activation, name or f"{kind}_{depth}"
+    design = KINDS[kind]
+    backbone = build_video_resnet_backbone(
+        stem=design["stem"], stem_options=design["stem_options"], stage_ops=stage_ops or design["stage_ops"],
+        depth=depth, input_shape=input_shape, temporal_strides=temporal_strides,
+        temporal_kernel_size=temporal_kernel_size,
     )
-
-
-def resnet_graph(stem_op, ops, depth, shape, num_classes, classifier_activation, name, op_options=None):
-    """The functional video ResNet for a stem op and one op per stage.
-
-    An op of `"p3d"` cycles P3D-A, B, C over the blocks. `op_options` go to
-    every block's op (e.g. STDCF's atom counts).
-    """
-    block_type, blocks = DEPTHS[depth]
-    # Per block: (name, op, spatial stride, temporal stride).
-    plan = []
-    block_index = 0
-    for stage, (op, count) in enumerate(zip(ops, blocks), start=2):
-        for j in range(count):
-            block_op = _P3D_CYCLE[block_index % 3] if op == "p3d" else op
-            block_index += 1
-            down = stage > 2 and j == 0
-            plan.append((f"conv{stage}_{j + 1}", block_op, 2 if down else 1, 2 if down and block_op != _TWO_D else 1))
-    check_strides_fit(shape, [("conv1", 1, 2)] + [(n, t, s) for n, _, s, t in plan if s > 1 or t > 1])
-
-    # ---- functional graph
-    inputs = keras.Input(shape=shape, name="clips")
-    x = _stem(inputs, stem_op)
-    for block_name, op, stride, t_stride in plan:
-        stage = int(block_name[4]) - 2
-        if block_type == "basic":
-            x = ResidualBasic(CHANNELS[stage], op=op, strides=stride, temporal_strides=t_stride,
-                              op_options=op_options, name=block_name)(x)
-        else:
-            x = ResidualBottleneck(4 * CHANNELS[stage], CHANNELS[stage], op=op, strides=stride,
-                                   temporal_strides=t_stride, use_bias=False, op_options=op_options,
-                                   name=block_name)(x)
-    x = keras.layers.GlobalAveragePooling3D(name="pool")(x)
-    outputs = keras.layers.Dense(num_classes, activation=classifier_activation, name="predictions")(x)
-    return keras.Model(inputs, outputs, name=name)
+    task = Task.classification("classes", num_classes, activation=classifier_activation)
+    return backbone.with_head(head, task=task, output_name="predictions", name=name or f"{kind}_{depth}",
+                              **(head_options or {}))

@@ -1,3 +1,5 @@
+"""Settings for every test run, including the doctests collected from `stkeras/`."""
+
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

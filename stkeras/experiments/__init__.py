@@ -1,0 +1,15 @@
+"""The applications the command line runs, sharing settings, datasets and reporting.
+
+- `settings`: presets and the overrides users may pass (the CLI's options).
+- `data`: the quadrant-blink datasets of a run.
+- `models`: the models a run trains, by name.
+- `report`: terminal lines and `results.md`.
+- `compare`: `run_compare`, the main job.
+"""
+
+from stkeras.experiments.compare import run_compare
+from stkeras.experiments.models import MODEL_NAMES
+from stkeras.experiments.models import build_model
+from stkeras.experiments.settings import PRESETS
+from stkeras.experiments.settings import OVERRIDES
+from stkeras.experiments.settings import resolve_settings

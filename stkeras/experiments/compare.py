@@ -1,0 +1,131 @@
+"""`stkeras compare`: train seed 000's networks on a synthetic task and compare them.
+
+Writes to a run folder: `results.json` and `results.md` (task metric,
+parameters, multiply-accumulates, training time, trivial baseline), an error
+grid over (V, S) per model, relative grids between models (seed 000, Figures
+7-9), receptive-field tables and training curves.
+"""
+
+import json
+import os
+import time
+
+import keras
+
+from stkeras.analysis import collect_predictions
+from stkeras.analysis import count_flops
+from stkeras.analysis import format_receptive_field
+from stkeras.analysis import grid_from_values
+from stkeras.analysis import receptive_field
+from stkeras.analysis import relative_grid
+from stkeras.experiments.data import clips
+from stkeras.experiments.data import targets
+from stkeras.experiments.models import MODEL_NAMES
+from stkeras.experiments.models import build_model
+from stkeras.experiments.report import format_results
+from stkeras.experiments.report import log
+from stkeras.experiments.settings import jsonable
+from stkeras.experiments.settings import resolve_settings
+from stkeras.tasks import get_task
+from stkeras.training import compile_for_task
+from stkeras.training import fit_resumable
+from stkeras.validation import check_choice
+from stkeras.viz import plot_error_grid
+from stkeras.viz import plot_relative_grid
+from stkeras.viz.curves import plot_training_curves
+
+# Seed 000's relative comparisons (Figures 7-9): (better-if-positive, reference).
+PAPER_PAIRS = (("conv3d", "conv2d"), ("ts_conv3d", "conv3d"), ("convlstm", "conv3d"))
+
+
+def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None, verbose="auto", head=None,
+                **overrides):
+    """Trains `models` on the task, evaluates them and writes the run folder.
+
+    Args:
+        out: run folder (created; a rerun resumes unfinished training).
+        task: a registered task name (`"digit"`, `"order"`, `"speed"`) or a
+            `stkeras.tasks.Task` whose target quadrant-blink clips have.
+        models: names among `conv2d`, `conv3d`, `ts_conv3d`, `convlstm`.
+        preset: `"quick"` or `"paper"` (see `stkeras.experiments.settings.PRESETS`).
+        size: `"base"` or `"xl"` (default: the preset's).
+        verbose: Keras' progress setting for `fit`.
+        head: a registered head for every model instead of the paper's.
+        **overrides: `epochs`, `train_clips`, `test_clips`, `frames`,
+            `batch_size`, `seed`.
+
+    Returns:
+        the results dict also written to `results.json`.
+    """
+    task = get_task(task)
+    models = list(models)
+    for name in models:
+        check_choice("model", name, MODEL_NAMES)
+    if not models:
+        raise ValueError("`models` must name at least one model.")
+    settings = resolve_settings(preset, size, **overrides)
+    for name in models:  # fail on impossible strides or heads before any training
+        build_model(name, settings, task, head)
+        keras.utils.clear_session()
+    os.makedirs(out, exist_ok=True)
+    train, test = clips(settings, task, "train"), clips(settings, task, "test", with_info=True)
+    baseline = task.baseline(targets(train), targets(test))
+    metric = task.metric
+    log(
+        f"stkeras compare: task={task.name}, preset={preset}, models={','.join(models)}, "
+        f"{settings['train_clips']} training clips of {settings['frames']}x{settings['size']}x{settings['size']}, "
+        f"{settings['epochs']} epochs; baseline {metric} {baseline[metric]:.3f} ({baseline['predictor']})"
+    )
+    results = {"task": task.name, "preset": preset, "settings": jsonable(settings), "baseline": baseline,
+               "models": {}}
+    grids = {}
+    for index, name in enumerate(models, start=1):
+        keras.utils.clear_session()
+        keras.utils.set_random_seed(settings["seed"])
+        model = compile_for_task(build_model(name, settings, task, head), task, settings["learning_rate"])
+        log(f"[{index}/{len(models)}] {name}: {model.count_params():,} parameters, training ...")
+        folder = os.path.join(out, "models", name)
+        start = time.perf_counter()
+        history = fit_resumable(model, train, settings["epochs"], folder, verbose=verbose)
+        seconds = time.perf_counter() - start
+        model.save(os.path.join(out, "models", f"{name}.keras"))
+        predictions, clip_targets, info = collect_predictions(model, test)
+        scores = task.scores(predictions, clip_targets)
+        grids[name] = grid_from_values(task.per_clip(predictions, clip_targets), info, metric=metric)
+        plot_error_grid(grids[name], os.path.join(out, f"grid_{name}.png"), title=f"{name} {metric}")
+        rows = receptive_field(model)
+        with open(os.path.join(out, f"rf_{name}.md"), "w") as handle:
+            handle.write(f"# Receptive fields of {model.name}\n\n{format_receptive_field(rows)}\n")
+        results["models"][name] = {
+            **scores,
+            "parameters": int(model.count_params()),
+            "macs_per_clip": int(count_flops(model)),
+            "training_seconds": round(seconds, 1),
+            "epochs_trained": len(history),
+            "history": history,
+        }
+        verdict = "beats" if task.is_better(scores[metric], baseline[metric]) else "does NOT beat"
+        log(f"[{index}/{len(models)}] {name}: {metric} {scores[metric]:.3f} ({verdict} the baseline "
+            f"{baseline[metric]:.3f}), {seconds:.0f} s")
+    results["relative"] = {}
+    for a, b in _pairs(models):
+        rel = relative_grid(grids[a], grids[b])
+        path = f"relative_{a}_vs_{b}.png"
+        plot_relative_grid(rel, os.path.join(out, path), title=f"{a} vs {b} (positive: {a} better)")
+        results["relative"][f"{a}_vs_{b}"] = {"overall": rel.overall, "plot": path}
+    plot_training_curves(
+        {name: r["history"] for name, r in results["models"].items()}, os.path.join(out, "training_curves.png")
+    )
+    with open(os.path.join(out, "results.json"), "w") as handle:
+        json.dump(results, handle, indent=2)
+    with open(os.path.join(out, "results.md"), "w") as handle:
+        handle.write(format_results(results))
+    log(f"wrote {out}/results.md, results.json, grids, relative grids, receptive fields and curves")
+    return results
+
+
+def _pairs(models):
+    pairs = [p for p in PAPER_PAIRS if p[0] in models and p[1] in models]
+    if not pairs:
+        pairs = [(name, models[0]) for name in models[1:]]
+    return pairs

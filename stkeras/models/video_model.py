@@ -1,0 +1,85 @@
+"""`VideoModel`: a functional model over clips whose stage outputs are named."""
+
+import keras
+
+from stkeras.heads.registry import get_head
+
+
+@keras.saving.register_keras_serializable(package="stkeras")
+class VideoModel(keras.Model):
+    """A functional model over clips: a backbone, or a backbone with a head.
+
+    Every stkeras builder returns one. A backbone maps clips to features and
+    names its stage outputs (keras-hub's `pyramid_outputs` idea); a head maps
+    the features to a task's outputs. `with_head` puts any registered head on
+    a backbone; the head's layers join the same flat graph, so every layer
+    (`res3_1`, `lstm1`, ...) stays reachable with `get_layer`.
+
+    Args:
+        inputs, outputs: as for a functional `keras.Model`.
+        stage_names: names of the layers whose outputs are the stages, in
+            order (e.g. `("res1_1", "res2_1", "res3_2", "res4_4")`).
+        feature_name: the layer whose output is the backbone's features,
+            where a head starts (default: the last stage).
+        **kwargs: `name` and the other arguments of `keras.Model`.
+
+    Example:
+    >>> from stkeras.models import build_courtney_backbone
+    >>> backbone = build_courtney_backbone(op="conv3d", input_shape=(8, 32, 32, 1))
+    >>> list(backbone.stage_outputs)
+    ['res1_1', 'res2_1', 'res3_2', 'res4_4']
+    >>> model = backbone.with_head("pool", task="digit")
+    >>> model.output.shape, model.count_params() - backbone.count_params()
+    ((None, 10), 1290)
+    """
+
+    def __init__(self, *args, stage_names=(), feature_name=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stage_names = tuple(stage_names)
+        self.feature_name = feature_name or (self.stage_names[-1] if self.stage_names else None)
+        for layer_name in self.stage_names + ((self.feature_name,) if self.feature_name else ()):
+            self.get_layer(layer_name)  # a ValueError naming the layer if absent
+
+    @property
+    def stage_outputs(self):
+        """`{stage name: symbolic output}` of the backbone's stages."""
+        return {stage: self.get_layer(stage).output for stage in self.stage_names}
+
+    @property
+    def features(self):
+        """The symbolic backbone features (the output of `feature_name`)."""
+        if self.feature_name is None:
+            raise ValueError(f"Model {self.name!r} names no feature layer (feature_name=None).")
+        return self.get_layer(self.feature_name).output
+
+    def get_backbone(self):
+        """The part from clips to features as a new `VideoModel` sharing this model's layers.
+
+        A method, not a property: Keras' saving reads every attribute, and
+        each call builds a new model.
+        """
+        return VideoModel(self._graph_inputs(), self.features, stage_names=self.stage_names,
+                          name=f"{self.name}_backbone")
+
+    def with_head(self, head, *, task, output_name=None, name=None, **options):
+        """This model's backbone with a registered head on its features.
+
+        Args:
+            head: a name in `stkeras.heads.available_heads()`.
+            task: a `stkeras.tasks.Task` or a registered task name.
+            output_name: name of the output layer (default: the task's name).
+            name: the new model's name.
+            **options: the head's options.
+
+        Returns:
+            a new `VideoModel` sharing the backbone's layers (and weights).
+        """
+        outputs = get_head(head).apply(self.features, task=task, output_name=output_name, **options)
+        return VideoModel(self._graph_inputs(), outputs, stage_names=self.stage_names, feature_name=self.feature_name,
+                          name=name or self.name)
+
+    def _graph_inputs(self):
+        return self.inputs[0] if len(self.inputs) == 1 else self.inputs
+
+    def get_config(self):
+        return {**super().get_config(), "stage_names": list(self.stage_names), "feature_name": self.feature_name}
