@@ -90,3 +90,30 @@ def test_python_dash_m_runs():
     done = subprocess.run([sys.executable, "-m", "stkeras", "rf", "--model", "conv2d"],
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0 and "| res1_1 |" in done.stdout
+
+
+def test_choices_come_from_the_registries(capsys):
+    from stkeras.blocks import available_ops
+    from stkeras.cli import make_parser
+    from stkeras.experiments import MODEL_NAMES
+    from stkeras.tasks import available_tasks
+
+    commands = make_parser()._subparsers._group_actions[0].choices
+    options = {a.dest: a for a in commands["compare"]._actions}
+    assert tuple(options["task"].choices) == available_tasks()
+    assert {"pool", "lstm", "temporal_pool"} <= set(options["head"].choices)
+    rf = {a.dest: a for a in commands["rf"]._actions}
+    assert tuple(rf["op"].choices) == available_ops() and tuple(rf["model"].choices) == MODEL_NAMES
+    assert main(["rf", "--op", "rank1", "--frames", "8", "--resolution", "32"]) == 0
+    assert "| res4_4 | ResidualBottleneck(rank1) | 2x2x8 | 143x143 | 17 |" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as error:
+        main(["rf", "--op", "conv4d"])
+    assert error.value.code == 2 and "invalid choice: 'conv4d'" in capsys.readouterr().err
+
+
+def test_compare_with_another_head(tmp_path):
+    out = tmp_path / "pool"
+    assert main(["compare", "--models", "convlstm", "--head", "pool", "--out", str(out), *TINY]) == 0
+    model = keras.saving.load_model(out / "models" / "convlstm.keras", safe_mode=True)
+    assert "pool" in [layer.name for layer in model.layers] and "temporal_pool" not in [
+        layer.name for layer in model.layers]
