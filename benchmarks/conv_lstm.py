@@ -38,7 +38,8 @@ from stkeras.blocks import register_op  # noqa: E402
 from stkeras.layers import ConvLSTM2D  # noqa: E402
 
 
-@register_op("keras_convlstm", description="keras.layers.ConvLSTM2D (benchmark peer)")
+@register_op("keras_convlstm", temporal_kernel=False, projection="convlstm",
+             description="keras.layers.ConvLSTM2D (benchmark peer)")
 def _keras_convlstm(filters, *, kernel_size, temporal_kernel_size, strides, temporal_strides, use_bias, name, **options):
     return keras.layers.ConvLSTM2D(
         filters, kernel_size, strides=strides, padding="same",

@@ -131,7 +131,8 @@ class OpSpec:
         """Creates the op's layer after checking every argument against the spec.
 
         `dtype` (a dtype policy, e.g. the enclosing block's) is passed on when
-        given, so that mixed precision reaches the op.
+        given and the factory takes it (by name or `**kwargs`), so that mixed
+        precision reaches the op.
         """
         if temporal_strides != 1 and not self.temporal_stride:
             raise ValueError(
@@ -146,12 +147,18 @@ class OpSpec:
             temporal_strides=temporal_strides,
             use_bias=use_bias,
             name=name,
-            **({} if dtype is None else {"dtype": dtype}),
+            **({"dtype": dtype} if dtype is not None and _accepts(self.factory, "dtype") else {}),
             **self.check_options(options, "options"),
         )
 
 
 _OPS = {}
+
+
+def _accepts(function, argument):
+    """Whether `function` takes `argument` (by name or through `**kwargs`)."""
+    parameters = inspect.signature(function).parameters.values()
+    return any(p.name == argument or p.kind == p.VAR_KEYWORD for p in parameters)
 
 
 def _keyword_options(function, exclude=()):
