@@ -62,5 +62,5 @@ def test_a_user_task_flows_through_data_builder_and_training():
 
 
 def test_quadrant_blink_refuses_targets_it_lacks():
-    with pytest.raises(ValueError, match="info\\['label'\\].*digit, order, speed"):
+    with pytest.raises(ValueError, match="info\\['label'\\].*digit, order, speed, visible_every"):
         quadrant_blink(num_clips=2, task=Task.classification("label", 3))

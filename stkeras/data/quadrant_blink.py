@@ -19,13 +19,14 @@ from stkeras.data.sampling import chunked_dataset
 from stkeras.data.sampling import digit_pool
 from stkeras.data.sampling import pick
 from stkeras.data.sampling import stateless_uniform
+from stkeras.tasks import available_tasks
 from stkeras.tasks import get_task
 from stkeras.validation import check_positive_int
 
 # The six orders of seed 000, Section 3; a clip's order label is the index.
 ORDERS = ((1, 2, 3, 4), (1, 2, 4, 3), (1, 4, 2, 3), (1, 4, 3, 2), (1, 3, 2, 4), (1, 3, 4, 2))
-# The fields of a clip's `info` a task can target.
-TARGETS = ("digit", "order", "speed")
+# The per-clip scalar fields of a clip's `info`: what a task can target.
+INFO_FIELDS = ("digit", "order", "speed", "visible_every", "phase")
 
 
 def allowed_pairs(speeds, visible_every, max_step):
@@ -128,7 +129,8 @@ class QuadrantBlinkSynthesizer:
 
 def _target(info, task):
     if task == "all":
-        return {name: _target(info, get_task(name)) for name in TARGETS}
+        return {name: _target(info, get_task(name)) for name in available_tasks()
+                if get_task(name).target in INFO_FIELDS}
     value = info[task.target]
     return tf.cast(value, tf.float32) if task.kind == "regression" else value
 
@@ -137,9 +139,9 @@ def _check_task(task):
     if task == "all":
         return task
     task = get_task(task)
-    if task.target not in TARGETS:
+    if task.target not in INFO_FIELDS:
         raise ValueError(f"Task {task.name!r} targets info[{task.target!r}], which quadrant-blink clips do not "
-                         f"have. Targets they have: {', '.join(TARGETS)}.")
+                         f"have. Targets they have: {', '.join(INFO_FIELDS)}.")
     return task
 
 
@@ -174,7 +176,8 @@ def quadrant_blink(
             under 50 pixels between visible frames), uniformly among them.
         task: target: `"digit"` (int 0-9), `"order"` (int 0-5, index in
             `ORDERS`), `"speed"` (float `S`), a `stkeras.tasks.Task` whose
-            target is one of these, or `"all"` (a dict of the three).
+            target is a per-clip info field, or `"all"` (a dict over the
+            registered tasks whose target the clips have).
         batch_size: `None` yields single clips; an int yields batches (each
             batch generated at once, the last one possibly smaller).
         with_info: also yield an `info` dict: `digit`, `order`, `speed`,
