@@ -5,7 +5,11 @@ Example:
 >>> model = build_convlstm_resnet(size="base", task="speed")
 """
 
-from stkeras import blocks
+from stkeras.quiet import quiet_start_for_command_line
+
+quiet_start_for_command_line()  # the `stkeras` command starts without TensorFlow's log lines
+
+from stkeras import blocks  # noqa: E402
 from stkeras import heads
 from stkeras import layers
 from stkeras import models

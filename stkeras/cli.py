@@ -68,9 +68,15 @@ def _add_run_options(parser):
     parser.add_argument("--size", choices=tuple(COURTNEY_SIZES), help="model size (default: the preset's)")
     parser.add_argument("--head", choices=_clip_heads(), help="a head for every model instead of the paper's")
     parser.add_argument("--out", required=True, help="run folder")
+    _add_verbose(parser)
     for override in OVERRIDES:
         parser.add_argument(f"--{override.name.replace('_', '-')}", type=_integer(override.minimum),
                             help=override.help)
+
+
+def _add_verbose(parser):
+    parser.add_argument("--verbose", action="store_true",
+                        help="show TensorFlow's start-up log lines and Keras' progress bars")
 
 
 def _overrides(args):
@@ -82,6 +88,7 @@ def _overrides(args):
 def make_parser():
     from stkeras.blocks import available_ops
     from stkeras.experiments.models import MODEL_NAMES
+    from stkeras.experiments.models import TRAINABLE
     from stkeras.models import COURTNEY_SIZES
 
     parser = _Parser(prog="stkeras", description="Spatiotemporal networks in Keras 3.")
@@ -92,8 +99,9 @@ def make_parser():
                          help=f"comma-separated: {','.join(MODEL_NAMES)}")
     _add_run_options(compare)
 
-    train = commands.add_parser("train", help="train one network, resumably")
-    train.add_argument("--model", required=True, choices=MODEL_NAMES)
+    train = commands.add_parser("train", help="train one network of any family, resumably")
+    train.add_argument("--model", required=True, choices=tuple(TRAINABLE), metavar="MODEL",
+                       help=f"one of: {', '.join(TRAINABLE)}")
     _add_run_options(train)
 
     rf = commands.add_parser("rf", help="print a network's receptive-field table")
@@ -104,6 +112,7 @@ def make_parser():
     rf.add_argument("--frames", type=_positive, default=48)
     rf.add_argument("--resolution", type=_positive, default=64, help="frame height and width")
     rf.add_argument("--sublayers", action="store_true", help="also list the layers inside the blocks")
+    _add_verbose(rf)
     return parser
 
 
@@ -114,29 +123,33 @@ def _compare(args):
     from stkeras.experiments import run_compare
 
     run_compare(args.out, task=args.task, models=args.models, preset=args.preset, size=args.size, head=args.head,
-                **_overrides(args))
+                verbose=args.verbose, **_overrides(args))
 
 
 def _train(args):
-    import keras
+    import time
 
-    from stkeras.experiments.data import clips
-    from stkeras.experiments.models import build_model
+    from stkeras.experiments.models import build_trainable
+    from stkeras.experiments.report import log
     from stkeras.experiments.settings import resolve_settings
-    from stkeras.training import compile_for_task
-    from stkeras.training import fit_resumable
+    from stkeras.experiments.training import seed_everything
+    from stkeras.experiments.training import train_model
+    from stkeras.tasks import get_task
 
+    task = get_task(args.task)
     settings = resolve_settings(args.preset, args.size, **_overrides(args))
-    keras.utils.set_random_seed(settings["seed"])
-    model = build_model(args.model, settings, args.task, args.head)
-    model = compile_for_task(model, args.task, settings["learning_rate"])
-    history = fit_resumable(model, clips(settings, args.task, "train"), settings["epochs"], args.out,
-                            validation_data=clips(settings, args.task, "test"))
+    seed_everything(settings["seed"])
+    model = build_trainable(args.model, settings, task, args.head)
+    log(f"stkeras train: {args.model} ({model.count_params():,} parameters), task={task.name}, "
+        f"preset={args.preset}, {settings['epochs']} epochs of {settings['train_clips']} new clips")
+    start = time.perf_counter()
+    history = train_model(model, settings, task, args.out, args.model, args.verbose)
     path = os.path.join(args.out, "model.keras")
     model.save(path)
     last = history[-1] if history else {}
-    summary = ", ".join(f"{k} {v:.4g}" for k, v in last.items() if k != "epoch")
-    print(f"{args.model}: {len(history)} epoch(s) trained in all; {summary}; saved {path}", flush=True)
+    summary = ", ".join(f"{k} {v:.4g}" for k, v in last.items() if k not in ("epoch", "clips_seen"))
+    log(f"{args.model}: {len(history)} epoch(s) trained in all ({time.perf_counter() - start:.0f} s this run); "
+        f"{summary}; saved {path}")
 
 
 def _rf(args):

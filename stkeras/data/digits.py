@@ -23,12 +23,18 @@ def _embedded(split):
 
 def tfds_available(data_dir=None):
     """Whether the full MNIST of tensorflow-datasets is on this machine."""
+    absl_logger = logging.getLogger("absl")
+    level = absl_logger.level
+    # A probe: tfds' warnings about partial folders are not the user's concern.
+    absl_logger.setLevel(logging.ERROR)
     try:
         import tensorflow_datasets as tfds
 
         return tfds.builder("mnist", data_dir=data_dir).is_prepared()
     except Exception:  # noqa: BLE001 - any failure means "not available"
         return False
+    finally:
+        absl_logger.setLevel(level)
 
 
 def _tfds(split, data_dir=None):

@@ -2,14 +2,20 @@
 
 - `settings`: presets and the overrides users may pass (the CLI's options).
 - `data`: the quadrant-blink datasets of a run.
-- `models`: the models a run trains, by name.
+- `models`: the models a run trains, by name (`TRAINABLE`: every family).
+- `training`: seeds, the training recipe and progress lines of one model.
+- `paper`: seed 000's Table 5, printed beside a run's results.
 - `report`: terminal lines and `results.md`.
 - `compare`: `run_compare`, the main job.
 """
 
 from stkeras.experiments.compare import run_compare
 from stkeras.experiments.models import MODEL_NAMES
+from stkeras.experiments.models import TRAINABLE
+from stkeras.experiments.models import build_trainable
 from stkeras.experiments.models import build_model
 from stkeras.experiments.settings import PRESETS
 from stkeras.experiments.settings import OVERRIDES
 from stkeras.experiments.settings import resolve_settings
+from stkeras.experiments.training import seed_everything
+from stkeras.experiments.training import train_model

@@ -26,9 +26,9 @@ from stkeras.experiments.report import format_results
 from stkeras.experiments.report import log
 from stkeras.experiments.settings import jsonable
 from stkeras.experiments.settings import resolve_settings
+from stkeras.experiments.training import seed_everything
+from stkeras.experiments.training import train_model
 from stkeras.tasks import get_task
-from stkeras.training import compile_for_task
-from stkeras.training import fit_resumable
 from stkeras.validation import check_choice
 from stkeras.viz import plot_error_grid
 from stkeras.viz import plot_relative_grid
@@ -38,7 +38,7 @@ from stkeras.viz.curves import plot_training_curves
 PAPER_PAIRS = (("conv3d", "conv2d"), ("ts_conv3d", "conv3d"), ("convlstm", "conv3d"))
 
 
-def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None, verbose="auto", head=None,
+def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None, verbose=False, head=None,
                 **overrides):
     """Trains `models` on the task, evaluates them and writes the run folder.
 
@@ -49,10 +49,11 @@ def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None
         models: names among `conv2d`, `conv3d`, `ts_conv3d`, `convlstm`.
         preset: `"quick"` or `"paper"` (see `stkeras.experiments.settings.PRESETS`).
         size: `"base"` or `"xl"` (default: the preset's).
-        verbose: Keras' progress setting for `fit`.
+        verbose: also show Keras' progress bars (stkeras prints one line
+            per epoch either way).
         head: a registered head for every model instead of the paper's.
-        **overrides: `epochs`, `train_clips`, `test_clips`, `frames`,
-            `batch_size`, `seed`.
+        **overrides: `epochs`, `train_clips`, `test_clips`,
+            `validation_clips`, `frames`, `batch_size`, `seed`.
 
     Returns:
         the results dict also written to `results.json`.
@@ -68,25 +69,24 @@ def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None
         build_model(name, settings, task, head)
         keras.utils.clear_session()
     os.makedirs(out, exist_ok=True)
-    train, test = clips(settings, task, "train"), clips(settings, task, "test", with_info=True)
-    baseline = task.baseline(targets(train), targets(test))
+    test = clips(settings, task, "test", with_info=True)
+    baseline = task.baseline(targets(clips(settings, task, "train", num_clips=settings["train_clips"])), targets(test))
     metric = task.metric
     log(
         f"stkeras compare: task={task.name}, preset={preset}, models={','.join(models)}, "
-        f"{settings['train_clips']} training clips of {settings['frames']}x{settings['size']}x{settings['size']}, "
-        f"{settings['epochs']} epochs; baseline {metric} {baseline[metric]:.3f} ({baseline['predictor']})"
+        f"{settings['epochs']} epochs of {settings['train_clips']} new clips of {settings['frames']}x{settings['size']}"
+        f"x{settings['size']}; baseline {metric} {baseline[metric]:.3f} ({baseline['predictor']})"
     )
     results = {"task": task.name, "preset": preset, "settings": jsonable(settings), "baseline": baseline,
                "models": {}}
     grids = {}
     for index, name in enumerate(models, start=1):
         keras.utils.clear_session()
-        keras.utils.set_random_seed(settings["seed"])
-        model = compile_for_task(build_model(name, settings, task, head), task, settings["learning_rate"])
+        seed_everything(settings["seed"])
+        model = build_model(name, settings, task, head)
         log(f"[{index}/{len(models)}] {name}: {model.count_params():,} parameters, training ...")
-        folder = os.path.join(out, "models", name)
         start = time.perf_counter()
-        history = fit_resumable(model, train, settings["epochs"], folder, verbose=verbose)
+        history = train_model(model, settings, task, os.path.join(out, "models", name), name, verbose)
         seconds = time.perf_counter() - start
         model.save(os.path.join(out, "models", f"{name}.keras"))
         predictions, clip_targets, info = collect_predictions(model, test)

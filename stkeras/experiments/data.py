@@ -5,12 +5,23 @@ import numpy as np
 from stkeras.data import quadrant_blink
 
 
-def clips(settings, task, split, with_info=False):
-    """The quadrant-blink dataset of a run's settings (`split`: `"train"` or `"test"`)."""
+def clips(settings, task, split, with_info=False, num_clips=None):
+    """The quadrant-blink dataset of a run's settings.
+
+    Args:
+        settings: the run's settings (`stkeras.experiments.resolve_settings`).
+        task: the task whose target the clips carry.
+        split: `"train"`: the stream of every epoch's new clips
+            (`epochs * train_clips`); `"test"`: `test_clips` held-out clips.
+        with_info: also yield each clip's info dict.
+        num_clips: another number of clips (the first ones of the split).
+    """
+    if num_clips is None:
+        num_clips = settings["epochs"] * settings["train_clips"] if split == "train" else settings["test_clips"]
     return quadrant_blink(
         split=split,
         seed=settings["seed"],
-        num_clips=settings["train_clips" if split == "train" else "test_clips"],
+        num_clips=num_clips,
         frames=settings["frames"],
         size=settings["size"],
         digit_size=settings["digit_size"],
@@ -26,3 +37,8 @@ def clips(settings, task, split, with_info=False):
 def targets(dataset):
     """Every target of a finite dataset of `(clip, target[, info])` batches, as one array."""
     return np.concatenate([np.asarray(batch[1]) for batch in dataset])
+
+
+def steps_per_epoch(settings):
+    """Batches of one epoch of the training stream."""
+    return -(-settings["train_clips"] // settings["batch_size"])

@@ -1,5 +1,8 @@
 """Reporting of a compare run: the terminal lines and `results.md`."""
 
+from stkeras.experiments.paper import paper_parameters
+from stkeras.experiments.paper import paper_result
+
 
 def log(message):
     """One progress line on the terminal, flushed at once."""
@@ -29,28 +32,58 @@ def format_results(results):
     if quick:
         lines.append(
             "- scaled down from seed 000 (48 frames of 64x64, 28x28 digits, S 1-6, V 1-12, S*V <= 49): "
-            "frames /3, space and digits /2, speeds /2, V up to 4 so that each clip shows every quadrant"
+            "frames /3, space /2, digits 18 px, S 1-2, V 1-3 so that each clip shows every quadrant"
         )
     lines += [
-        f"- {settings['epochs']} epochs, batch {settings['batch_size']}, Adam {settings['learning_rate']}, "
-        f"{settings['model_size']} models",
+        f"- {settings['epochs']} epochs of {settings['train_clips']} new clips each, batch {settings['batch_size']}, "
+        f"Adam peaking at {settings['learning_rate']} after a {settings['warmup_fraction']:.0%} warm-up, cosine "
+        f"decay to 0; {settings['model_size']} models; {settings['validation_clips']} held-out clips scored "
+        "after each epoch (the learning curve)",
         "",
         "## Results (test clips)",
         "",
     ]
     columns = _metric_columns(results)
     titles = {"accuracy": "accuracy", "mae": "MAE", "rounded_accuracy": "rounded accuracy"}
-    header = ["model"] + [titles.get(c, c) for c in columns] + ["parameters", "MACs per clip", "training (s)"]
+    size = settings["model_size"]
+    paper_title = f"paper {titles.get(columns[0], columns[0])} (Table 5, {size})"
+    header = (["model"] + [titles.get(c, c) for c in columns]
+              + [paper_title, "parameters", "paper parameters", "MACs per clip", "training (s)"])
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines.append(f"| baseline ({baseline['predictor']}) | " + " | ".join(f"{baseline[c]:.3f}" for c in columns)
-                 + " | - | - | - |")
+                 + " | - | - | - | - | - |")
     for name, r in results["models"].items():
+        paper = paper_result(name, size, task)
+        paper_params = paper_parameters(name, size)
         lines.append(f"| {name} | " + " | ".join(f"{r[c]:.3f}" for c in columns)
-                     + f" | {r['parameters']:,} | {r['macs_per_clip'] / 1e6:.1f}M | {r['training_seconds']:.0f} |")
+                     + f" | {'-' if paper is None else f'{paper:.3f}'} | {r['parameters']:,} | "
+                     + f"{'-' if paper_params is None else f'{paper_params:,}'} | {r['macs_per_clip'] / 1e6:.1f}M | "
+                     + f"{r['training_seconds']:.0f} |")
+    lines += [
+        "",
+        "The paper's numbers are at its full scale (48 frames of 64x64, 100k-clip epochs, 11-28 hours of "
+        "training per model on a GPU); \"-\" where it did not train that model at this size.",
+    ]
+    lines += _learning_curve(results, columns[0], titles)
     lines += ["", "## Plots", ""]
     for name in results["models"]:
         lines.append(f"- `grid_{name}.png`: {name} over (V, S); `rf_{name}.md`: receptive fields")
     for pair, rel in results["relative"].items():
         lines.append(f"- `{rel['plot']}`: {pair.replace('_vs_', ' vs ')}, overall {100 * rel['overall']:+.1f}%")
-    lines.append("- `training_curves.png`: loss and metric per epoch")
+    lines.append("- `training_curves.png`: loss and metric against training clips seen, training and held-out")
     return "\n".join(lines) + "\n"
+
+
+def _learning_curve(results, metric, titles):
+    """A table of the held-out metric after each epoch, per model."""
+    histories = {name: r["history"] for name, r in results["models"].items()}
+    points = sorted({row["clips_seen"] for h in histories.values() for row in h if "clips_seen" in row})
+    if not points:
+        return []
+    lines = ["", f"## Learning curve (held-out {titles.get(metric, metric)} against training clips seen)", "",
+             "| model | " + " | ".join(f"{p:,}" for p in points) + " |", "|" + "---|" * (len(points) + 1)]
+    for name, history in histories.items():
+        by_clips = {row.get("clips_seen"): row.get(f"val_{metric}") for row in history}
+        lines.append(f"| {name} | " + " | ".join("-" if by_clips.get(p) is None else f"{by_clips[p]:.3f}"
+                                               for p in points) + " |")
+    return lines

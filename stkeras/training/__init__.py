@@ -6,6 +6,7 @@ from stkeras.training.itsl import itsl_fit
 
 from stkeras.training.resumable import fit_resumable
 from stkeras.training.resumable import read_history
+from stkeras.training.schedule import warmup_cosine
 from stkeras.training.tasks import compile_for_task
 from stkeras.training.tasks import task_scores
 from stkeras.training.tasks import trivial_baseline

@@ -3,19 +3,33 @@
 import keras
 
 from stkeras.tasks import get_task
+from stkeras.training.schedule import warmup_cosine
 
 
-def compile_for_task(model, task, learning_rate=1e-3):
+def compile_for_task(model, task, learning_rate=1e-3, total_steps=None, warmup_fraction=0.05):
     """Compiles `model` with Adam and the task's loss and metric.
 
     Classification tasks use sparse cross-entropy and accuracy; regression
     (`"speed"`) the mean squared error, reporting the mean absolute error
     (seed 000's metric).
 
+    Args:
+        model: a Keras model.
+        task: a registered task name or a `stkeras.tasks.Task`.
+        learning_rate: Adam's rate; with `total_steps`, the peak of the
+            schedule.
+        total_steps: optimizer steps of the whole training: the rate warms
+            up over `warmup_fraction` of them, then decays to 0 along a
+            cosine (`stkeras.training.warmup_cosine`). `None`: a constant
+            rate.
+        warmup_fraction: share of `total_steps` spent warming up.
+
     Example:
     >>> model = compile_for_task(build_conv2d_lstm(task="speed"), "speed")  # doctest: +SKIP
     """
     task = get_task(task)
+    if total_steps is not None:
+        learning_rate = warmup_cosine(learning_rate, total_steps, warmup_fraction)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=task.loss, metrics=[task.metric])
     return model
 

@@ -4,9 +4,13 @@
 def plot_training_curves(histories, path):
     """Writes a PNG with one panel per metric and one line per model.
 
+    The x axis is the number of training clips seen where the histories
+    have `clips_seen` (learning curves), else the epoch.
+
     Args:
         histories: `{model name: [epoch dicts]}` as returned by
-            `stkeras.training.read_history` (keys like `loss`, `accuracy`).
+            `stkeras.training.read_history` (keys like `loss`, `accuracy`,
+            `val_accuracy`; optional `clips_seen`).
         path: where to write the PNG.
 
     Example:
@@ -18,17 +22,19 @@ def plot_training_curves(histories, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    metrics = sorted({k for h in histories.values() for row in h for k in row if k != "epoch"})
+    metrics = sorted({k for h in histories.values() for row in h for k in row if k not in ("epoch", "clips_seen")})
+    by_clips = all("clips_seen" in row for h in histories.values() for row in h)
     metrics = metrics or ["loss"]
     figure, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3), squeeze=False)
     for axis, metric in zip(axes[0], metrics):
         for name, history in histories.items():
-            points = [(row["epoch"] + 1, row[metric]) for row in history if metric in row]
+            points = [(row["clips_seen"] if by_clips else row["epoch"] + 1, row[metric])
+                      for row in history if metric in row]
             if points:
                 epochs, values = zip(*points)
                 axis.plot(epochs, values, marker="o", label=name)
-        axis.set_xlabel("epoch")
-        axis.set_title(metric)
+        axis.set_xlabel("training clips seen" if by_clips else "epoch")
+        axis.set_title(metric.replace("val_", "held-out "))
         axis.grid(alpha=0.3)
     axes[0][0].legend(fontsize=8)
     figure.tight_layout()
