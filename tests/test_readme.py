@@ -5,7 +5,8 @@ import io
 import pathlib
 import re
 
-README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
 
 
 def _python_blocks(section):
@@ -46,3 +47,21 @@ def test_analysis_snippet_and_table_match_the_code():
     table = [line for line in out.getvalue().splitlines() if line.startswith("|")]
     text = README.read_text()
     assert len(table) == 13 and all(line in text for line in table)
+
+
+def test_quick_run_numbers_are_the_documented_run():
+    """README's quick-run table and learning curve are those of `docs/quick/results.json`."""
+    import json
+
+    readme = (ROOT / "README.md").read_text()
+    results = json.loads((ROOT / "docs" / "quick" / "results.json").read_text())
+    assert results["preset"] == "quick" and results["task"] == "digit"
+    from stkeras.experiments import resolve_settings
+    from stkeras.experiments.settings import jsonable
+
+    assert results["settings"] == jsonable(resolve_settings("quick")), "docs/quick is a run of today's preset"
+    for name, r in results["models"].items():
+        row = f"| {name} | {r['accuracy']:.3f} |"
+        assert row in readme, row
+        curve = " | ".join(f"{h['val_accuracy']:.3f}" for h in r["history"])
+        assert f"| {name} | {curve} |" in readme, curve

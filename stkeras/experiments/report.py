@@ -24,7 +24,8 @@ def format_results(results):
         "",
         "## Clips",
         "",
-        f"- {settings['train_clips']} training clips (train digit pool), {settings['test_clips']} test clips "
+        f"- {settings['epochs'] * settings['train_clips']:,} training clips streamed ({settings['epochs']} epochs of "
+        f"{settings['train_clips']:,} new clips, train digit pool), {settings['test_clips']} test clips "
         f"(disjoint test digit pool), seed {settings['seed']}",
         f"- {settings['frames']} frames of {settings['size']}x{settings['size']}, digits {settings['digit_size']}x"
         f"{settings['digit_size']}, S in {settings['speeds']}, V in {settings['visible_every']}, S*V <= {settings['max_step']}",
@@ -61,8 +62,8 @@ def format_results(results):
                      + f"{r['training_seconds']:.0f} |")
     lines += [
         "",
-        "The paper's numbers are at its full scale (48 frames of 64x64, 100k-clip epochs, 11-28 hours of "
-        "training per model on a GPU); \"-\" where it did not train that model at this size.",
+        "The paper's numbers are at its full scale (48 frames of 64x64, 28x28 digits, S 1-6, V 1-12; "
+        "8-28 hours of training per model); \"-\" where it did not train that model at this size.",
     ]
     lines += _learning_curve(results, columns[0], titles)
     lines += ["", "## Plots", ""]
