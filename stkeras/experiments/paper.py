@@ -36,3 +36,14 @@ def paper_result(model, size, task):
 def paper_parameters(model, size):
     """Table 5's parameter count of a model at a size (`None` where the paper has none)."""
     return TABLE_5.get((model, size), {}).get("parameters")
+
+
+def paper_ranking(models, size, task, better):
+    """The models Table 5 scores at this size and task, best first (`better`: `"higher"` or `"lower"`).
+
+    Example:
+    >>> paper_ranking(["conv2d", "conv3d", "ts_conv3d", "convlstm"], "base", "speed", "lower")
+    ['convlstm', 'conv2d', 'conv3d']
+    """
+    scored = [m for m in models if paper_result(m, size, task) is not None]
+    return sorted(scored, key=lambda m: paper_result(m, size, task), reverse=better == "higher")

@@ -1,7 +1,9 @@
 """Reporting of a compare run: the terminal lines and `results.md`."""
 
 from stkeras.experiments.paper import paper_parameters
+from stkeras.experiments.paper import paper_ranking
 from stkeras.experiments.paper import paper_result
+from stkeras.tasks import get_task
 
 
 def log(message):
@@ -65,6 +67,7 @@ def format_results(results):
         "The paper's numbers are at its full scale (48 frames of 64x64, 28x28 digits, S 1-6, V 1-12; "
         "8-28 hours of training per model); \"-\" where it did not train that model at this size.",
     ]
+    lines += _ranking(results, columns[0], titles)
     lines += _learning_curve(results, columns[0], titles)
     lines += ["", "## Plots", ""]
     for name in results["models"]:
@@ -73,6 +76,28 @@ def format_results(results):
         lines.append(f"- `{rel['plot']}`: {pair.replace('_vs_', ' vs ')}, overall {100 * rel['overall']:+.1f}%")
     lines.append("- `training_curves.png`: loss and metric against training clips seen, training and held-out")
     return "\n".join(lines) + "\n"
+
+
+def _ranking(results, metric, titles):
+    """Table 5's order of the models beside this run's, and whether the paper's best is best here too."""
+    task, size = results["task"], results["settings"]["model_size"]
+    better = get_task(task).better
+    paper = paper_ranking(list(results["models"]), size, task, better)
+    if len(paper) < 2:
+        return []
+    ours = sorted(paper, key=lambda m: results["models"][m][metric], reverse=better == "higher")
+    name = titles.get(metric, metric)
+
+    def listing(order, score):
+        return " < ".join(f"{m} {score(m):.3f}" for m in order) if better == "lower" else " > ".join(
+            f"{m} {score(m):.3f}" for m in order)
+
+    best = [m for m in paper if paper_result(m, size, task) == paper_result(paper[0], size, task)]
+    holds = ours[0] in best
+    return ["", f"## Seed 000's ranking on this task ({name}, {size} models)", "",
+            f"- paper (Table 5): {listing(paper, lambda m: paper_result(m, size, task))}",
+            f"- this run: {listing(ours, lambda m: results['models'][m][metric])}",
+            f"- the paper's best ({' and '.join(best)}) is {'also' if holds else 'not'} the best of this run."]
 
 
 def _learning_curve(results, metric, titles):

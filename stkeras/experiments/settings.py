@@ -32,6 +32,26 @@ PRESETS = {
         "warmup_fraction": 0.05,
         "model_size": "base",
     },
+    # Reduced-scale reproduction of a seed-000 finding, about an hour on a
+    # 2-core CPU: `stkeras compare --preset finding --task speed` asks
+    # whether ConvLSTM has the lowest speed MAE (Table 5). The quick task's
+    # S 1-3 and V 1-4, so that speed varies; four times the quick clips.
+    "finding": {
+        "frames": 16,
+        "size": 32,
+        "digit_size": 14,
+        "speeds": (1, 2, 3),
+        "visible_every": (1, 2, 3, 4),
+        "max_step": 24,
+        "train_clips": 2048,
+        "test_clips": 1024,
+        "validation_clips": 256,
+        "epochs": 6,
+        "batch_size": 32,
+        "learning_rate": 3e-3,
+        "warmup_fraction": 0.05,
+        "model_size": "base",
+    },
     # Seed 000's clips and XL models. The paper does not give its number of
     # clips or epochs; these are settings for a machine with a GPU.
     "paper": {
