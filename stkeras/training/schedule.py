@@ -23,7 +23,7 @@ def warmup_cosine(learning_rate, total_steps, warmup_fraction=0.05):
 
     Example:
     >>> schedule = warmup_cosine(3e-3, total_steps=100)
-    >>> float(schedule(5)), float(schedule(100))
+    >>> round(float(schedule(5)), 6), round(float(schedule(100)), 6)
     (0.003, 0.0)
     """
     check_positive_int("total_steps", total_steps)
