@@ -1,0 +1,39 @@
+"""`results.md`: the paper's Table 5 beside a run's numbers, its ranking, and the learning curve."""
+
+from stkeras.experiments import resolve_settings
+from stkeras.experiments.report import format_results
+from stkeras.experiments.settings import jsonable
+
+
+def _results(task, scores, metric):
+    settings = jsonable(resolve_settings("finding"))
+    models = {
+        name: {metric: score, "parameters": 1000, "macs_per_clip": 2e6, "training_seconds": 1.0,
+               "history": [{"epoch": 0.0, "clips_seen": 2048, f"val_{metric}": score}]}
+        for name, score in scores.items()
+    }
+    return {"task": task, "preset": "finding", "settings": settings, "baseline": {metric: 0.5, "predictor": "mean"},
+            "models": models, "relative": {}}
+
+
+def test_speed_report_sets_table_5_and_its_ranking_beside_the_run():
+    report = format_results(_results("speed", {"conv2d": 0.30, "conv3d": 0.40, "ts_conv3d": 0.2, "convlstm": 0.25},
+                                     "mae"))
+    assert "| convlstm | 0.250 | 0.129 | 1,000 | 437,000 |" in report
+    assert "| ts_conv3d | 0.200 | - |" in report  # the paper trained TS-Conv3D at the XL size only
+    assert "- paper (Table 5): convlstm 0.129 < conv2d 0.166 < conv3d 0.187" in report
+    assert "- this run: convlstm 0.250 < conv2d 0.300 < conv3d 0.400" in report
+    assert "the paper's best (convlstm) is also the best of this run." in report
+    assert "| conv2d | 0.300 |" in report.split("## Learning curve")[1]
+
+
+def test_a_different_winner_is_reported():
+    report = format_results(_results("speed", {"conv2d": 0.1, "conv3d": 0.4, "convlstm": 0.25}, "mae"))
+    assert "- this run: conv2d 0.100 < convlstm 0.250 < conv3d 0.400" in report
+    assert "the paper's best (convlstm) is not the best of this run." in report
+
+
+def test_ties_in_the_paper_count_as_best():
+    report = format_results(_results("digit", {"conv2d": 0.5, "conv3d": 0.6, "convlstm": 0.7}, "accuracy"))
+    assert "- paper (Table 5): conv2d 0.979 > conv3d 0.979 > convlstm 0.972" in report
+    assert "the paper's best (conv2d and conv3d) is not the best of this run." in report
