@@ -23,6 +23,7 @@ from stkeras.models import build_conv2d_lstm
 from stkeras.models import build_conv3d_lstm
 from stkeras.models import build_convlstm_resnet
 from stkeras.models import build_courtney_resnet
+from stkeras.models import build_frame_model
 from stkeras.models import build_small_3d_cnn
 from stkeras.models import build_stdcf_resnet
 from stkeras.models import build_ts_conv3d_lstm

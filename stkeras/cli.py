@@ -53,7 +53,18 @@ def _clip_heads():
     from stkeras.heads import available_heads
     from stkeras.heads import get_head
 
-    return tuple(name for name in available_heads() if get_head(name).input == "clips")
+    return tuple(name for name in available_heads() if get_head(name).accepts(5) and not get_head(name).reads_class_scores)
+
+
+def _heads(text):
+    from stkeras.heads import available_heads
+
+    names = [name for name in text.split(",") if name]
+    unknown = [name for name in names if name not in available_heads()]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown head(s) {', '.join(map(repr, unknown)) or 'none given'}; "
+                                         f"choose from {','.join(available_heads())}")
+    return names
 
 
 def _add_run_options(parser):
@@ -89,7 +100,9 @@ def make_parser():
     from stkeras.blocks import available_ops
     from stkeras.experiments.models import MODEL_NAMES
     from stkeras.experiments.models import TRAINABLE
+    from stkeras.heads import SEED_001_HEADS
     from stkeras.models import COURTNEY_SIZES
+    from stkeras.models import frame_backbones
 
     parser = _Parser(prog="stkeras", description="Spatiotemporal networks in Keras 3.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -98,6 +111,22 @@ def make_parser():
     compare.add_argument("--models", type=_models, default=list(MODEL_NAMES),
                          help=f"comma-separated: {','.join(MODEL_NAMES)}")
     _add_run_options(compare)
+    frames = compare.add_argument_group("heads comparison (seed 001): frame models instead of seed 000's networks")
+    frames.add_argument("--heads", type=_heads, help=f"comma-separated heads, e.g. {','.join(SEED_001_HEADS)}")
+    frames.add_argument("--backbone", default="small_cnn", choices=frame_backbones(), metavar="BACKBONE",
+                        help="2D CNN applied to each frame: small_cnn or a keras.applications name")
+    frames.add_argument("--segments", type=_positive, default=8, help="frames sampled per clip, one per segment")
+    frames.add_argument("--feature-dim", type=_positive, default=256, help="features per frame before the head")
+    frames.add_argument("--video-folder", help="folder of video folders of frames instead of synthetic clips")
+    frames.add_argument("--train-labels", help="CSV of video_id;label for training (with --video-folder)")
+    frames.add_argument("--test-labels", help="CSV of video_id;label for testing (with --video-folder)")
+    frames.add_argument("--image-size", type=_positive, default=64, help="frame size for --video-folder")
+
+    heads = commands.add_parser("heads", help="print seed 001's Table 3: parameters and FLOPs of every head")
+    heads.add_argument("--segments", type=_positive, default=8)
+    heads.add_argument("--feature-dim", type=_positive, default=256)
+    heads.add_argument("--classes", type=_integer(2), default=27)
+    _add_verbose(heads)
 
     train = commands.add_parser("train", help="train one network of any family, resumably")
     train.add_argument("--model", required=True, choices=tuple(TRAINABLE), metavar="MODEL",
@@ -122,6 +151,14 @@ _positive = _integer(1)
 def _compare(args):
     from stkeras.experiments import run_compare
 
+    if args.heads:
+        from stkeras.experiments.head_compare import run_head_compare
+
+        run_head_compare(args.out, heads=args.heads, task=args.task, preset=args.preset, backbone=args.backbone,
+                         num_segments=args.segments, feature_dim=args.feature_dim, video_root=args.video_folder,
+                         train_labels=args.train_labels, test_labels=args.test_labels,
+                         image_size=(args.image_size, args.image_size), verbose=args.verbose, **_overrides(args))
+        return
     run_compare(args.out, task=args.task, models=args.models, preset=args.preset, size=args.size, head=args.head,
                 verbose=args.verbose, **_overrides(args))
 
@@ -165,11 +202,21 @@ def _rf(args):
     print(format_receptive_field(receptive_field(model, include_sublayers=args.sublayers)))
 
 
+def _head_table(args):
+    from stkeras.experiments.head_costs import format_head_costs
+    from stkeras.experiments.head_costs import head_costs
+
+    print(f"Seed 001, Table 3: every head alone, {args.segments} segments, D={args.feature_dim}, {args.classes} classes; "
+          "ConvLSTM and 3D-FCN on 7x7 / 13x13 maps. MMACs: stkeras' multiply-accumulates.\n")
+    print(format_head_costs(head_costs(num_segments=args.segments, feature_dim=args.feature_dim,
+                                       num_classes=args.classes)))
+
+
 def main(argv=None):
     """Entry point of the `stkeras` console script; returns the exit status."""
     args = make_parser().parse_args(argv)
     try:
-        {"compare": _compare, "train": _train, "rf": _rf}[args.command](args)
+        {"compare": _compare, "train": _train, "rf": _rf, "heads": _head_table}[args.command](args)
     except ValueError as error:
         print(f"stkeras {args.command}: error: {error}", file=sys.stderr)
         return 2

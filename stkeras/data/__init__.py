@@ -10,3 +10,7 @@ from stkeras.data.quadrant_blink import quadrant_blink
 from stkeras.data.resolution import downsample_space
 from stkeras.data.resolution import downsample_time
 from stkeras.data.tr_mnist import tr_mnist
+from stkeras.data.segments import sample_segments
+from stkeras.data.segments import segment_indices
+from stkeras.data.video_folder import tfds_videos
+from stkeras.data.video_folder import video_folder

@@ -52,7 +52,8 @@ class ProgressLines(keras.callbacks.Callback):
             f"{', '.join(parts)}, {time.perf_counter() - self.start:.0f} s")
 
 
-def train_model(model, settings, task, folder, label, verbose=False, callbacks=()):
+def train_model(model, settings, task, folder, label, verbose=False, callbacks=(), train_data=None,
+                validation_data=None):
     """Compiles and trains `model` on the run's clip stream, resumably, scoring held-out clips each epoch.
 
     Args:
@@ -63,6 +64,9 @@ def train_model(model, settings, task, folder, label, verbose=False, callbacks=(
         label: the model's name in progress lines.
         verbose: also show Keras' progress bar.
         callbacks: more Keras callbacks.
+        train_data, validation_data: batched datasets instead of the run's
+            quadrant-blink clips (`train_data` must hold `epochs *
+            train_clips` clips).
 
     Returns:
         the history: one dict per epoch, with `clips_seen` and the held-out
@@ -71,9 +75,9 @@ def train_model(model, settings, task, folder, label, verbose=False, callbacks=(
     steps = steps_per_epoch(settings)
     compile_for_task(model, task, settings["learning_rate"], total_steps=steps * settings["epochs"],
                      warmup_fraction=settings["warmup_fraction"])
-    validation = clips(settings, task, "test", num_clips=settings["validation_clips"])
+    validation = validation_data or clips(settings, task, "test", num_clips=settings["validation_clips"])
     history = fit_resumable(
-        model, clips(settings, task, "train"), settings["epochs"], folder, validation_data=validation,
+        model, train_data or clips(settings, task, "train"), settings["epochs"], folder, validation_data=validation,
         verbose=1 if verbose else 0, steps_per_epoch=steps,
         callbacks=[ProgressLines(label, settings["epochs"], settings["train_clips"], task.metric), *callbacks],
     )

@@ -3,6 +3,7 @@
 import keras
 
 from stkeras.heads.registry import register_head
+from stkeras.heads.registry import spatial_pool
 from stkeras.layers.temporal_pooling import MODES
 from stkeras.layers.temporal_pooling import TemporalPooling
 from stkeras.validation import check_choice
@@ -11,11 +12,6 @@ from stkeras.validation import check_rate
 
 def _output(x, task, output_name):
     return keras.layers.Dense(task.units, activation=task.activation, name=output_name)(x)
-
-
-def spatial_pool(features, prefix=""):
-    """Averages every frame's feature map: `(B, T, H, W, C)` -> `(B, T, C)`."""
-    return keras.layers.TimeDistributed(keras.layers.GlobalAveragePooling2D(), name=f"{prefix}spatial_pool")(features)
 
 
 @register_head("pool", description="global average over time and space, [dropout], dense output")

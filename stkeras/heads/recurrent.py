@@ -1,37 +1,94 @@
-"""The recurrent head: spatial pooling per frame, LSTMs over time, the output layer."""
+"""Recurrent heads: RNN (tanh, ReLU), LSTM, GRU and B-LSTM over frame features, and ConvLSTM over feature maps.
+
+The vector heads read one feature vector per frame (feature maps are averaged
+over space first), run stacked recurrent layers and put the task's output
+layer on the last output (seed 001, Section 3.3; seed 000's and seed 002's
+LSTM heads are the `lstm` head with their own sizes).
+
+Parameters differ from PyTorch's where Keras' layers have one bias vector
+per gate and PyTorch's two: per layer, `SimpleRNN` and `LSTM` have `units`
+and `4 units` biases fewer than `torch.nn.RNN` and `torch.nn.LSTM`; `GRU`
+(`reset_after=True`, Keras' default) has both, as PyTorch has.
+"""
 
 import keras
 
-from stkeras.heads.pooling import spatial_pool
 from stkeras.heads.registry import register_head
+from stkeras.layers.conv_lstm import ConvLSTM2D
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_rate
 
+# head name -> (layer name, factory of one recurrent layer with `units` outputs)
+RECURRENT_LAYERS = {
+    "lstm": ("lstm", lambda units, **kw: keras.layers.LSTM(units, **kw)),
+    "gru": ("gru", lambda units, **kw: keras.layers.GRU(units, **kw)),
+    "rnn_tanh": ("rnn", lambda units, **kw: keras.layers.SimpleRNN(units, activation="tanh", **kw)),
+    "rnn_relu": ("rnn", lambda units, **kw: keras.layers.SimpleRNN(units, activation="relu", **kw)),
+    "blstm": ("blstm", lambda units, name, return_sequences: keras.layers.Bidirectional(
+        keras.layers.LSTM(units // 2, return_sequences=return_sequences), name=name)),
+}
+DESCRIPTIONS = {
+    "lstm": "stacked LSTMs over frame features, dense output on the last (seed 000, 001, 002)",
+    "gru": "stacked GRUs over frame features, dense output on the last (seed 001)",
+    "rnn_tanh": "stacked tanh RNNs over frame features, dense output on the last (seed 001)",
+    "rnn_relu": "stacked ReLU RNNs over frame features, dense output on the last (seed 001)",
+    "blstm": "bidirectional LSTMs, half the units per direction, dense output on [last forward, first backward] "
+             "(seed 001)",
+}
 
-@register_head("lstm", description="spatial average per frame, [dropout], stacked LSTMs, dense output")
-def lstm_head(features, *, task, output_name, prefix="", layers=2, units=128, dropout=0.0, per_frame=False):
-    """Spatial average per frame, stacked LSTMs, then the task's output layer.
 
-    Seed 000's Conv2D / Conv3D / TS-Conv3D models end with two LSTMs of 128
-    (base) or 144 (XL) units; seed 002's ResNet ConvLSTM with one LSTM of 256
-    units after a dropout with one mask per sequence.
+def _recurrent_head(kind):
+    layer_name, make_layer = RECURRENT_LAYERS[kind]
+
+    def head(features, *, task, output_name, prefix="", layers=1, units=256, dropout=0.0, per_frame=False):
+        check_positive_int("layers", layers)
+        check_positive_int("units", units, minimum=2 if kind == "blstm" else 1)
+        if kind == "blstm" and units % 2:
+            raise ValueError(f"`units` of a B-LSTM head is split between two directions: it must be even. "
+                             f"Received: units={units}")
+        check_rate("dropout", dropout)
+        x = features
+        if dropout:
+            x = keras.layers.SpatialDropout1D(dropout, name=f"{prefix}dropout")(x)
+        for i in range(layers):
+            name = f"{prefix}{layer_name}" if layers == 1 else f"{prefix}{layer_name}{i + 1}"
+            x = make_layer(units, name=name, return_sequences=per_frame or i < layers - 1)(x)
+        return keras.layers.Dense(task.units, activation=task.activation, name=output_name)(x)
+
+    head.__name__ = f"{kind}_head"
+    head.__doc__ = f"""{DESCRIPTIONS[kind].capitalize()}.
 
     Args:
-        layers: number of LSTM layers (named `lstm` if one, else
-            `lstm1`, `lstm2`, ...).
-        units: units of every LSTM.
-        dropout: rate of a dropout before the LSTMs that drops whole feature
-            channels for the whole sequence (0: none).
+        layers: recurrent layers (named `{layer_name}` if one, else
+            `{layer_name}1`, `{layer_name}2`, ...).
+        units: outputs of every layer{' (half per direction)' if kind == 'blstm' else ''}; 256 in seed 001.
+        dropout: rate of a dropout before the recurrent layers that drops
+            whole feature channels for the whole sequence (0: none).
         per_frame: output at every frame `(B, T, units)` instead of after
             the last frame.
     """
-    check_positive_int("layers", layers)
-    check_positive_int("units", units)
-    check_rate("dropout", dropout)
-    x = spatial_pool(features, prefix)
-    if dropout:
-        x = keras.layers.SpatialDropout1D(dropout, name=f"{prefix}dropout")(x)
-    for i in range(layers):
-        name = f"{prefix}lstm" if layers == 1 else f"{prefix}lstm{i + 1}"
-        x = keras.layers.LSTM(units, return_sequences=per_frame or i < layers - 1, name=name)(x)
+    return head
+
+
+for _kind in RECURRENT_LAYERS:
+    register_head(_kind, input="vectors", description=DESCRIPTIONS[_kind])(_recurrent_head(_kind))
+
+
+@register_head("convlstm", input="clips", description="ConvLSTM over feature maps, last output averaged over space, "
+                                                      "dense output (seed 001)")
+def convlstm_head(features, *, task, output_name, prefix="", filters=256, kernel_size=3):
+    """A ConvLSTM over the frames' feature maps, its last output averaged over space, then the output.
+
+    Seed 001 keeps the backbone's spatial resolution (no pooling; a 1x1
+    convolution to `D` channels) and runs one ConvLSTM with `D` hidden
+    channels and a 3x3 kernel; the reference code's cell has one bias per
+    gate, as Keras' has.
+
+    Args:
+        filters: hidden channels (256 in seed 001).
+        kernel_size: the ConvLSTM's spatial kernel.
+    """
+    check_positive_int("filters", filters)
+    x = ConvLSTM2D(filters, kernel_size, padding="same", name=f"{prefix}convlstm")(features)
+    x = keras.layers.GlobalAveragePooling2D(name=f"{prefix}pool")(x)
     return keras.layers.Dense(task.units, activation=task.activation, name=output_name)(x)

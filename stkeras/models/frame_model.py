@@ -1,0 +1,165 @@
+"""Frame models (seed 001): a 2D CNN on each sampled frame, a projection, and a spatiotemporal head.
+
+A clip of `N` sampled frames (one per segment, see
+`stkeras.data.sample_segments`) goes frame by frame through a 2D backbone.
+Its feature maps are then either averaged over space, dropped out (0.3) and
+projected to `D` features by a dense layer (heads that read feature
+vectors), or kept and projected to `D` channels by a 1x1 convolution (heads
+that read feature maps: `convlstm`, `fcn3d`), as seed 001 does. TSN's frames
+are projected to the task's units instead. The head comes from
+`stkeras.heads`.
+
+The backbone is stkeras' small 2D CNN (`"small_cnn"`, for the synthetic
+tasks), any `keras.applications` model by name (built with
+`include_top=False`; `weights=None` by default since nothing downloads here,
+`"imagenet"` or a weights file path are passed on), or a Keras model from
+images to feature maps.
+"""
+
+import keras
+
+from stkeras.heads.registry import get_head
+from stkeras.models.video_model import VideoModel
+from stkeras.tasks import Task
+from stkeras.tasks import get_task
+from stkeras.validation import check_positive_int
+from stkeras.validation import check_rate
+from stkeras.validation import normalize_tuple
+
+
+def build_frame_cnn(*, input_shape, widths=(32, 64, 128), weights=None, name="small_cnn"):
+    """stkeras' small 2D CNN for the synthetic tasks: per width, a stride-2 3x3 conv, batch norm, ReLU,
+    then a 3x3 conv, batch norm, ReLU.
+
+    Args:
+        input_shape: one frame, `(height, width, channels)`.
+        widths: channels per stage; each stage halves the resolution.
+        weights: `None` or a path of weights saved by `save_weights`.
+        name: the model's name.
+
+    Returns:
+        a functional `keras.Model` from frames to feature maps of
+        `widths[-1]` channels at `1 / 2**len(widths)` of the resolution.
+
+    Example:
+    >>> build_frame_cnn(input_shape=(32, 32, 1)).output.shape
+    (None, 4, 4, 128)
+    """
+    shape = normalize_tuple(input_shape, 3, "input_shape")
+    if not isinstance(widths, (tuple, list)) or not widths:
+        raise ValueError(f"`widths` must be a non-empty list of channel counts. Received: widths={widths!r}")
+    for width in widths:
+        check_positive_int("widths", width)
+    if min(shape[:2]) < 2 ** len(widths):
+        raise ValueError(f"`input_shape` {shape} is too small for {len(widths)} stride-2 stages "
+                         f"(at least {2 ** len(widths)} pixels). Received: input_shape={input_shape!r}")
+    inputs = keras.Input(shape, name="frame")
+    x = inputs
+    for i, width in enumerate(widths, start=1):
+        for j, stride in enumerate((2, 1), start=1):
+            x = keras.layers.Conv2D(width, 3, strides=stride, padding="same", use_bias=False,
+                                    name=f"stage{i}_conv{j}")(x)
+            x = keras.layers.BatchNormalization(name=f"stage{i}_bn{j}")(x)
+            x = keras.layers.ReLU(name=f"stage{i}_relu{j}")(x)
+    model = keras.Model(inputs, x, name=name)
+    if weights is not None:
+        model.load_weights(weights)
+    return model
+
+
+def frame_backbones():
+    """Backbone names `build_frame_model` accepts: `"small_cnn"` and every `keras.applications` model."""
+    applications = sorted(
+        name for name in dir(keras.applications) if name[:1].isupper() and callable(getattr(keras.applications, name))
+    )
+    return ("small_cnn", *applications)
+
+
+def _frame_backbone(backbone, frame_shape, weights, options):
+    if isinstance(backbone, keras.Model):
+        if options:
+            raise ValueError(f"`backbone_options` apply to a backbone given by name. Received: "
+                             f"backbone_options={options!r}")
+        return backbone
+    allowed = frame_backbones()
+    if backbone not in allowed:
+        raise ValueError(f"Unknown `backbone`: {backbone!r}. Allowed values: a keras.Model from images to feature "
+                         f"maps, or one of {', '.join(map(repr, allowed))}.")
+    if backbone == "small_cnn":
+        return build_frame_cnn(input_shape=frame_shape, weights=weights, **options)
+    return getattr(keras.applications, backbone)(include_top=False, weights=weights, input_shape=frame_shape,
+                                                 **options)
+
+
+def build_frame_model(*, backbone="small_cnn", head="mlp", num_segments=8, feature_dim=256, num_classes=None,
+                      task=None, input_shape=(32, 32, 1), dropout=0.3, weights=None, backbone_options=None,
+                      head_options=None, name=None):
+    """A 2D backbone applied to each of `num_segments` frames, a projection to `feature_dim`, and a head.
+
+    Args:
+        backbone: `"small_cnn"`, a `keras.applications` model name (see
+            `frame_backbones()`), or a `keras.Model` from one frame to
+            feature maps `(h, w, c)`.
+        head: a registered head (seed 001's: `stkeras.heads.SEED_001_HEADS`).
+        num_segments: `N`, frames per clip (one per segment).
+        feature_dim: `D`, features per frame after the projection (256).
+        num_classes: classes (a classification task named `"classes"`);
+            or give `task`.
+        task: a `stkeras.tasks.Task` or a registered task name.
+        input_shape: one frame `(height, width, channels)`, or the clip
+            `(num_segments, height, width, channels)`.
+        dropout: rate before the projection of pooled features (0.3).
+        weights: the backbone's weights: `None` (random), `"imagenet"`
+            (keras.applications, downloads) or a weights file path.
+        backbone_options: more arguments of the backbone's builder (e.g.
+            `{"alpha": 0.35}` for MobileNetV2, `{"widths": (16, 32)}`).
+        head_options: the head's options.
+        name: the model's name (default `"<backbone>_<head>"`).
+
+    Returns:
+        a `VideoModel` over clips `(batch, N, height, width, channels)`
+        whose stages are `frame_backbone` and `projection`.
+
+    Example:
+    >>> model = build_frame_model(head="trn_multiscale", num_segments=4, num_classes=6)
+    >>> model.input_shape, model.output_shape
+    ((None, 4, 32, 32, 1), (None, 6))
+    """
+    # ---- arguments
+    spec = get_head(head)
+    check_positive_int("num_segments", num_segments)
+    check_positive_int("feature_dim", feature_dim)
+    check_rate("dropout", dropout)
+    if (num_classes is None) == (task is None):
+        raise ValueError(f"Give exactly one of `num_classes` and `task`. Received: num_classes={num_classes!r}, "
+                         f"task={task!r}")
+    task = Task.classification("classes", check_positive_int("num_classes", num_classes, minimum=2)) \
+        if task is None else get_task(task)
+    shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else input_shape
+    if isinstance(shape, tuple) and len(shape) == 4:
+        if shape[0] != num_segments:
+            raise ValueError(f"`input_shape` {shape} has {shape[0]} frames but num_segments={num_segments}. "
+                             "Give one frame's (height, width, channels) or matching frames.")
+        shape = shape[1:]
+    frame_shape = normalize_tuple(shape, 3, "input_shape")
+
+    # ---- layers
+    frame_cnn = _frame_backbone(backbone, frame_shape, weights, dict(backbone_options or {}))
+    if len(frame_cnn.output.shape) != 4:
+        raise ValueError(f"The backbone must map a frame to feature maps (h, w, c). Received: a backbone whose "
+                         f"output has shape {tuple(frame_cnn.output.shape)}")
+    units = task.units if spec.reads_class_scores else feature_dim
+
+    # ---- functional graph
+    clips = keras.Input((num_segments, *frame_shape), name="clips")
+    maps = keras.layers.TimeDistributed(frame_cnn, name="frame_backbone")(clips)
+    if spec.input == "clips":
+        x = keras.layers.Dropout(dropout, name="feature_dropout")(maps) if dropout else maps
+        features = keras.layers.TimeDistributed(keras.layers.Conv2D(units, 1), name="projection")(x)
+    else:
+        x = keras.layers.TimeDistributed(keras.layers.GlobalAveragePooling2D(), name="frame_pool")(maps)
+        x = keras.layers.Dropout(dropout, name="feature_dropout")(x) if dropout else x
+        features = keras.layers.Dense(units, name="projection")(x)
+    outputs = spec.apply(features, task=task, **(head_options or {}))
+    label = backbone if isinstance(backbone, str) else backbone.name
+    return VideoModel(clips, outputs, stage_names=("frame_backbone", "projection"), name=name or f"{label}_{head}")
