@@ -117,3 +117,36 @@ def test_compare_with_another_head(tmp_path):
     model = keras.saving.load_model(out / "models" / "convlstm.keras", safe_mode=True)
     assert "pool" in [layer.name for layer in model.layers] and "temporal_pool" not in [
         layer.name for layer in model.layers]
+
+
+def test_heads_prints_table_3_with_every_count_matching(capsys):
+    assert main(["heads"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| `")]
+    assert len(rows) == 12 and "✗" not in "".join(rows)
+    assert sum("✓" in row for row in rows) == 11  # every head of Table 3 (single-scale TRN is not in it)
+
+
+def test_compare_heads_on_synthetic_clips_and_on_a_video_folder(tmp_path, capsys):
+    out = tmp_path / "heads"
+    assert main(["compare", "--heads", "tsn,gru", "--segments", "4", "--feature-dim", "8", "--out", str(out),
+                 *TINY]) == 0
+    results = json.loads((out / "heads.json").read_text())
+    assert set(results["heads"]) == {"tsn", "gru"} and results["heads"]["tsn"]["head_parameters"] == 0
+    assert 0 <= results["heads"]["gru"]["accuracy"] <= 1 and (out / "heads_curves.png").exists()
+    assert "| `gru` |" in (out / "heads.md").read_text()
+    keras.saving.load_model(out / "heads" / "gru.keras", safe_mode=True)
+
+    from tests.data.test_video_folder import _write_videos
+
+    labels = _write_videos(str(tmp_path / "videos"), [6, 7, 8, 9])
+    assert main(["compare", "--heads", "mlp", "--video-folder", str(tmp_path / "videos"), "--train-labels", labels,
+                 "--test-labels", labels, "--segments", "3", "--image-size", "16", "--feature-dim", "8",
+                 "--epochs", "1", "--batch-size", "2", "--out", str(tmp_path / "folder")]) == 0
+    folder = json.loads((tmp_path / "folder" / "heads.json").read_text())
+    assert "4 training, 4 test videos" in folder["source"] and folder["heads"]["mlp"]["history"]
+
+
+def test_compare_heads_refuses_unknown_heads(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--heads", "mlp,transformer", "--out", "x"])
+    assert "unknown head(s) 'transformer'" in capsys.readouterr().err
