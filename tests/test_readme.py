@@ -65,3 +65,25 @@ def test_quick_run_numbers_are_the_documented_run():
         assert row in readme, row
         curve = " | ".join(f"{h['val_accuracy']:.3f}" for h in r["history"])
         assert f"| {name} | {curve} |" in readme, curve
+
+
+def test_seed_001_snippet_runs_and_table_3_is_the_codes():
+    (code,) = _python_blocks("Temporal heads over frame features (seed 001)")
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert namespace["head"].count_params() == 2_344_125 and namespace["maps"].input_shape == (None, 8, 7, 7, 256)
+    assert namespace["model"].output_shape == (None, 27)
+    from stkeras.experiments.head_costs import format_head_costs
+    from stkeras.experiments.head_costs import head_costs
+
+    readme = README.read_text()
+    assert all(line in readme for line in format_head_costs(head_costs()).splitlines())
+
+
+def test_heads_comparison_table_is_the_documented_run():
+    import json
+
+    results = json.loads((ROOT / "docs" / "heads" / "heads.json").read_text())
+    readme = README.read_text()
+    for head, row in results["heads"].items():
+        assert f"| `{head}` | {row['accuracy']:.3f} | {row['head_parameters']:,} |" in readme

@@ -5,15 +5,19 @@ the ones `stkeras compare` trains. `TRAINABLE` adds every other family,
 named from its own registry: seed 002's ResNet ConvLSTM presets
 (`convlstm_resnet_<preset>`), seed 003's video ResNets (`<kind>_<depth>`),
 seed 004's STDCF ResNets (`stdcf_r<depth>`) and small 3D CNNs
-(`small_3d_cnn_<conv>`). `stkeras train --model` takes any of them.
+(`small_3d_cnn_<conv>`), and seed 001's frame models, stkeras' small 2D CNN
+on every frame with one of the heads (`frames_<head>`). `stkeras train
+--model` takes any of them.
 """
 
 import dataclasses
 
+from stkeras.heads import SEED_001_HEADS
 from stkeras.models.convlstm_resnet import PRESETS as CONVLSTM_RESNET_PRESETS
 from stkeras.models.convlstm_resnet import build_convlstm_resnet
 from stkeras.models.courtney import MODELS
 from stkeras.models.courtney import build_courtney_resnet
+from stkeras.models.frame_model import build_frame_model
 from stkeras.models.stdcf_resnet import SMALL_CONVS
 from stkeras.models.stdcf_resnet import build_small_3d_cnn
 from stkeras.models.stdcf_resnet import build_stdcf_resnet
@@ -49,6 +53,7 @@ TRAINABLE = {
     **{f"stdcf_r{depth}": TrainableModel("seed 004", build_stdcf_resnet, {"depth": depth}) for depth in DEPTHS},
     **{f"small_3d_cnn_{conv}": TrainableModel("seed 004", build_small_3d_cnn, {"conv": conv})
        for conv in SMALL_CONVS},
+    **{f"frames_{head}": TrainableModel("seed 001", build_frame_model, {"head": head}) for head in SEED_001_HEADS},
 }
 
 

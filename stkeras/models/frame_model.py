@@ -91,7 +91,7 @@ def _frame_backbone(backbone, frame_shape, weights, options):
                                                  **options)
 
 
-def build_frame_model(*, backbone="small_cnn", head="mlp", num_segments=8, feature_dim=256, num_classes=None,
+def build_frame_model(*, backbone="small_cnn", head="mlp", num_segments=None, feature_dim=256, num_classes=None,
                       task=None, input_shape=(32, 32, 1), dropout=0.3, weights=None, backbone_options=None,
                       head_options=None, name=None):
     """A 2D backbone applied to each of `num_segments` frames, a projection to `feature_dim`, and a head.
@@ -101,7 +101,8 @@ def build_frame_model(*, backbone="small_cnn", head="mlp", num_segments=8, featu
             `frame_backbones()`), or a `keras.Model` from one frame to
             feature maps `(h, w, c)`.
         head: a registered head (seed 001's: `stkeras.heads.SEED_001_HEADS`).
-        num_segments: `N`, frames per clip (one per segment).
+        num_segments: `N`, frames per clip (one per segment); default: the
+            frames of a clip `input_shape`, else 8.
         feature_dim: `D`, features per frame after the projection (256).
         num_classes: classes (a classification task named `"classes"`);
             or give `task`.
@@ -127,6 +128,9 @@ def build_frame_model(*, backbone="small_cnn", head="mlp", num_segments=8, featu
     """
     # ---- arguments
     spec = get_head(head)
+    shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else input_shape
+    if num_segments is None:
+        num_segments = shape[0] if isinstance(shape, tuple) and len(shape) == 4 else 8
     check_positive_int("num_segments", num_segments)
     check_positive_int("feature_dim", feature_dim)
     check_rate("dropout", dropout)
@@ -135,7 +139,6 @@ def build_frame_model(*, backbone="small_cnn", head="mlp", num_segments=8, featu
                          f"task={task!r}")
     task = Task.classification("classes", check_positive_int("num_classes", num_classes, minimum=2)) \
         if task is None else get_task(task)
-    shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else input_shape
     if isinstance(shape, tuple) and len(shape) == 4:
         if shape[0] != num_segments:
             raise ValueError(f"`input_shape` {shape} has {shape[0]} frames but num_segments={num_segments}. "

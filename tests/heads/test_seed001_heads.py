@@ -67,7 +67,7 @@ def test_frame_model_refuses_bad_arguments():
     with pytest.raises(ValueError, match="Give exactly one of `num_classes` and `task`"):
         build_frame_model(num_classes=3, task="digit")
     with pytest.raises(ValueError, match="has 6 frames but num_segments=8"):
-        build_frame_model(num_classes=3, input_shape=(6, 32, 32, 1))
+        build_frame_model(num_classes=3, num_segments=8, input_shape=(6, 32, 32, 1))
     with pytest.raises(ValueError, match="too small for 3 stride-2 stages"):
         build_frame_model(num_classes=3, input_shape=(4, 4, 1))
 
