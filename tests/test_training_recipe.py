@@ -61,8 +61,9 @@ def test_every_family_is_trainable_by_name():
     families = {}
     for name, entry in TRAINABLE.items():
         families.setdefault(entry.family, name)
-    assert set(families) == {"seed 000", "seed 002", "seed 003", "seed 004"}
-    for name in ("small_3d_cnn_rank1", "r2plus1d_10", "convlstm_resnet_lipreading_reduced", "stdcf_r10"):
+    assert set(families) == {"seed 000", "seed 001", "seed 002", "seed 003", "seed 004"}
+    for name in ("small_3d_cnn_rank1", "r2plus1d_10", "convlstm_resnet_lipreading_reduced", "stdcf_r10",
+                 "frames_trn_multiscale"):
         keras.utils.clear_session()
         assert build_trainable(name, settings, "order").output.shape == (None, 6)
     with pytest.raises(ValueError, match="ends in a classifier; task 'speed' is a regression"):

@@ -41,7 +41,7 @@ class TemporalRelation(keras.layers.Layer):
 
     Example:
     >>> layer = TemporalRelation(27)
-    >>> layer(np.zeros((2, 8, 16), "float32")).shape
+    >>> tuple(layer(np.zeros((2, 8, 16), "float32")).shape)
     (2, 27)
 
     Reference: seed 001 (Köpüklü et al.), Section 3.2, TRN-multiscale, and its
