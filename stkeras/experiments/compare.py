@@ -6,7 +6,6 @@ grid over (V, S) per model, relative grids between models (seed 000, Figures
 7-9), receptive-field tables and training curves.
 """
 
-import json
 import os
 import time
 
@@ -24,6 +23,7 @@ from stkeras.experiments.models import MODEL_NAMES
 from stkeras.experiments.models import build_model
 from stkeras.experiments.report import format_results
 from stkeras.experiments.report import log
+from stkeras.experiments.report import write_results
 from stkeras.experiments.settings import jsonable
 from stkeras.experiments.settings import resolve_settings
 from stkeras.experiments.training import seed_everything
@@ -116,10 +116,7 @@ def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None
     plot_training_curves(
         {name: r["history"] for name, r in results["models"].items()}, os.path.join(out, "training_curves.png")
     )
-    with open(os.path.join(out, "results.json"), "w") as handle:
-        json.dump(results, handle, indent=2)
-    with open(os.path.join(out, "results.md"), "w") as handle:
-        handle.write(format_results(results))
+    write_results(out, "results", results, format_results(results))
     log(f"wrote {out}/results.md, results.json, grids, relative grids, receptive fields and curves")
     return results
 

@@ -9,7 +9,6 @@ accumulates of the head alone and of the model, training time) and a plot of
 the held-out learning curves.
 """
 
-import json
 import os
 import time
 
@@ -21,6 +20,7 @@ from stkeras.data import sample_segments
 from stkeras.data import video_folder
 from stkeras.experiments.data import clips
 from stkeras.experiments.report import log
+from stkeras.experiments.report import write_results
 from stkeras.experiments.settings import jsonable
 from stkeras.experiments.settings import resolve_settings
 from stkeras.experiments.training import seed_everything
@@ -108,7 +108,7 @@ def run_head_compare(out, *, heads, task="digit", preset="quick", backbone="smal
     os.makedirs(out, exist_ok=True)
     log(f"stkeras compare --heads: {','.join(heads)} on {backbone}, {num_segments} segments, D={feature_dim}; "
         f"{source}")
-    results = {"task": task.name, "preset": preset, "backbone": backbone, "num_segments": num_segments,
+    results = {"task": task.name, "metric": task.metric, "preset": preset, "backbone": backbone, "num_segments": num_segments,
                "feature_dim": feature_dim, "source": source, "settings": jsonable(settings), "heads": {}}
     for index, head in enumerate(heads, start=1):
         keras.utils.clear_session()
@@ -134,19 +134,14 @@ def run_head_compare(out, *, heads, task="digit", preset="quick", backbone="smal
         }
         log(f"[{index}/{len(heads)}] {head}: {task.metric} {scores[task.metric]:.3f}, {seconds:.0f} s")
     plot_training_curves({h: r["history"] for h, r in results["heads"].items()}, os.path.join(out, "heads_curves.png"))
-    with open(os.path.join(out, "heads.json"), "w") as handle:
-        json.dump(results, handle, indent=2)
-    with open(os.path.join(out, "heads.md"), "w") as handle:
-        handle.write(format_head_results(results))
+    write_results(out, "heads", results, format_head_results(results))
     log(f"wrote {out}/heads.md, heads.json and heads_curves.png")
     return results
 
 
 def format_head_results(results):
     """The heads comparison as markdown."""
-    metric = next(iter(results["heads"].values()), {}).keys()
-    metric = next((m for m in metric if m not in ("head_parameters", "parameters", "head_macs", "training_seconds",
-                                                   "history")), "metric")
+    metric = results["metric"]
     lines = [
         f"# Heads on {results['backbone']}: {results['source']}",
         "",

@@ -1,5 +1,8 @@
 """Reporting of a compare run: the terminal lines and `results.md`."""
 
+import json
+import os
+
 from stkeras.experiments.paper import paper_parameters
 from stkeras.experiments.paper import paper_ranking
 from stkeras.experiments.paper import paper_result
@@ -113,3 +116,11 @@ def _learning_curve(results, metric, titles):
         lines.append(f"| {name} | " + " | ".join("-" if by_clips.get(p) is None else f"{by_clips[p]:.3f}"
                                                for p in points) + " |")
     return lines
+
+
+def write_results(out, stem, results, markdown):
+    """Writes a run's results as `<stem>.json` and its report as `<stem>.md` in `out`."""
+    with open(os.path.join(out, f"{stem}.json"), "w") as handle:
+        json.dump(results, handle, indent=2)
+    with open(os.path.join(out, f"{stem}.md"), "w") as handle:
+        handle.write(markdown)
