@@ -1,7 +1,8 @@
-"""The `stkeras` command line: compare, train and rf.
+"""The `stkeras` command line: compare, train, tune, heads and rf.
 
     stkeras compare --preset quick --out runs/quick
     stkeras train --model convlstm --task speed --out runs/convlstm
+    stkeras tune --space courtney --tuner bayesian --max-trials 20 --out runs/search
     stkeras rf --model ts_conv3d --size xl
 
 Bad arguments exit with a one-line error and status 2.
@@ -10,6 +11,7 @@ Bad arguments exit with a one-line error and status 2.
 import argparse
 import os
 import sys
+import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -50,10 +52,9 @@ def _integer(minimum):
 
 
 def _clip_heads():
-    from stkeras.heads import available_heads
-    from stkeras.heads import get_head
+    from stkeras.heads import clip_heads
 
-    return tuple(name for name in available_heads() if get_head(name).accepts(5) and not get_head(name).reads_class_scores)
+    return clip_heads()
 
 
 def _heads(text):
@@ -67,7 +68,38 @@ def _heads(text):
     return names
 
 
-def _add_run_options(parser):
+def _ops(text):
+    from stkeras.blocks import available_ops
+
+    names = [name for name in text.split(",") if name]
+    unknown = [name for name in names if name not in available_ops()]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown op(s) {', '.join(map(repr, unknown)) or 'none given'}; "
+                                         f"choose from {','.join(available_ops())}")
+    return names
+
+
+def _multipliers(text):
+    try:
+        values = [float(v) for v in text.split(",") if v]
+    except ValueError:
+        values = []
+    if not values or any(not v > 0 for v in values):
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers > 0, got {text!r}")
+    return values
+
+
+def _seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return value
+
+
+def _add_run_options(parser, head=True):
     from stkeras.experiments.settings import OVERRIDES
     from stkeras.experiments.settings import PRESETS
     from stkeras.models import COURTNEY_SIZES
@@ -77,7 +109,8 @@ def _add_run_options(parser):
     parser.add_argument("--preset", default="quick", choices=tuple(PRESETS),
                         help="clip and training settings (quick: minutes on a CPU)")
     parser.add_argument("--size", choices=tuple(COURTNEY_SIZES), help="model size (default: the preset's)")
-    parser.add_argument("--head", choices=_clip_heads(), help="a head for every model instead of the paper's")
+    if head:
+        parser.add_argument("--head", choices=_clip_heads(), help="a head for every model instead of the paper's")
     parser.add_argument("--out", required=True, help="run folder")
     _add_verbose(parser)
     for override in OVERRIDES:
@@ -103,6 +136,9 @@ def make_parser():
     from stkeras.heads import SEED_001_HEADS
     from stkeras.models import COURTNEY_SIZES
     from stkeras.models import frame_backbones
+    from stkeras.tuning import ALGORITHMS
+    from stkeras.tuning import SPACES
+    from stkeras.tuning import searchable_ops
 
     parser = _Parser(prog="stkeras", description="Spatiotemporal networks in Keras 3.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -132,6 +168,27 @@ def make_parser():
     train.add_argument("--model", required=True, choices=tuple(TRAINABLE), metavar="MODEL",
                        help=f"one of: {', '.join(TRAINABLE)}")
     _add_run_options(train)
+
+    tune = commands.add_parser("tune", help="search a temporal design space with keras-tuner, resumably")
+    tune.add_argument("--space", default="courtney", choices=tuple(SPACES),
+                      help="courtney: seed 000's networks; video_resnet: seed 003's; heads: seed 001's frame models")
+    tune.add_argument("--tuner", default="random", choices=tuple(ALGORITHMS), help="keras-tuner's search algorithm")
+    tune.add_argument("--max-trials", type=_positive, default=10, help="trials in all (a rerun adds the missing ones)")
+    tune.add_argument("--max-time", type=_seconds, help="seconds after which no new trial starts")
+    tune.add_argument("--ops", type=_ops, help=f"comma-separated ops searched per stage (default: all of "
+                                               f"{','.join(searchable_ops())})")
+    tune.add_argument("--heads", type=_heads, help="comma-separated heads searched (default: all that fit)")
+    tune.add_argument("--width-multipliers", type=_multipliers, help="comma-separated channel multipliers searched "
+                                                                     "(default: 1,0.5)")
+    tune.add_argument("--depth", type=int, choices=(10, 18, 34, 50), default=10, help="video_resnet's depth")
+    tune.add_argument("--segments", type=_positive, default=8, help="frames sampled per clip (heads space)")
+    tune.add_argument("--trials-per-process", type=_positive, default=1,
+                      help="restart after this many trials, freeing the memory TensorFlow keeps (default: 1)")
+    _add_run_options(tune, head=False)
+    distributed = tune.add_argument_group("distributed search (keras-tuner's chief/worker mode, shared --out)")
+    distributed.add_argument("--oracle", metavar="HOST:PORT", help="address of the chief's oracle")
+    distributed.add_argument("--role", choices=("chief", "worker"), help="chief: serves the oracle; worker: runs trials")
+    distributed.add_argument("--tuner-id", help="a worker's unique name (default: worker-<host>-<pid>)")
 
     rf = commands.add_parser("rf", help="print a network's receptive-field table")
     which = rf.add_mutually_exclusive_group(required=True)
@@ -189,6 +246,40 @@ def _train(args):
         f"{summary}; saved {path}")
 
 
+def _tune(args):
+    options = {}
+    if args.ops:
+        options["ops"] = args.ops
+    if args.width_multipliers:
+        options["width_multipliers"] = args.width_multipliers
+    if args.heads:
+        options["heads"] = args.heads
+    if args.space == "video_resnet":
+        options["depth"] = args.depth
+    # A restarted process continues the time budget where the first one started it.
+    started = float(os.environ.get("STKERAS_TUNE_STARTED", time.time()))
+    while True:
+        if _tune_once(args, options, started) is not None or args.role or os.environ.get("KERASTUNER_ORACLE_IP"):
+            return
+        from stkeras.experiments.report import log
+
+        log(f"restarting to free the memory TensorFlow keeps ({args.trials_per_process} trial(s) per process)")
+        if args.argv is None:  # started from the command line: a new process image
+            sys.stdout.flush()
+            os.environ["STKERAS_TUNE_STARTED"] = repr(started)
+            os.execv(sys.executable, [sys.executable, "-m", "stkeras", *sys.argv[1:]])
+
+
+def _tune_once(args, options, started):
+    from stkeras.experiments import run_tune
+
+    max_time = None if args.max_time is None else max(args.max_time - (time.time() - started), 1e-3)
+    return run_tune(args.out, space=args.space, task=args.task, algorithm=args.tuner, max_trials=args.max_trials,
+                    max_time=max_time, preset=args.preset, size=args.size, num_segments=args.segments,
+                    space_options=options, trials_per_process=args.trials_per_process, oracle=args.oracle,
+                    role=args.role, tuner_id=args.tuner_id, verbose=args.verbose, **_overrides(args))
+
+
 def _rf(args):
     from stkeras.analysis import format_receptive_field
     from stkeras.analysis import receptive_field
@@ -215,8 +306,9 @@ def _head_table(args):
 def main(argv=None):
     """Entry point of the `stkeras` console script; returns the exit status."""
     args = make_parser().parse_args(argv)
+    args.argv = argv
     try:
-        {"compare": _compare, "train": _train, "rf": _rf, "heads": _head_table}[args.command](args)
+        {"compare": _compare, "train": _train, "tune": _tune, "rf": _rf, "heads": _head_table}[args.command](args)
     except ValueError as error:
         print(f"stkeras {args.command}: error: {error}", file=sys.stderr)
         return 2

@@ -87,3 +87,14 @@ def test_heads_comparison_table_is_the_documented_run():
     readme = README.read_text()
     for head, row in results["heads"].items():
         assert f"| `{head}` | {row['accuracy']:.3f} | {row['head_parameters']:,} |" in readme
+
+
+def test_search_table_is_the_documented_run():
+    import json
+
+    results = json.loads((ROOT / "docs" / "tuning" / "trials.json").read_text())
+    readme = README.read_text()
+    for trial in results["trials"]:
+        assert f"| {trial['score']:.4f} | {trial['parameters']:,} | {trial['macs'] / 1e6:,.1f} |" in readme
+    assert f"Best: trial {results['best']['trial_id']}, val_accuracy {results['best']['score']:.4f}" in readme
+    assert results["pareto_front"] == ["08"]

@@ -59,6 +59,9 @@ class OpSpec:
             `"convlstm"` (1x1 ConvLSTM, type A).
         options: the names of the op's own keyword options.
         description: one line for documentation and error messages.
+        mixes_time: whether the op's output at a frame depends on other
+            frames (false only for per-frame ops such as `conv2d`); a
+            search asks it to find where time starts to be mixed.
     """
 
     name: str
@@ -69,6 +72,7 @@ class OpSpec:
     projection: str
     options: frozenset
     description: str
+    mixes_time: bool = True
 
     def default_temporal_strides(self, strides):
         """The temporal stride of a block whose spatial stride is `strides`."""
@@ -211,6 +215,7 @@ def register_op(
     projection="conv",
     options=None,
     description="",
+    mixes_time=True,
 ):
     """Registers an op under `name`: a factory, a layer class, or as a decorator.
 
@@ -228,6 +233,7 @@ def register_op(
         options: the op's option names; default: the factory's (or layer's)
             keyword parameters beyond the standard ones.
         description: one line for documentation.
+        mixes_time: whether the op mixes frames (see `OpSpec`).
 
     Returns:
         the factory (so that it works as a decorator).
@@ -257,7 +263,7 @@ def register_op(
             names = _keyword_options(factory)
         _OPS[name] = OpSpec(
             name, factory, bool(temporal_kernel), bool(temporal_stride), bool(strides_time_with_space),
-            projection, frozenset(names), description,
+            projection, frozenset(names), description, bool(mixes_time),
         )
         return factory
 
@@ -282,7 +288,7 @@ def ops_supporting(capability):
 
 
 @register_op(
-    "conv2d", temporal_kernel=False, options=_keyword_options(keras.layers.Conv3D.__init__, exclude=("padding",)),
+    "conv2d", temporal_kernel=False, mixes_time=False, options=_keyword_options(keras.layers.Conv3D.__init__, exclude=("padding",)),
     description="per-frame k x k convolution (1 x k x k)",
 )
 def _conv2d(filters, *, kernel_size, temporal_kernel_size, strides, temporal_strides, use_bias, name, **options):

@@ -7,6 +7,7 @@
 - `paper`: seed 000's Table 5, printed beside a run's results.
 - `report`: terminal lines and `results.md`.
 - `compare`: `run_compare`, the main job.
+- `tune`: `run_tune`, a keras-tuner search over a temporal design space.
 """
 
 from stkeras.experiments.compare import run_compare
@@ -19,3 +20,4 @@ from stkeras.experiments.settings import OVERRIDES
 from stkeras.experiments.settings import resolve_settings
 from stkeras.experiments.training import seed_everything
 from stkeras.experiments.training import train_model
+from stkeras.experiments.tune import run_tune

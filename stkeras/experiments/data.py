@@ -1,8 +1,10 @@
 """The datasets of a run: quadrant-blink clips for its settings and task."""
 
 import numpy as np
+import tensorflow as tf
 
 from stkeras.data import quadrant_blink
+from stkeras.data import sample_segments
 
 
 def clips(settings, task, split, with_info=False, num_clips=None):
@@ -42,3 +44,29 @@ def targets(dataset):
 def steps_per_epoch(settings):
     """Batches of one epoch of the training stream."""
     return -(-settings["train_clips"] // settings["batch_size"])
+
+
+def _segmented(dataset, num_clips, num_segments, training, seed, batch_size):
+    dataset = sample_segments(dataset.unbatch(), num_segments, training, seed).batch(batch_size)
+    # Unbatching forgets the number of batches; Keras' validation loop warns without it.
+    return dataset.apply(tf.data.experimental.assert_cardinality(-(-num_clips // batch_size)))
+
+
+def segmented_clips(settings, task, num_segments):
+    """A run's clips as `num_segments` sampled frames each, for frame models (seed 001).
+
+    A random frame per segment in training, segment centres in evaluation
+    (`stkeras.data.sample_segments`).
+
+    Returns:
+        `(train, validation, test, frame shape)`: the training stream, the
+        held-out clips scored each epoch, the test clips, and one frame's
+        `(height, width, channels)`.
+    """
+    batch, seed = settings["batch_size"], settings["seed"]
+    train = _segmented(clips(settings, task, "train"), settings["epochs"] * settings["train_clips"], num_segments,
+                       True, seed, batch)
+    validation = _segmented(clips(settings, task, "test", num_clips=settings["validation_clips"]),
+                            settings["validation_clips"], num_segments, False, seed, batch)
+    test = _segmented(clips(settings, task, "test"), settings["test_clips"], num_segments, False, seed, batch)
+    return train, validation, test, (settings["size"], settings["size"], 1)

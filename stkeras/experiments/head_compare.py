@@ -13,12 +13,10 @@ import os
 import time
 
 import keras
-import tensorflow as tf
 
 from stkeras.analysis import count_flops
-from stkeras.data import sample_segments
 from stkeras.data import video_folder
-from stkeras.experiments.data import clips
+from stkeras.experiments.data import segmented_clips
 from stkeras.experiments.report import log
 from stkeras.experiments.report import write_results
 from stkeras.experiments.settings import jsonable
@@ -33,22 +31,6 @@ from stkeras.tasks import get_task
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 from stkeras.viz.curves import plot_training_curves
-
-
-def _segmented(dataset, num_clips, num_segments, training, seed, batch_size):
-    dataset = sample_segments(dataset.unbatch(), num_segments, training, seed).batch(batch_size)
-    # Unbatching forgets the number of batches; Keras' validation loop warns without it.
-    return dataset.apply(tf.data.experimental.assert_cardinality(-(-num_clips // batch_size)))
-
-
-def _synthetic_data(settings, task, num_segments):
-    batch, seed = settings["batch_size"], settings["seed"]
-    train = _segmented(clips(settings, task, "train"), settings["epochs"] * settings["train_clips"], num_segments,
-                       True, seed, batch)
-    validation = _segmented(clips(settings, task, "test", num_clips=settings["validation_clips"]),
-                            settings["validation_clips"], num_segments, False, seed, batch)
-    test = _segmented(clips(settings, task, "test"), settings["test_clips"], num_segments, False, seed, batch)
-    return train, validation, test, (settings["size"], settings["size"], 1)
 
 
 def _folder_data(settings, video_root, train_labels, test_labels, num_segments, image_size):
@@ -102,7 +84,7 @@ def run_head_compare(out, *, heads, task="digit", preset="quick", backbone="smal
         source = f"video folder {video_root} ({settings['train_clips']} training, {settings['test_clips']} test videos)"
     else:
         task = get_task(task)
-        train, validation, test, frame_shape = _synthetic_data(settings, task, num_segments)
+        train, validation, test, frame_shape = segmented_clips(settings, task, num_segments)
         source = (f"quadrant-blink {task.name}, {settings['epochs']} epochs of {settings['train_clips']} new clips of "
                   f"{settings['frames']} frames")
     os.makedirs(out, exist_ok=True)

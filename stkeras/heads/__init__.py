@@ -11,6 +11,7 @@ from stkeras.heads import fully_convolutional  # noqa: F401  (registers fcn2d, f
 from stkeras.heads.registry import HeadSpec
 from stkeras.heads.registry import available_heads
 from stkeras.heads.registry import build_head
+from stkeras.heads.registry import clip_heads
 from stkeras.heads.registry import get_head
 from stkeras.heads.registry import register_head
 

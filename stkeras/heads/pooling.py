@@ -45,7 +45,7 @@ def temporal_pool_head(features, *, task, output_name, prefix="", mode="last"):
     return _output(x, task, output_name)
 
 
-@register_head("per_frame", description="spatial average per frame, dense output at every frame")
+@register_head("per_frame", per_frame=True, description="spatial average per frame, dense output at every frame")
 def per_frame_head(features, *, task, output_name, prefix=""):
     """Spatial average per frame and the output layer at every frame: `(B, T, units)`.
 

@@ -49,6 +49,8 @@ class HeadSpec:
         reads_class_scores: the head reads one class score per frame
             (TSN): a frame model projects its features to the task's
             units, not to `feature_dim`.
+        per_frame: the head outputs at every frame `(B, T, units)`, for
+            per-frame targets, not one output per clip.
     """
 
     name: str
@@ -57,6 +59,7 @@ class HeadSpec:
     options: frozenset
     description: str
     reads_class_scores: bool = False
+    per_frame: bool = False
 
     def accepts(self, rank):
         """Whether the head goes on features of `rank` (batch included)."""
@@ -102,7 +105,7 @@ def spatial_pool(features, prefix=""):
     return keras.layers.TimeDistributed(keras.layers.GlobalAveragePooling2D(), name=f"{prefix}spatial_pool")(features)
 
 
-def register_head(name, *, input="clips", options=None, description="", reads_class_scores=False):
+def register_head(name, *, input="clips", options=None, description="", reads_class_scores=False, per_frame=False):
     """Decorator that registers a head factory under `name`.
 
     Args:
@@ -113,6 +116,7 @@ def register_head(name, *, input="clips", options=None, description="", reads_cl
         description: one line for documentation.
         reads_class_scores: the head reads a class score per frame (see
             `HeadSpec`).
+        per_frame: the head outputs at every frame (see `HeadSpec`).
     """
     if input not in INPUTS:
         raise ValueError(f"Unknown `input`: {input!r}. Allowed values: {', '.join(map(repr, INPUTS))}.")
@@ -126,7 +130,8 @@ def register_head(name, *, input="clips", options=None, description="", reads_cl
                 p.name for p in inspect.signature(factory).parameters.values()
                 if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in STANDARD_ARGUMENTS
             ]
-        _HEADS[name] = HeadSpec(name, factory, input, frozenset(names), description, reads_class_scores)
+        _HEADS[name] = HeadSpec(name, factory, input, frozenset(names), description, reads_class_scores,
+                                per_frame)
         return factory
 
     return add
@@ -142,6 +147,20 @@ def get_head(name):
 def available_heads():
     """Names of the registered heads, in registration order."""
     return tuple(_HEADS)
+
+
+def clip_heads():
+    """Heads that go on a video backbone's feature maps and give one output per clip.
+
+    Every registered head that accepts `(B, T, H, W, C)` features, reads
+    features rather than class scores, and does not output per frame.
+
+    Example:
+    >>> "lstm" in clip_heads(), "per_frame" in clip_heads()
+    (True, False)
+    """
+    return tuple(name for name, spec in _HEADS.items()
+                 if spec.accepts(INPUTS["clips"]) and not spec.reads_class_scores and not spec.per_frame)
 
 
 def build_head(name, *, input_shape=None, task=None, num_segments=None, feature_dim=None, num_classes=None,

@@ -76,3 +76,39 @@ def check_per_stage(name, value, stages, kind=int, allow_none=False):
             raise ValueError(f"`{name}` must be {allowed}, or a list of {stages} of them (one per stage). "
                              f"Received: {name}={value!r}")
     return values
+
+
+def check_op_plan(plan):
+    """Raises `ValueError` if a block asks its op for what the op's spec does not support.
+
+    Run in a builder's arguments section, so that an impossible design fails
+    before any layer is built.
+
+    Args:
+        plan: list of `(block name, OpSpec, temporal stride, temporal kernel)`.
+    """
+    for block, spec, t_stride, t_kernel in plan:
+        if t_stride != 1 and not spec.temporal_stride:
+            raise ValueError(f"Block {block}: op {spec.name!r} cannot stride in time. Received: temporal stride "
+                             f"{t_stride!r}. Use an op that can (see `stkeras.blocks.ops_supporting`) or stride 1.")
+        try:
+            spec.resolve_temporal_kernel(t_kernel)
+        except ValueError as error:
+            raise ValueError(f"Block {block}: {error}") from None
+
+
+def check_width_multiplier(width_multiplier):
+    """Checks a channel multiplier (a number > 0); returns it as a float."""
+    if isinstance(width_multiplier, bool) or not isinstance(width_multiplier, (int, float)) or not width_multiplier > 0:
+        raise ValueError(f"`width_multiplier` must be a number > 0. Received: width_multiplier={width_multiplier!r}")
+    return float(width_multiplier)
+
+
+def scale_channels(channels, width_multiplier):
+    """`channels * width_multiplier`, rounded, at least 1.
+
+    Example:
+    >>> scale_channels(64, 0.5), scale_channels(16, 0.01)
+    (32, 1)
+    """
+    return max(1, int(round(channels * width_multiplier)))

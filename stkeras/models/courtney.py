@@ -12,8 +12,11 @@ import keras
 from stkeras.blocks.bottleneck import ResidualBottleneck
 from stkeras.blocks.ops import get_op
 from stkeras.models.checks import check_input_shape
+from stkeras.models.checks import check_op_plan
 from stkeras.models.checks import check_per_stage
 from stkeras.models.checks import check_strides_fit
+from stkeras.models.checks import check_width_multiplier
+from stkeras.models.checks import scale_channels
 from stkeras.models.video_model import VideoModel
 from stkeras.tasks import TASKS
 from stkeras.tasks import get_task
@@ -61,6 +64,7 @@ def build_courtney_backbone(
     input_shape=(48, 64, 64, 1),
     temporal_strides=None,
     temporal_kernel_size=None,
+    width_multiplier=1.0,
     normalization="batch",
     placement="post",
     op_options=None,
@@ -82,6 +86,7 @@ def build_courtney_backbone(
             int or one per stage); `None`: the op's default.
         temporal_kernel_size: the ops' temporal kernel (an int or one per
             stage); `None`: the op's default.
+        width_multiplier: scales every block's channels (rounded).
         normalization, placement: batch-norm settings of every block (see
             `stkeras.blocks.ResidualBottleneck`).
         op_options: extra keyword arguments of every block's op.
@@ -106,6 +111,7 @@ def build_courtney_backbone(
     specs = [get_op(o) for o in ops]
     t_strides = check_per_stage("temporal_strides", temporal_strides, NUM_STAGES, allow_none=True)
     t_kernels = check_per_stage("temporal_kernel_size", temporal_kernel_size, NUM_STAGES, allow_none=True)
+    width_multiplier = check_width_multiplier(width_multiplier)
     plan = []  # (block, op, spatial stride, temporal stride, temporal kernel)
     for block, stride in BLOCK_LAYOUT:
         stage, first = _stage(block), block.endswith("_1")
@@ -114,6 +120,7 @@ def build_courtney_backbone(
         if first and t_strides[stage] is not None:
             t_stride = t_strides[stage]
         plan.append((block, ops[stage], stride, t_stride, t_kernels[stage]))
+    check_op_plan([(block, get_op(block_op), t, k) for block, block_op, _, t, k in plan])
     check_strides_fit(input_shape, [(block, t, s) for block, _, s, t, _ in plan])
 
     # ---- functional graph
@@ -121,8 +128,8 @@ def build_courtney_backbone(
     x = inputs
     for (block, block_op, stride, t_stride, t_kernel), (mid, out) in zip(plan, SIZES[size]["channels"]):
         x = ResidualBottleneck(
-            out,
-            mid,
+            scale_channels(out, width_multiplier),
+            scale_channels(mid, width_multiplier),
             op=block_op,
             strides=stride,
             temporal_strides=t_stride,
@@ -137,7 +144,8 @@ def build_courtney_backbone(
 
 
 def _op_label(ops):
-    return ops[0] if len(set(ops)) == 1 else "+".join(ops)
+    # "-": TensorFlow refuses "+" in the name scopes Keras derives from a model's name.
+    return ops[0] if len(set(ops)) == 1 else "-".join(ops)
 
 
 def build_courtney_resnet(
@@ -151,6 +159,7 @@ def build_courtney_resnet(
     head_options=None,
     temporal_strides=None,
     temporal_kernel_size=None,
+    width_multiplier=1.0,
     normalization="batch",
     placement="post",
     op_options=None,
@@ -176,6 +185,8 @@ def build_courtney_resnet(
         head_options: the head's options.
         temporal_strides, temporal_kernel_size: per-stage temporal design
             (see `build_courtney_backbone`).
+        width_multiplier: scales every block's channels (the head's
+            units are the head's options).
         normalization, placement: batch-norm settings of every block (see
             `stkeras.blocks.ResidualBottleneck`).
         op_options: extra keyword arguments for every block's op.
@@ -196,8 +207,8 @@ def build_courtney_resnet(
         raise ValueError(f"`lstm_layers` must be an int >= 0. Received: lstm_layers={lstm_layers!r}")
     backbone = build_courtney_backbone(
         op=op, size=size, input_shape=input_shape, temporal_strides=temporal_strides,
-        temporal_kernel_size=temporal_kernel_size, normalization=normalization, placement=placement,
-        op_options=op_options,
+        temporal_kernel_size=temporal_kernel_size, width_multiplier=width_multiplier, normalization=normalization,
+        placement=placement, op_options=op_options,
     )
     if head is None:
         head, defaults = ("lstm", {"layers": lstm_layers, "units": SIZES[size]["lstm_units"]}) if lstm_layers else (

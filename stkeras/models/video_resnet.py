@@ -18,8 +18,11 @@ from stkeras.blocks.basic import ResidualBasic
 from stkeras.blocks.bottleneck import ResidualBottleneck
 from stkeras.blocks.ops import get_op
 from stkeras.models.checks import check_input_shape
+from stkeras.models.checks import check_op_plan
 from stkeras.models.checks import check_per_stage
 from stkeras.models.checks import check_strides_fit
+from stkeras.models.checks import check_width_multiplier
+from stkeras.models.checks import scale_channels
 from stkeras.models.video_model import VideoModel
 from stkeras.tasks import Task
 from stkeras.validation import check_choice
@@ -102,6 +105,7 @@ def build_video_resnet_backbone(
     input_shape=(16, 112, 112, 3),
     temporal_strides=None,
     temporal_kernel_size=None,
+    width_multiplier=1.0,
     stem_options=None,
     op_options=None,
     name=None,
@@ -120,6 +124,8 @@ def build_video_resnet_backbone(
             `None`: 2 where the block's op can stride in time, else 1.
         temporal_kernel_size: the blocks' temporal kernel (an int or one per
             stage); `None`: the op's default.
+        width_multiplier: scales the channels of the stem and of every
+            stage (64, 128, 256, 512 at 1.0), rounded.
         stem_options, op_options: options of the stem's op and of every
             block's op.
         name: model name.
@@ -141,13 +147,16 @@ def build_video_resnet_backbone(
     stem_spec = get_op(stem)
     t_strides = check_per_stage("temporal_strides", temporal_strides, 4, allow_none=True)
     t_kernels = check_per_stage("temporal_kernel_size", temporal_kernel_size, 4, allow_none=True)
+    width_multiplier = check_width_multiplier(width_multiplier)
     plan = _block_plan(depth, ops, t_strides, t_kernels)
+    check_op_plan([(n, get_op(op), t, k) for n, op, _, t, k, _ in plan])
     check_strides_fit(shape, [("conv1", 1, 2)] + [(n, t, s) for n, _, s, t, _, _ in plan if s > 1 or t > 1])
     block_type, _ = DEPTHS[depth]
 
     # ---- functional graph
     inputs = keras.Input(shape=shape, name="clips")
-    x = stem_spec.build(64, kernel_size=7, temporal_kernel_size=3 if stem_spec.temporal_kernel else None,
+    channels = [scale_channels(c, width_multiplier) for c in CHANNELS]
+    x = stem_spec.build(channels[0], kernel_size=7, temporal_kernel_size=3 if stem_spec.temporal_kernel else None,
                         strides=2, use_bias=False, name="conv1", **(stem_options or {}))(inputs)
     x = keras.layers.BatchNormalization(momentum=0.9, name="conv1_bn")(x)
     x = keras.layers.Activation("relu", name="conv1_relu")(x)
@@ -155,9 +164,9 @@ def build_video_resnet_backbone(
         common = dict(op=op, strides=stride, temporal_strides=t_stride, temporal_kernel_size=t_kernel,
                       op_options=op_options, name=block_name)
         if block_type == "basic":
-            x = ResidualBasic(CHANNELS[stage], **common)(x)
+            x = ResidualBasic(channels[stage], **common)(x)
         else:
-            x = ResidualBottleneck(4 * CHANNELS[stage], CHANNELS[stage], use_bias=False, **common)(x)
+            x = ResidualBottleneck(4 * channels[stage], channels[stage], use_bias=False, **common)(x)
     last = {stage: block_name for block_name, *_, stage in plan}
     return VideoModel(inputs, x, stage_names=[last[i] for i in range(4)], name=name or "video_resnet_backbone")
 
@@ -173,6 +182,7 @@ def build_video_resnet(
     stage_ops=None,
     temporal_strides=None,
     temporal_kernel_size=None,
+    width_multiplier=1.0,
     head="pool",
     head_options=None,
     name=None,
@@ -196,6 +206,7 @@ def build_video_resnet(
         classifier_activation: activation of the classifier (`None` for logits).
         stage_ops, temporal_strides, temporal_kernel_size: override the
             kind's per-stage design (see `build_video_resnet_backbone`).
+        width_multiplier: scales every convolution's channels.
         head: a registered head (default `"pool"`: global average pooling
             and the classifier `predictions`).
         head_options: the head's options.
@@ -225,7 +236,7 @@ def build_video_resnet(
     backbone = build_video_resnet_backbone(
         stem=design["stem"], stem_options=design["stem_options"], stage_ops=stage_ops or design["stage_ops"],
         depth=depth, input_shape=input_shape, temporal_strides=temporal_strides,
-        temporal_kernel_size=temporal_kernel_size,
+        temporal_kernel_size=temporal_kernel_size, width_multiplier=width_multiplier,
     )
     task = Task.classification("classes", num_classes, activation=classifier_activation)
     return backbone.with_head(head, task=task, output_name="predictions", name=name or f"{kind}_{depth}",

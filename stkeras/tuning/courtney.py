@@ -1,0 +1,81 @@
+"""The search space of seed 000's residual networks: which op in which stage, how time is strided."""
+
+from stkeras.models.courtney import NUM_STAGES
+from stkeras.models.courtney import SIZES
+from stkeras.models.courtney import build_courtney_resnet
+from stkeras.tuning.hypermodel import TemporalHyperModel
+from stkeras.tuning.hypermodel import check_heads
+from stkeras.tuning.hypermodel import check_multipliers
+from stkeras.tuning.stages import Stage
+from stkeras.tuning.stages import declare_stages
+from stkeras.tuning.stages import searchable_ops
+from stkeras.validation import check_choice
+
+STAGES = tuple(Stage(f"res{i}") for i in range(1, NUM_STAGES + 1))
+
+
+class CourtneyHyperModel(TemporalHyperModel):
+    """Seed 000's eight-block residual network with its temporal design searched.
+
+    The structure (blocks, channels of `size`, clip shape, task) is fixed;
+    each stage res1 ... res4 gets an op from the registry, and the head is
+    any clip head. `first_temporal_stage=5, head="lstm"` is the paper's
+    Conv2D+LSTM, `res*_op="conv3d"` its Conv3D, a temporal stride of 2 its
+    TS-Conv3D, `res*_op="convlstm", head="temporal_pool"` its ConvLSTM.
+
+    Hyperparameters (`s` is res1 ... res4):
+        first_temporal_stage: Int 1-5, default 1. Stages before it are
+            per-frame `conv2d`; 5: no stage mixes time, only the head.
+        {s}_op: Choice of `ops` (default: every registered op but the
+            aliases of a temporal stride, `ts_conv3d`), default `"conv3d"`;
+            active when `s` is at or after `first_temporal_stage`.
+        {s}_temporal_kernel: Choice 3, 5, default 3; active when `{s}_op`
+            has a temporal kernel.
+        {s}_temporal_stride: Choice 1, 2 (on the stage's first block),
+            default 1; active when `{s}_op` can stride in time.
+        width_multiplier: Choice of `width_multipliers`, default the
+            first: scales every block's channels.
+        head: Choice of `heads` (default: every registered clip head),
+            default `"lstm"`.
+        learning_rate: Float, log-sampled in `learning_rates`, default
+            `default_learning_rate`.
+
+    A point whose temporal strides would leave less than one frame raises
+    `keras_tuner.errors.FailedTrialError` before any layer is built.
+
+    Args:
+        input_shape: `(frames, height, width, channels)`.
+        task: a `stkeras.tasks.Task` or a registered task name.
+        size: `"base"` or `"xl"` (channels of seed 000's Tables 1-4).
+        ops: the ops searched per stage.
+        heads: the heads searched.
+        width_multipliers: the channel multipliers searched.
+        **kwargs: `total_steps`, `learning_rates`, `default_learning_rate`,
+            `warmup_fraction`, `seed`, `name` (see `TemporalHyperModel`).
+
+    Example:
+    >>> import keras_tuner
+    >>> hypermodel = CourtneyHyperModel(input_shape=(8, 32, 32, 1), ops=("conv2d", "conv3d", "convlstm"))
+    >>> hypermodel.build(keras_tuner.HyperParameters()).get_layer("res3_1").op_layer.kernel_size
+    (3, 3, 3)
+
+    Reference: Courtney & Sreenivas 2022, Section 4, Tables 1-5 (seed 000).
+    """
+
+    def __init__(self, *, input_shape, task="digit", size="base", ops=None, heads=None, width_multipliers=(1.0, 0.5),
+                 **kwargs):
+        super().__init__(input_shape=input_shape, task=task, name=kwargs.pop("name", "courtney"), **kwargs)
+        self.size = check_choice("size", size, tuple(SIZES))
+        self.ops = searchable_ops(ops)
+        self.heads = check_heads(heads)
+        self.width_multipliers = check_multipliers(width_multipliers)
+
+    def build_model(self, hp):
+        ops, kernels, strides = declare_stages(hp, STAGES, self.ops)
+        width = hp.Choice("width_multiplier", list(self.width_multipliers), default=self.width_multipliers[0])
+        head = hp.Choice("head", list(self.heads), default="lstm" if "lstm" in self.heads else self.heads[0])
+        return build_courtney_resnet(
+            op=ops, size=self.size, input_shape=self.input_shape, task=self.task, head=head,
+            temporal_strides=strides, temporal_kernel_size=kernels, width_multiplier=width,
+        )
+
