@@ -27,6 +27,9 @@ COST_METRICS = ("parameters", "macs", "training_seconds", "resident_mb")
 class TemporalHyperModel(keras_tuner.HyperModel):
     """Base of stkeras' search spaces over temporal design.
 
+    Subclasses define `build_model(hp)`: declare the space's hyperparameters
+    on `hp` and return the uncompiled model.
+
     Hyperparameters (beyond a subclass's):
         learning_rate: Float, log-sampled in `learning_rates`, default
             `default_learning_rate`: the peak rate of the warm-up + cosine
@@ -63,10 +66,6 @@ class TemporalHyperModel(keras_tuner.HyperModel):
     def objective(self):
         """The `keras_tuner.Objective` of the task: its metric on the validation clips."""
         return keras_tuner.Objective(f"val_{self.task.metric}", "max" if self.task.better == "higher" else "min")
-
-    def build_model(self, hp):
-        """Declares the space's hyperparameters on `hp` and returns the uncompiled model."""
-        raise NotImplementedError
 
     def build(self, hp):
         """The compiled model of the point `hp`; `FailedTrialError` if its design cannot exist."""
