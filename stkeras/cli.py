@@ -133,6 +133,10 @@ def make_parser():
     from stkeras.blocks import available_ops
     from stkeras.experiments.models import MODEL_NAMES
     from stkeras.experiments.models import TRAINABLE
+    from stkeras.experiments.settings import PRESETS
+    from stkeras.explain import METHODS
+    from stkeras.explain import WEIGHTINGS
+    from stkeras.tasks import available_tasks
     from stkeras.heads import SEED_001_HEADS
     from stkeras.models import COURTNEY_SIZES
     from stkeras.models import frame_backbones
@@ -147,6 +151,8 @@ def make_parser():
     compare.add_argument("--models", type=_models, default=list(MODEL_NAMES),
                          help=f"comma-separated: {','.join(MODEL_NAMES)}")
     _add_run_options(compare)
+    compare.add_argument("--explain", type=_integer(0), nargs="?", const=8, default=0, metavar="CLIPS",
+                         help="also explain each model with Grad-CAM on CLIPS held-out clips (default 8)")
     frames = compare.add_argument_group("heads comparison (seed 001): frame models instead of seed 000's networks")
     frames.add_argument("--heads", type=_heads, help=f"comma-separated heads, e.g. {','.join(SEED_001_HEADS)}")
     frames.add_argument("--backbone", default="small_cnn", choices=frame_backbones(), metavar="BACKBONE",
@@ -190,6 +196,22 @@ def make_parser():
     distributed.add_argument("--role", choices=("chief", "worker"), help="chief: serves the oracle; worker: runs trials")
     distributed.add_argument("--tuner-id", help="a worker's unique name (default: worker-<host>-<pid>)")
 
+    explain = commands.add_parser("explain", help="Grad-CAM maps of saved models on held-out clips, as GIFs and PNGs, "
+                                                  "with how well they point at the digit")
+    explain.add_argument("--model", required=True, nargs="+", help="saved model(s), e.g. RUN/model.keras")
+    explain.add_argument("--task", default="digit", choices=available_tasks())
+    explain.add_argument("--preset", default="quick", choices=tuple(PRESETS),
+                         help="the clip settings the model was trained with")
+    explain.add_argument("--clips", type=_positive, default=8, help="held-out clips per model")
+    explain.add_argument("--method", default="gradcam", choices=METHODS)
+    explain.add_argument("--weighting", default="per_frame", choices=WEIGHTINGS,
+                         help="per_frame: a channel weight per time step; global: one per clip (tf-keras-vis')")
+    explain.add_argument("--layer", help="layer name or BLOCK/op (default: the last spatiotemporal layer)")
+    explain.add_argument("--seed", type=_integer(0), default=0, help="seed of the held-out clips")
+    explain.add_argument("--batch-size", type=_positive, default=8, help="clips per Grad-CAM batch")
+    explain.add_argument("--out", required=True, help="output folder")
+    _add_verbose(explain)
+
     rf = commands.add_parser("rf", help="print a network's receptive-field table")
     which = rf.add_mutually_exclusive_group(required=True)
     which.add_argument("--model", choices=MODEL_NAMES, help="one of seed 000's networks")
@@ -217,7 +239,18 @@ def _compare(args):
                          image_size=(args.image_size, args.image_size), verbose=args.verbose, **_overrides(args))
         return
     run_compare(args.out, task=args.task, models=args.models, preset=args.preset, size=args.size, head=args.head,
-                verbose=args.verbose, **_overrides(args))
+                explain=args.explain, verbose=args.verbose, **_overrides(args))
+
+
+def _explain(args):
+    from stkeras.experiments.explain import run_explain
+
+    for path in args.model:
+        if not os.path.isfile(path):
+            raise ValueError(f"`--model` must be saved model files. Received: {path!r}, which is not a file.")
+    run_explain(args.model, args.out, task=args.task, preset=args.preset, num_clips=args.clips, method=args.method,
+                layer=args.layer, weighting=args.weighting, seed=args.seed, batch_size=args.batch_size,
+                verbose=args.verbose)
 
 
 def _train(args):
@@ -308,7 +341,8 @@ def main(argv=None):
     args = make_parser().parse_args(argv)
     args.argv = argv
     try:
-        {"compare": _compare, "train": _train, "tune": _tune, "rf": _rf, "heads": _head_table}[args.command](args)
+        {"compare": _compare, "train": _train, "tune": _tune, "rf": _rf, "heads": _head_table,
+         "explain": _explain}[args.command](args)
     except ValueError as error:
         print(f"stkeras {args.command}: error: {error}", file=sys.stderr)
         return 2

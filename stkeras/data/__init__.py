@@ -6,6 +6,7 @@ from stkeras.data.moving_mnist import moving_mnist
 from stkeras.data.quadrant_blink import ORDERS
 from stkeras.data.quadrant_blink import QuadrantBlinkSynthesizer
 from stkeras.data.quadrant_blink import allowed_pairs
+from stkeras.data.quadrant_blink import evidence_masks
 from stkeras.data.quadrant_blink import quadrant_blink
 from stkeras.data.resolution import downsample_space
 from stkeras.data.resolution import downsample_time

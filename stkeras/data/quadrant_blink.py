@@ -219,3 +219,32 @@ def quadrant_blink(
         return (clips, target, info) if with_info else (clips, target)
 
     return chunked_dataset(make, num_clips, batch_size)
+
+
+def evidence_masks(info, size, digit_size):
+    """Where each frame's evidence is: the box of the quadrant drawn, `(n, frames, size, size)` booleans.
+
+    A frame where the digit is invisible has an empty mask. Explanations are
+    scored against these boxes (`stkeras.explain.localization_score`).
+
+    Args:
+        info: the `info` of a batch of clips (`with_info=True`): `position`
+            `(n, frames, 2)` and `quadrants` `(n, frames)`.
+        size, digit_size: the clips' frame side and digit box side.
+
+    Example:
+    >>> ds = quadrant_blink(num_clips=2, frames=6, size=32, digit_size=14, batch_size=2, with_info=True)
+    >>> clips, _, info = next(iter(ds))
+    >>> masks = evidence_masks(info, 32, 14)
+    >>> bool(np.all((clips.numpy()[..., 0] > 0) <= masks))  # every drawn pixel lies in its box
+    True
+    """
+    position = np.asarray(info["position"])
+    quadrants = np.asarray(info["quadrants"])
+    half = digit_size // 2
+    top = position[..., 0] + (quadrants >= 3) * half
+    left = position[..., 1] + (quadrants % 2 == 0) * half
+    grid = np.arange(size)
+    rows = (grid >= top[..., None]) & (grid < top[..., None] + half)
+    cols = (grid >= left[..., None]) & (grid < left[..., None] + half)
+    return rows[..., :, None] & cols[..., None, :] & (quadrants > 0)[..., None, None]

@@ -19,6 +19,8 @@ from stkeras.analysis import receptive_field
 from stkeras.analysis import relative_grid
 from stkeras.experiments.data import clips
 from stkeras.experiments.data import targets
+from stkeras.experiments.explain import explain_model
+from stkeras.experiments.explain import format_explanations
 from stkeras.experiments.models import MODEL_NAMES
 from stkeras.experiments.models import build_model
 from stkeras.experiments.report import format_results
@@ -30,6 +32,7 @@ from stkeras.experiments.training import seed_everything
 from stkeras.experiments.training import train_model
 from stkeras.tasks import get_task
 from stkeras.validation import check_choice
+from stkeras.validation import check_positive_int
 from stkeras.viz import plot_error_grid
 from stkeras.viz import plot_relative_grid
 from stkeras.viz.curves import plot_training_curves
@@ -39,7 +42,7 @@ PAPER_PAIRS = (("conv3d", "conv2d"), ("ts_conv3d", "conv3d"), ("convlstm", "conv
 
 
 def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None, verbose=False, head=None,
-                **overrides):
+                explain=0, **overrides):
     """Trains `models` on the task, evaluates them and writes the run folder.
 
     Args:
@@ -52,6 +55,9 @@ def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None
         verbose: also show Keras' progress bars (stkeras prints one line
             per epoch either way).
         head: a registered head for every model instead of the paper's.
+        explain: held-out clips to explain per model with Grad-CAM (0:
+            none): GIFs and frame strips in `explain/<model>/` and the
+            localization scores in the results (see `stkeras explain`).
         **overrides: `epochs`, `train_clips`, `test_clips`,
             `validation_clips`, `frames`, `batch_size`, `seed`.
 
@@ -65,6 +71,7 @@ def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None
     if not models:
         raise ValueError("`models` must name at least one model.")
     settings = resolve_settings(preset, size, **overrides)
+    check_positive_int("explain", explain, minimum=0)
     for name in models:  # fail on impossible strides or heads before any training
         build_model(name, settings, task, head)
         keras.utils.clear_session()
@@ -104,6 +111,10 @@ def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None
             "epochs_trained": len(history),
             "history": history,
         }
+        if explain:
+            explanation = explain_model(model, os.path.join(out, "explain", name), task=task, preset=preset,
+                                        num_clips=explain, seed=settings["seed"], label=name)
+            results["models"][name]["explanation"] = explanation
         verdict = "beats" if task.is_better(scores[metric], baseline[metric]) else "does NOT beat"
         log(f"[{index}/{len(models)}] {name}: {metric} {scores[metric]:.3f} ({verdict} the baseline "
             f"{baseline[metric]:.3f}), {seconds:.0f} s")
@@ -116,6 +127,10 @@ def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None
     plot_training_curves(
         {name: r["history"] for name, r in results["models"].items()}, os.path.join(out, "training_curves.png")
     )
+    if explain:
+        explained = {"task": task.name, "preset": preset, "clips": explain,
+                     "models": [r["explanation"] for r in results["models"].values()]}
+        write_results(os.path.join(out, "explain"), "explain", explained, format_explanations(explained))
     write_results(out, "results", results, format_results(results))
     log(f"wrote {out}/results.md, results.json, grids, relative grids, receptive fields and curves")
     return results

@@ -78,6 +78,8 @@ def format_results(results):
     for pair, rel in results["relative"].items():
         lines.append(f"- `{rel['plot']}`: {pair.replace('_vs_', ' vs ')}, overall {100 * rel['overall']:+.1f}%")
     lines.append("- `training_curves.png`: loss and metric against training clips seen, training and held-out")
+    if any("explanation" in r for r in results["models"].values()):
+        lines.append("- `explain/explain.md`: Grad-CAM localization per model; `explain/<model>/maps.png` and GIFs")
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,104 @@
+"""Explanation maps blended over their clips: animated GIFs and frame-strip PNGs."""
+
+import numpy as np
+
+
+def blend(clip, heatmap, alpha=0.5, cmap="jet", scale=4):
+    """RGB frames of `clip` with `heatmap` blended over them, enlarged `scale` times.
+
+    Args:
+        clip: array `(frames, height, width[, 1])`, values in [0, 1].
+        heatmap: array `(frames, height, width)` in [0, 1].
+        alpha: the heatmap's weight in the blend.
+        cmap: matplotlib colormap of the heatmap.
+        scale: integer enlargement (nearest neighbour), so small frames can be seen.
+
+    Returns:
+        uint8 array `(frames, height * scale, width * scale, 3)`.
+
+    Example:
+    >>> blend(np.zeros((2, 8, 8)), np.ones((2, 8, 8)), scale=2).shape
+    (2, 16, 16, 3)
+    """
+    import matplotlib
+
+    clip = np.asarray(clip, dtype=np.float32)
+    clip = clip[..., 0] if clip.ndim == 4 else clip
+    heatmap = np.asarray(heatmap, dtype=np.float32)
+    if clip.shape != heatmap.shape or clip.ndim != 3:
+        raise ValueError(f"`clip` (frames, height, width[, 1]) and `heatmap` (frames, height, width) must match. "
+                         f"Received shapes: clip {clip.shape}, heatmap {heatmap.shape}")
+    colors = matplotlib.colormaps[cmap](np.clip(heatmap, 0, 1))[..., :3]
+    gray = np.repeat(np.clip(clip, 0, 1)[..., None], 3, axis=-1)
+    rgb = (1 - alpha) * gray + alpha * colors
+    rgb = np.repeat(np.repeat(rgb, scale, axis=1), scale, axis=2)
+    return (rgb * 255).round().astype(np.uint8)
+
+
+def write_gif(clip, heatmap, path, fps=4, **blend_options):
+    """Writes the clip with its heatmap blended over it as an animated GIF (Pillow).
+
+    Args:
+        clip, heatmap: see `blend`.
+        path: the GIF's path.
+        fps: frames per second.
+        **blend_options: `alpha`, `cmap`, `scale` of `blend`.
+
+    Returns:
+        `path`.
+
+    Example:
+    >>> write_gif(np.zeros((3, 8, 8)), np.ones((3, 8, 8)), "/tmp/map.gif")
+    '/tmp/map.gif'
+    """
+    from PIL import Image
+
+    frames = [Image.fromarray(frame) for frame in blend(clip, heatmap, **blend_options)]
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=int(1000 / fps), loop=0)
+    return path
+
+
+def plot_overlay_strip(clips, heatmaps, path, titles=None, **blend_options):
+    """Writes a PNG with one row per clip: its frames with the heatmap blended over them.
+
+    Args:
+        clips: array `(n, frames, height, width[, 1])`.
+        heatmaps: array `(n, frames, height, width)`.
+        path: where to write the PNG.
+        titles: optional row labels.
+        **blend_options: see `blend` (`scale` defaults to 1 here).
+
+    Returns:
+        `path`.
+
+    Example:
+    >>> plot_overlay_strip(np.zeros((2, 3, 8, 8)), np.ones((2, 3, 8, 8)), "/tmp/maps.png")
+    '/tmp/maps.png'
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    clips, heatmaps = np.asarray(clips), np.asarray(heatmaps)
+    if len(clips) != len(heatmaps):
+        raise ValueError(f"`clips` and `heatmaps` must hold as many clips. Received: {len(clips)} and "
+                         f"{len(heatmaps)}")
+    blend_options.setdefault("scale", 1)
+    rows, cols = len(clips), heatmaps.shape[1]
+    figure, axes = plt.subplots(rows, cols, figsize=(0.8 * cols + 1.2, 0.8 * rows + 0.3), squeeze=False)
+    for r in range(rows):
+        frames = blend(clips[r], heatmaps[r], **blend_options)
+        for t in range(cols):
+            axis = axes[r, t]
+            axis.imshow(frames[t])
+            axis.set_xticks([])
+            axis.set_yticks([])
+            if r == 0:
+                axis.set_title(str(t), fontsize=7)
+        if titles is not None:
+            axes[r, 0].set_ylabel(titles[r], fontsize=7, rotation=0, ha="right", va="center")
+    figure.tight_layout(pad=0.2)
+    figure.savefig(path, dpi=80, bbox_inches="tight")
+    plt.close(figure)
+    return path
