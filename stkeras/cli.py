@@ -249,8 +249,7 @@ def _explain(args):
         if not os.path.isfile(path):
             raise ValueError(f"`--model` must be saved model files. Received: {path!r}, which is not a file.")
     run_explain(args.model, args.out, task=args.task, preset=args.preset, num_clips=args.clips, method=args.method,
-                layer=args.layer, weighting=args.weighting, seed=args.seed, batch_size=args.batch_size,
-                verbose=args.verbose)
+                layer=args.layer, weighting=args.weighting, seed=args.seed, batch_size=args.batch_size)
 
 
 def _train(args):

@@ -54,3 +54,11 @@ def test_stdcf_experiments(tmp_path, monkeypatch, capsys):
     assert set(results["reconstruction"]) == {"stdcf", "rank1", "regular"}
     itsl = results["itsl"]["stdcf"]
     assert itsl["itsl_activation_mb"] == pytest.approx(itsl["full_activation_mb"] / 2, rel=0.01)
+
+
+def test_explain_gradcam(tmp_path, monkeypatch, capsys):
+    _run("explain_gradcam.py", ["--out", str(tmp_path), "--epochs", "1", "--train-clips", "32", "--clips", "2"],
+         monkeypatch)
+    printed = capsys.readouterr().out
+    assert printed.count("Grad-CAM at") == 3 and "on visible frames" in printed
+    assert (tmp_path / "res2_1.png").exists() and (tmp_path / "clip_0.gif").read_bytes()[:6] == b"GIF89a"

@@ -81,10 +81,13 @@ def test_localization_score_of_known_maps():
     masks = box_masks(2)
     masks[:, 1] = False  # a frame without evidence is left out
     assert localization_score(masks.astype(float), masks)["score"] == pytest.approx(1.0)
-    assert localization_score(np.ones(masks.shape), masks)["score"] == pytest.approx(CHANCE)
+    uniform = localization_score(np.ones(masks.shape), masks)
+    assert uniform["score"] == pytest.approx(CHANCE)
+    assert uniform["frames_score"] == pytest.approx(uniform["frames_chance"]) == pytest.approx(7 / 8)
     off = np.zeros(masks.shape)
     off[:, 1] = 1.0  # mass only on the frame without evidence
-    assert np.isnan(localization_score(off, masks)["scores"]).all()
+    result = localization_score(off, masks)
+    assert np.isnan(result["scores"]).all() and result["frames_score"] == 0
     with pytest.raises(ValueError, match="maps"):
         localization_score(-np.ones(masks.shape), masks)
 

@@ -98,3 +98,15 @@ def test_search_table_is_the_documented_run():
         assert f"| {trial['score']:.4f} | {trial['parameters']:,} | {trial['macs'] / 1e6:,.1f} |" in readme
     assert f"Best: trial {results['best']['trial_id']}, val_accuracy {results['best']['score']:.4f}" in readme
     assert results["pareto_front"] == ["08"]
+
+
+def test_explain_table_is_the_documented_run():
+    import json
+
+    readme = README.read_text()
+    for folder in ("", "res2_1/", "res2_1_global/", "saliency/"):
+        results = json.loads((ROOT / "docs" / "explain" / folder / "explain.json").read_text())
+        for entry in results["models"]:
+            assert f"| {entry['model']} | " in readme
+            assert f" | {entry['localization']:.3f} | {entry['frames_localization']:.3f} |" in readme
+            assert f"{entry['chance']:.3f} for space" in readme

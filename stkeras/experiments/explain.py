@@ -45,7 +45,7 @@ def _settings_for(model, preset, seed):
 
 
 def explain_model(model, out, *, task="digit", preset="quick", num_clips=8, method="gradcam", layer=None,
-                  weighting="per_frame", seed=0, batch_size=8, verbose=False, label=None):
+                  weighting="per_frame", seed=0, batch_size=8, progress=False, label=None):
     """Explains one model on held-out clips and writes its GIFs and frame strip to `out`.
 
     Args:
@@ -58,7 +58,7 @@ def explain_model(model, out, *, task="digit", preset="quick", num_clips=8, meth
         num_clips: held-out clips to explain.
         method, layer, weighting, batch_size: see `stkeras.explain.gradcam`.
         seed: seed of the held-out clips.
-        verbose: a progress bar over the clips.
+        progress: a progress bar over the clips.
         label: the model's name in lines and files (default: its name).
 
     Returns:
@@ -75,7 +75,7 @@ def explain_model(model, out, *, task="digit", preset="quick", num_clips=8, meth
     clip_array, target, info = explanation_clips(settings, task, num_clips)
     layer_name = None if method == "saliency" else feature_layer(model, layer)[1].name
     maps = gradcam(model, clip_array, layer=layer, method=method, weighting=weighting, batch_size=batch_size,
-                   verbose=verbose)
+                   verbose=progress)
     score = localization_score(maps, evidence_masks(info, settings["size"], settings["digit_size"]))
     os.makedirs(out, exist_ok=True)
     predictions = model.predict(clip_array, verbose=0)
@@ -90,11 +90,13 @@ def explain_model(model, out, *, task="digit", preset="quick", num_clips=8, meth
     files = [write_gif(clip_array[i], maps[i], os.path.join(out, f"clip_{i}.gif")) for i in range(len(maps))]
     files.append(plot_overlay_strip(clip_array, maps, os.path.join(out, "maps.png"), titles=titles))
     result = {"model": label, "layer": layer_name, "method": method, "weighting": weighting,
-              "localization": score["score"], "chance": score["chance"], "correct": correct,
+              "localization": score["score"], "chance": score["chance"], "frames_localization": score["frames_score"],
+              "frames_chance": score["frames_chance"], "correct": correct,
               "scores": [None if np.isnan(s) else float(s) for s in score["scores"]],
               "files": [os.path.basename(f) for f in files]}
     log(f"    {label}: {method} ({weighting}) on {layer_name or 'the input'}: localization {score['score']:.3f} "
-        f"(chance {score['chance']:.3f}) over {len(maps)} clips; wrote {out}/maps.png and {len(maps)} GIFs")
+        f"(chance {score['chance']:.3f}), on visible frames {score['frames_score']:.3f} (chance "
+        f"{score['frames_chance']:.3f}) over {len(maps)} clips; wrote {out}/maps.png and {len(maps)} GIFs")
     return result
 
 
@@ -102,13 +104,17 @@ def format_explanations(results):
     """The markdown table of `run_explain`'s results."""
     lines = [f"# stkeras explain: {results['task']} task, preset {results['preset']}, {results['clips']} held-out "
              "clips", "",
-             "Localization: share of the map's mass inside the visible quadrant's box, on the frames where the "
-             "digit is visible; chance: the share of the frame that box covers (what an evenly spread map scores).",
-             "", "| model | method | layer | localization | chance | ratio | clips right |", "|---|---|---|---|---|---|---|"]
+             "Localization (where in space): share of the map's mass inside the visible quadrant's box, on the "
+             "frames where the digit is visible; chance: the share of the frame that box covers (what an evenly "
+             "spread map scores). On visible frames (where in time): share of the map's mass on the frames where "
+             "the digit is visible; chance: the share of such frames.",
+             "", "| model | method | layer | localization | chance | on visible frames | chance | clips right |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in results["models"]:
         right = "-" if r["correct"] is None else f"{r['correct']:.2f}"
         lines.append(f"| {r['model']} | {r['method']} ({r['weighting']}) | {r['layer'] or 'input'} | "
-                     f"{r['localization']:.3f} | {r['chance']:.3f} | {r['localization'] / r['chance']:.2f}x | {right} |")
+                     f"{r['localization']:.3f} | {r['chance']:.3f} | {r['frames_localization']:.3f} | "
+                     f"{r['frames_chance']:.3f} | {right} |")
     lines += ["", "Files: `<model>/maps.png` (rows: clips, `target->prediction`), `<model>/clip_<i>.gif`."]
     return "\n".join(lines) + "\n"
 
@@ -120,14 +126,14 @@ def _label(path):
 
 
 def run_explain(models, out, *, task="digit", preset="quick", num_clips=8, method="gradcam", layer=None,
-                weighting="per_frame", seed=0, batch_size=8, verbose=False):
+                weighting="per_frame", seed=0, batch_size=8, progress=True):
     """Explains each saved model and writes `explain.md`/`explain.json` and one folder per model to `out`.
 
     Args:
         models: paths of saved models (`.keras`), or `{label: path or model}`.
         out: the output folder.
         task, preset, num_clips, method, layer, weighting, seed, batch_size,
-            verbose: see `explain_model`.
+            progress: see `explain_model`.
 
     Returns:
         the results dict also written to `explain.json`.
@@ -141,7 +147,7 @@ def run_explain(models, out, *, task="digit", preset="quick", num_clips=8, metho
     for label, model in models.items():
         results["models"].append(explain_model(
             model, os.path.join(out, label), task=task, preset=preset, num_clips=num_clips, method=method,
-            layer=layer, weighting=weighting, seed=seed, batch_size=batch_size, verbose=verbose, label=label))
+            layer=layer, weighting=weighting, seed=seed, batch_size=batch_size, progress=progress, label=label))
         keras.utils.clear_session()
     write_results(out, "explain", results, format_explanations(results))
     log(f"wrote {out}/explain.md, explain.json and each model's maps.png and GIFs")

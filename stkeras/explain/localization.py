@@ -16,13 +16,16 @@ def localization_score(maps, masks):
     Returns:
         `{"score": mean over clips, "chance": mean share of the frame the
         boxes cover (a map spread evenly scores this), "scores": per clip
-        (NaN where the map has no mass on the evidence frames)}`.
+        (NaN where the map has no mass on the evidence frames),
+        "frames_score": mean share of each map's whole mass on the frames
+        with evidence (where in time), "frames_chance": mean share of the
+        frames that have evidence}`.
 
     Example:
     >>> masks = np.zeros((1, 2, 4, 4), bool); masks[0, 0, :2, :2] = True
     >>> result = localization_score(np.ones((1, 2, 4, 4)), masks)
-    >>> float(result["score"]), float(result["chance"])
-    (0.25, 0.25)
+    >>> float(result["score"]), float(result["chance"]), float(result["frames_score"])
+    (0.25, 0.25, 0.5)
     """
     maps, masks = np.asarray(maps, dtype=np.float64), np.asarray(masks, dtype=bool)
     if maps.shape != masks.shape or maps.ndim != 4:
@@ -40,5 +43,12 @@ def localization_score(maps, masks):
         scores = np.where(total > 0, inside / total, np.nan)
     area = masks.sum(axis=(2, 3)) / (masks.shape[2] * masks.shape[3])
     chance = (area * evidence_frames).sum(axis=1) / evidence_frames.sum(axis=1)
-    return {"score": float(np.nanmean(scores)) if np.isfinite(scores).any() else float("nan"),
-            "chance": float(chance.mean()), "scores": scores}
+    everywhere = maps.sum(axis=(1, 2, 3))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        in_time = np.where(everywhere > 0, total / everywhere, np.nan)
+    return {"score": _mean(scores), "chance": float(chance.mean()), "scores": scores,
+            "frames_score": _mean(in_time), "frames_chance": float(evidence_frames.mean())}
+
+
+def _mean(values):
+    return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
