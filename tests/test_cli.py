@@ -31,11 +31,14 @@ def test_compare_writes_the_run_folder(tmp_path, capsys):
     assert "| baseline (majority class" in report and "| conv3d |" in report and "scaled down" in report
 
 
-def test_compare_speed_reports_mae_and_rounded_accuracy(tmp_path):
+def test_compare_speed_reports_mae_and_rounded_accuracy_and_explains(tmp_path):
     out = tmp_path / "speed"
-    assert main(["compare", "--task", "speed", "--models", "conv2d", "--out", str(out), *TINY]) == 0
+    assert main(["compare", "--task", "speed", "--models", "conv2d", "--explain", "2", "--out", str(out), *TINY]) == 0
     result = json.loads((out / "results.json").read_text())
     assert {"mae", "rounded_accuracy"} <= set(result["models"]["conv2d"]) and "mae" in result["baseline"]
+    explained = json.loads((out / "explain" / "explain.json").read_text())["models"]
+    assert [e["model"] for e in explained] == ["conv2d"] and 0 <= explained[0]["localization"] <= 1
+    assert (out / "explain" / "conv2d" / "maps.png").exists() and (out / "explain" / "conv2d" / "clip_1.gif").exists()
 
 
 def test_train_resumes_and_saves(tmp_path, capsys):
