@@ -345,6 +345,9 @@ def main(argv=None):
     except ValueError as error:
         print(f"stkeras {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except FloatingPointError as error:  # stkeras.training.NonFiniteLossError: the training diverged
+        print(f"stkeras {args.command}: training stopped: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -3,6 +3,8 @@
 from stkeras.training.atoms import freeze_atoms
 from stkeras.training.atoms import set_atom_dilation
 from stkeras.training.itsl import itsl_fit
+from stkeras.training.non_finite import NonFiniteLossError
+from stkeras.training.non_finite import StopOnNonFiniteLoss
 
 from stkeras.training.resumable import fit_resumable
 from stkeras.training.resumable import read_history

@@ -6,6 +6,8 @@ import os
 
 import keras
 
+from stkeras.training.non_finite import StopOnNonFiniteLoss
+
 
 def fit_resumable(model, train, epochs, directory, validation_data=None, verbose="auto", callbacks=(),
                   steps_per_epoch=None):
@@ -20,7 +22,9 @@ def fit_resumable(model, train, epochs, directory, validation_data=None, verbose
     `directory/backup` (kept after the last epoch, so that a rerun of a
     finished training trains nothing more), `ModelCheckpoint` writes
     `directory/checkpoint.keras` each epoch, and the history of every epoch,
-    across runs, is appended to `directory/history.csv`.
+    across runs, is appended to `directory/history.csv`. A NaN or infinite
+    loss raises `NonFiniteLossError` naming the epoch and batch, before the
+    broken weights reach the backup or the checkpoint.
 
     Args:
         model: a compiled Keras model.
@@ -52,6 +56,7 @@ def fit_resumable(model, train, epochs, directory, validation_data=None, verbose
         steps_per_epoch=steps_per_epoch,
         shuffle=False,  # datasets come in their own order (and Keras warns otherwise)
         callbacks=[
+            StopOnNonFiniteLoss(checkpoint=os.path.join(directory, "checkpoint.keras")),
             keras.callbacks.BackupAndRestore(backup, delete_checkpoint=False),
             keras.callbacks.ModelCheckpoint(os.path.join(directory, "checkpoint.keras")),
             keras.callbacks.CSVLogger(history_path, append=True),
