@@ -3,18 +3,14 @@
 from stkeras.models.courtney import NUM_STAGES
 from stkeras.models.courtney import SIZES
 from stkeras.models.courtney import build_courtney_resnet
-from stkeras.tuning.hypermodel import TemporalHyperModel
-from stkeras.tuning.hypermodel import check_heads
-from stkeras.tuning.hypermodel import check_multipliers
+from stkeras.tuning.staged import StagedHyperModel
 from stkeras.tuning.stages import Stage
-from stkeras.tuning.stages import declare_stages
-from stkeras.tuning.stages import searchable_ops
 from stkeras.validation import check_choice
 
 STAGES = tuple(Stage(f"res{i}") for i in range(1, NUM_STAGES + 1))
 
 
-class CourtneyHyperModel(TemporalHyperModel):
+class CourtneyHyperModel(StagedHyperModel):
     """Seed 000's eight-block residual network with its temporal design searched.
 
     The structure (blocks, channels of `size`, clip shape, task) is fixed;
@@ -62,18 +58,15 @@ class CourtneyHyperModel(TemporalHyperModel):
     Reference: Courtney & Sreenivas 2022, Section 4, Tables 1-5 (seed 000).
     """
 
-    def __init__(self, *, input_shape, task="digit", size="base", ops=None, heads=None, width_multipliers=(1.0, 0.5),
-                 **kwargs):
+    STAGES = STAGES
+    DEFAULT_HEAD = "lstm"
+
+    def __init__(self, *, input_shape, task="digit", size="base", **kwargs):
         super().__init__(input_shape=input_shape, task=task, name=kwargs.pop("name", "courtney"), **kwargs)
         self.size = check_choice("size", size, tuple(SIZES))
-        self.ops = searchable_ops(ops)
-        self.heads = check_heads(heads)
-        self.width_multipliers = check_multipliers(width_multipliers)
 
     def build_model(self, hp):
-        ops, kernels, strides = declare_stages(hp, STAGES, self.ops)
-        width = hp.Choice("width_multiplier", list(self.width_multipliers), default=self.width_multipliers[0])
-        head = hp.Choice("head", list(self.heads), default="lstm" if "lstm" in self.heads else self.heads[0])
+        ops, kernels, strides, width, head = self.declare_design(hp)
         return build_courtney_resnet(
             op=ops, size=self.size, input_shape=self.input_shape, task=self.task, head=head,
             temporal_strides=strides, temporal_kernel_size=kernels, width_multiplier=width,

@@ -2,12 +2,8 @@
 
 from stkeras.models.video_resnet import DEPTHS
 from stkeras.models.video_resnet import build_video_resnet_backbone
-from stkeras.tuning.hypermodel import TemporalHyperModel
-from stkeras.tuning.hypermodel import check_heads
-from stkeras.tuning.hypermodel import check_multipliers
+from stkeras.tuning.staged import StagedHyperModel
 from stkeras.tuning.stages import Stage
-from stkeras.tuning.stages import declare_stages
-from stkeras.tuning.stages import searchable_ops
 from stkeras.validation import check_choice
 
 # The stem (conv1) takes an op but no searched kernel or stride; conv2_x
@@ -21,7 +17,7 @@ STAGES = (
 )
 
 
-class VideoResNetHyperModel(TemporalHyperModel):
+class VideoResNetHyperModel(StagedHyperModel):
     """A video ResNet (seed 003) of fixed depth with the op of its stem and of every stage searched.
 
     Seed 003's kinds are points of the space: R3D is `first_temporal_stage=1`
@@ -71,18 +67,15 @@ class VideoResNetHyperModel(TemporalHyperModel):
     Reference: Tran et al. 2018, Sections 3.1-3.5 (seed 003).
     """
 
-    def __init__(self, *, input_shape, task="digit", depth=10, ops=None, heads=None, width_multipliers=(1.0, 0.5),
-                 **kwargs):
+    STAGES = STAGES
+    DEFAULT_HEAD = "pool"
+
+    def __init__(self, *, input_shape, task="digit", depth=10, **kwargs):
         super().__init__(input_shape=input_shape, task=task, name=kwargs.pop("name", "video_resnet"), **kwargs)
         self.depth = check_choice("depth", depth, tuple(DEPTHS))
-        self.ops = searchable_ops(ops)
-        self.heads = check_heads(heads)
-        self.width_multipliers = check_multipliers(width_multipliers)
 
     def build_model(self, hp):
-        ops, kernels, strides = declare_stages(hp, STAGES, self.ops)
-        width = hp.Choice("width_multiplier", list(self.width_multipliers), default=self.width_multipliers[0])
-        head = hp.Choice("head", list(self.heads), default="pool" if "pool" in self.heads else self.heads[0])
+        ops, kernels, strides, width, head = self.declare_design(hp)
         backbone = build_video_resnet_backbone(
             stem=ops[0], stage_ops=ops[1:], depth=self.depth, input_shape=self.input_shape,
             temporal_strides=strides[1:], temporal_kernel_size=kernels[1:], width_multiplier=width,

@@ -7,11 +7,13 @@ def plot_frame_strip(clips, path, titles=None, frames=None, cmap="gray"):
     """Writes a PNG with one row per clip and one column per frame.
 
     Args:
-        clips: array `(n, time, height, width[, 1])` (or one clip without `n`).
+        clips: array `(n, time, height, width[, 1])` (or one clip without
+            `n`), or uint8 RGB frames `(n, time, height, width, 3)` drawn as
+            they are (e.g. `stkeras.viz.overlay.blend`).
         path: where to write the PNG.
         titles: optional list of `n` row labels.
         frames: optional list of frame indices to show (default: all).
-        cmap: matplotlib colormap.
+        cmap: matplotlib colormap of gray clips.
 
     Returns:
         `path`.
@@ -26,21 +28,28 @@ def plot_frame_strip(clips, path, titles=None, frames=None, cmap="gray"):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    clips = np.asarray(clips, dtype=np.float32)
-    if clips.ndim == 5:
-        clips = clips[..., 0]
-    if clips.ndim == 3:
-        clips = clips[None]
-    if clips.ndim != 4:
-        raise ValueError(f"`clips` must be (n, time, height, width[, 1]). Received shape: {clips.shape}")
+    clips = np.asarray(clips)
+    rgb = clips.ndim == 5 and clips.shape[-1] == 3
+    if not rgb:
+        clips = clips.astype(np.float32)
+        if clips.ndim == 5:
+            clips = clips[..., 0]
+        if clips.ndim == 3:
+            clips = clips[None]
+    if clips.ndim != (5 if rgb else 4):
+        raise ValueError(f"`clips` must be (n, time, height, width[, 1]) or RGB (n, time, height, width, 3). "
+                         f"Received shape: {clips.shape}")
     frames = list(range(clips.shape[1])) if frames is None else list(frames)
     rows, cols = len(clips), len(frames)
     figure, axes = plt.subplots(rows, cols, figsize=(0.8 * cols + 1.2, 0.8 * rows + 0.3), squeeze=False)
-    top = clips.max() or 1.0
+    top = None if rgb else clips.max() or 1.0
     for r in range(rows):
         for c, t in enumerate(frames):
             axis = axes[r, c]
-            axis.imshow(clips[r, t], cmap=cmap, vmin=0, vmax=top)
+            if rgb:
+                axis.imshow(clips[r, t])
+            else:
+                axis.imshow(clips[r, t], cmap=cmap, vmin=0, vmax=top)
             axis.set_xticks([])
             axis.set_yticks([])
             if r == 0:

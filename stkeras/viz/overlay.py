@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from stkeras.viz.frame_strip import plot_frame_strip
+
 
 def blend(clip, heatmap, alpha=0.5, cmap="jet", scale=4):
     """RGB frames of `clip` with `heatmap` blended over them, enlarged `scale` times.
@@ -75,30 +77,10 @@ def plot_overlay_strip(clips, heatmaps, path, titles=None, **blend_options):
     >>> plot_overlay_strip(np.zeros((2, 3, 8, 8)), np.ones((2, 3, 8, 8)), "/tmp/maps.png")
     '/tmp/maps.png'
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     clips, heatmaps = np.asarray(clips), np.asarray(heatmaps)
     if len(clips) != len(heatmaps):
         raise ValueError(f"`clips` and `heatmaps` must hold as many clips. Received: {len(clips)} and "
                          f"{len(heatmaps)}")
     blend_options.setdefault("scale", 1)
-    rows, cols = len(clips), heatmaps.shape[1]
-    figure, axes = plt.subplots(rows, cols, figsize=(0.8 * cols + 1.2, 0.8 * rows + 0.3), squeeze=False)
-    for r in range(rows):
-        frames = blend(clips[r], heatmaps[r], **blend_options)
-        for t in range(cols):
-            axis = axes[r, t]
-            axis.imshow(frames[t])
-            axis.set_xticks([])
-            axis.set_yticks([])
-            if r == 0:
-                axis.set_title(str(t), fontsize=7)
-        if titles is not None:
-            axes[r, 0].set_ylabel(titles[r], fontsize=7, rotation=0, ha="right", va="center")
-    figure.tight_layout(pad=0.2)
-    figure.savefig(path, dpi=80, bbox_inches="tight")
-    plt.close(figure)
-    return path
+    frames = np.stack([blend(clip, heatmap, **blend_options) for clip, heatmap in zip(clips, heatmaps)])
+    return plot_frame_strip(frames, path, titles=titles)
