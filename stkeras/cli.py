@@ -57,26 +57,35 @@ def _clip_heads():
     return clip_heads()
 
 
-def _heads(text):
+def _registered_names(kind, registered):
+    """An argparse type: comma-separated names, each one of `registered()` (read when parsing)."""
+
+    def parse(text):
+        allowed = registered()
+        names = [name for name in text.split(",") if name]
+        unknown = [name for name in names if name not in allowed]
+        if unknown or not names:
+            raise argparse.ArgumentTypeError(f"unknown {kind}(s) {', '.join(map(repr, unknown)) or 'none given'}; "
+                                             f"choose from {','.join(allowed)}")
+        return names
+
+    return parse
+
+
+def _available_heads():
     from stkeras.heads import available_heads
 
-    names = [name for name in text.split(",") if name]
-    unknown = [name for name in names if name not in available_heads()]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(f"unknown head(s) {', '.join(map(repr, unknown)) or 'none given'}; "
-                                         f"choose from {','.join(available_heads())}")
-    return names
+    return available_heads()
 
 
-def _ops(text):
+def _available_ops():
     from stkeras.blocks import available_ops
 
-    names = [name for name in text.split(",") if name]
-    unknown = [name for name in names if name not in available_ops()]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(f"unknown op(s) {', '.join(map(repr, unknown)) or 'none given'}; "
-                                         f"choose from {','.join(available_ops())}")
-    return names
+    return available_ops()
+
+
+_heads = _registered_names("head", _available_heads)
+_ops = _registered_names("op", _available_ops)
 
 
 def _multipliers(text):
