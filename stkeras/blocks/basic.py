@@ -4,6 +4,7 @@ import keras
 
 from stkeras.blocks.bottleneck import _without_legacy_temporal_kernel
 from stkeras.blocks.ops import get_op
+from stkeras.layers.frame_conv import FrameConv3D
 from stkeras.validation import check_positive_int
 
 
@@ -87,7 +88,7 @@ class ResidualBasic(keras.layers.Layer):
         self.op2.build(middle)
         self.norm2.build(middle)
         if self.strides > 1 or self.temporal_strides > 1 or shape[-1] != self.filters:
-            self.projection = keras.layers.Conv3D(
+            self.projection = FrameConv3D(
                 self.filters, 1, strides=(self.temporal_strides, self.strides, self.strides),
                 use_bias=self.use_bias, name="projection", dtype=self.dtype_policy,
             )

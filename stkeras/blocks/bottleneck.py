@@ -4,6 +4,7 @@ import keras
 
 from stkeras.blocks.ops import get_op
 from stkeras.layers.conv_lstm import ConvLSTM2D
+from stkeras.layers.frame_conv import FrameConv3D
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 
@@ -139,7 +140,7 @@ class ResidualBottleneck(keras.layers.Layer):
         return keras.layers.BatchNormalization(momentum=self.norm_momentum, name=name, dtype=self.dtype_policy)
 
     def _pointwise(self, filters, name, strides=(1, 1, 1)):
-        return keras.layers.Conv3D(
+        return FrameConv3D(
             filters, 1, strides=strides, use_bias=self.use_bias, name=name, dtype=self.dtype_policy
         )
 

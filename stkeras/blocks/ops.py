@@ -27,6 +27,7 @@ import keras
 
 from stkeras.layers.conv2plus1d import Conv2Plus1D
 from stkeras.layers.conv_lstm import ConvLSTM2D
+from stkeras.layers.frame_conv import FrameConv3D
 from stkeras.layers.pseudo3d import Pseudo3D
 from stkeras.layers.rank1 import Rank1Conv3D
 from stkeras.layers.stdcf import STDCFConv3D
@@ -292,18 +293,18 @@ def ops_supporting(capability):
     description="per-frame k x k convolution (1 x k x k)",
 )
 def _conv2d(filters, *, kernel_size, temporal_kernel_size, strides, temporal_strides, use_bias, name, **options):
-    return keras.layers.Conv3D(
+    return FrameConv3D(
         filters, (1, kernel_size, kernel_size), strides=(1, strides, strides), padding="same",
         use_bias=use_bias, name=name, **options,
     )
 
 
 register_op(
-    "conv3d", layer=keras.layers.Conv3D, fixed={"padding": "same"}, temporal_stride=True,
+    "conv3d", layer=FrameConv3D, fixed={"padding": "same"}, temporal_stride=True,
     description="t x k x k 3D convolution, strided in space only by default",
 )
 register_op(
-    "ts_conv3d", layer=keras.layers.Conv3D, fixed={"padding": "same"}, temporal_stride=True,
+    "ts_conv3d", layer=FrameConv3D, fixed={"padding": "same"}, temporal_stride=True,
     strides_time_with_space=True, description="t x k x k 3D convolution that strides in time as in space",
 )
 

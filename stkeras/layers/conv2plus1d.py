@@ -2,6 +2,7 @@
 
 import keras
 
+from stkeras.layers.frame_conv import FrameConv3D
 from stkeras.validation import check_positive_int
 from stkeras.validation import normalize_tuple
 from stkeras.layers.shapes import conv_output_size
@@ -90,7 +91,7 @@ class Conv2Plus1D(keras.layers.Layer):
         middle = self.intermediate_filters or parameter_matched_filters(self.kernel_size, in_channels, self.filters)
         self.middle_filters = max(1, middle)
         st, sh, sw = self.strides
-        self.spatial = keras.layers.Conv3D(
+        self.spatial = FrameConv3D(
             self.middle_filters, (1, h, w), strides=(1, sh, sw), padding=self.padding,
             use_bias=self.use_bias, kernel_initializer=self.kernel_initializer, name="spatial",
             dtype=self.dtype_policy,

@@ -2,6 +2,7 @@
 
 import keras
 
+from stkeras.layers.frame_conv import FrameConv3D
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 from stkeras.validation import normalize_tuple
@@ -72,7 +73,7 @@ class Pseudo3D(keras.layers.Layer):
                     dtype=self.dtype_policy)
         spatial_strides = (1, sh, sw) if self.variant == "A" else (st, sh, sw)
         temporal_strides = {"A": (st, 1, 1), "B": (st, sh, sw), "C": (1, 1, 1)}[self.variant]
-        self.spatial = keras.layers.Conv3D(self.filters, (1, h, w), strides=spatial_strides, name="spatial", **conv)
+        self.spatial = FrameConv3D(self.filters, (1, h, w), strides=spatial_strides, name="spatial", **conv)
         self.temporal = keras.layers.Conv3D(self.filters, (t, 1, 1), strides=temporal_strides, name="temporal", **conv)
         shape = tuple(input_shape)
         self.spatial.build(shape)

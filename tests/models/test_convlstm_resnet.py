@@ -14,7 +14,7 @@ def _count(model):
     for layer in model._flatten_layers(include_self=False, recursive=True):
         if isinstance(layer, ConvLSTM2D):
             counts["convlstm3" if layer.kernel_size == (3, 3) else "convlstm1"] += 1
-        elif type(layer).__name__ == "Conv3D" and layer.kernel_size == (1, 1, 1):
+        elif isinstance(layer, keras.layers.Conv3D) and layer.kernel_size == (1, 1, 1):
             counts["conv1x1"] += 1
         elif type(layer).__name__ == "LSTM":
             counts["lstm"] += 1
