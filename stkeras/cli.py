@@ -13,6 +13,8 @@ import os
 import sys
 import time
 
+from stkeras.allocator import keep_freed_memory
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
@@ -348,6 +350,7 @@ def main(argv=None):
     """Entry point of the `stkeras` console script; returns the exit status."""
     args = make_parser().parse_args(argv)
     args.argv = argv
+    keep_freed_memory()  # about 1.8x faster training steps on Linux: see stkeras.allocator
     try:
         {"compare": _compare, "train": _train, "tune": _tune, "rf": _rf, "heads": _head_table,
          "explain": _explain}[args.command](args)
