@@ -12,6 +12,9 @@ allocator does.
 
 `keep_freed_memory()` sets that (`mallopt`, glibc only); the `stkeras`
 command line calls it, a program that imports stkeras decides for itself.
+`return_freed_memory()` does the opposite, for measuring memory: every
+freed block of 64 KiB or more goes back to the system at once, so that the
+resident memory follows what the process holds.
 """
 
 import ctypes
@@ -26,6 +29,17 @@ _M_MMAP_THRESHOLD = -3
 _LARGE = 2**30
 
 
+def _mallopt(*settings):
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # musl and other C libraries have no mallopt
+        return False
+    return all([bool(mallopt(parameter, value)) for parameter, value in settings])
+
+
 def keep_freed_memory():
     """Makes glibc's malloc keep freed blocks for reuse; returns whether it applied.
 
@@ -37,11 +51,17 @@ def keep_freed_memory():
     Example:
     >>> applied = keep_freed_memory()  # True on Linux with glibc
     """
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # musl and other C libraries have no mallopt
-        return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, _LARGE)) and bool(mallopt(_M_TRIM_THRESHOLD, _LARGE))
+    return _mallopt((_M_MMAP_THRESHOLD, _LARGE), (_M_TRIM_THRESHOLD, _LARGE))
+
+
+def return_freed_memory():
+    """Makes glibc's malloc return freed blocks of 64 KiB or more to the system; returns whether it applied.
+
+    The resident memory then follows what the process holds (at some cost
+    in speed): what `stkeras.analysis.training_step_memory` measures with.
+
+    Example:
+    >>> applied = return_freed_memory()  # True on Linux with glibc
+    >>> applied = keep_freed_memory()  # back to the fast setting
+    """
+    return _mallopt((_M_MMAP_THRESHOLD, 64 * 1024), (_M_TRIM_THRESHOLD, 64 * 1024))

@@ -3,7 +3,6 @@ import pathlib
 import runpy
 import sys
 
-import pytest
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
 
@@ -53,7 +52,11 @@ def test_stdcf_experiments(tmp_path, monkeypatch, capsys):
     assert set(results) == {"reconstruction", "tempo", "itsl"}
     assert set(results["reconstruction"]) == {"stdcf", "rank1", "regular"}
     itsl = results["itsl"]["stdcf"]
-    assert itsl["itsl_activation_mb"] == pytest.approx(itsl["full_activation_mb"] / 2, rel=0.01)
+    # Measured peaks of a training step: ITSL's larger stage (half the
+    # pixels of a full clip) needs at most 0.6 of the full step. Measured
+    # 0.25 (40 of 161 MiB); a stage that stopped downsampling would be 1.
+    assert 1 < itsl["itsl_step_mb"] < 0.6 * itsl["full_step_mb"]
+    assert itsl["itsl_stage_t_step_mb"] <= itsl["itsl_stage_s_step_mb"] * 1.2
 
 
 def test_explain_gradcam(tmp_path, monkeypatch, capsys):
