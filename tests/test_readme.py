@@ -67,6 +67,23 @@ def test_quick_run_numbers_are_the_documented_run():
         assert f"| {name} | {curve} |" in readme, curve
 
 
+def test_finding_run_numbers_are_the_documented_run():
+    """README's finding table and curves are those of `docs/finding/results.json`, a run of today's preset."""
+    import json
+
+    from stkeras.experiments import resolve_settings
+    from stkeras.experiments.settings import jsonable
+
+    readme = (ROOT / "README.md").read_text()
+    results = json.loads((ROOT / "docs" / "finding" / "results.json").read_text())
+    assert results["preset"] == "finding" and results["task"] == "speed"
+    assert results["settings"] == jsonable(resolve_settings("finding"))
+    for name, r in results["models"].items():
+        assert f"| {name} | {r['mae']:.3f} |" in readme, name
+        curve = " | ".join(f"{h['val_mae']:.3f}" for h in r["history"])
+        assert f"| {name} | {curve} |" in readme, curve
+
+
 def test_seed_001_snippet_runs_and_table_3_is_the_codes():
     (code,) = _python_blocks("Temporal heads over frame features (seed 001)")
     namespace = {}
