@@ -1,4 +1,4 @@
-"""A Keras `Conv3D` that runs as a 2D convolution over frames when its kernel has no temporal extent."""
+"""A Keras `Conv3D` that runs as 2D convolutions over frames for 1-frame kernels and temporal strides."""
 
 import keras
 from keras import ops
@@ -30,7 +30,7 @@ class FrameConv3D(keras.layers.Conv3D):
     """
 
     def _runs_on_frames(self):
-        # TensorFlow's CPU Conv3D is slowest with a temporal stride (about 7x
+        # TensorFlow's CPU Conv3D is slowest with a temporal stride (10x
         # slower than these 2D convolutions in the benchmark); without one,
         # a kernel with temporal extent keeps the 3D convolution, which is
         # as fast or faster.
