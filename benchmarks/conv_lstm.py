@@ -25,7 +25,6 @@ Cases:
 import argparse
 import json
 import os
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -34,6 +33,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import stkeras  # noqa: E402
+from timing import median_times  # noqa: E402  (benchmarks/timing.py)
 from stkeras.blocks import register_op  # noqa: E402
 from stkeras.layers import ConvLSTM2D  # noqa: E402
 
@@ -45,20 +45,6 @@ def _keras_convlstm(filters, *, kernel_size, temporal_kernel_size, strides, temp
         filters, kernel_size, strides=strides, padding="same",
         use_bias=use_bias, return_sequences=True, name=name, **options,
     )
-
-
-def _median_times(steps, repeats):
-    """Median seconds per step of each `steps[name]()`, interleaved."""
-    for step in steps.values():
-        step()
-        step()
-    times = {name: [] for name in steps}
-    for _ in range(repeats):
-        for name, step in steps.items():
-            start = time.perf_counter()
-            step()
-            times[name].append(time.perf_counter() - start)
-    return {name: float(np.median(t)) for name, t in times.items()}
 
 
 def keras_train_step(model, x, y):
@@ -158,7 +144,7 @@ def run_case(batch, frames, size, channels, filters, strides, repeats):
         steps["torch"] = torch_step(batch, frames, size, channels, filters, strides)
     except ImportError:
         pass
-    return _median_times(steps, repeats)
+    return median_times(steps, repeats)
 
 
 def run_model(repeats, batch=8):
@@ -171,7 +157,7 @@ def run_model(repeats, batch=8):
         )
         for label, op in (("stkeras", "convlstm"), ("keras", "keras_convlstm"))
     }
-    return _median_times(steps, repeats)
+    return median_times(steps, repeats)
 
 
 def main():

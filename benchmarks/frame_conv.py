@@ -16,7 +16,6 @@ builds them and once with every FrameConv3D replaced by Keras' Conv3D.
 import argparse
 import json
 import os
-import time
 from unittest import mock
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -26,6 +25,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import stkeras  # noqa: E402
+from timing import median_times  # noqa: E402  (benchmarks/timing.py)
 from stkeras.blocks import register_op  # noqa: E402
 from stkeras.layers import FrameConv3D  # noqa: E402
 
@@ -38,20 +38,6 @@ register_op("keras_ts_conv3d", layer=keras.layers.Conv3D, fixed={"padding": "sam
 # The modules that build FrameConv3D layers; the Keras peer swaps them all.
 USERS = ("stkeras.blocks.ops", "stkeras.blocks.bottleneck", "stkeras.blocks.basic",
          "stkeras.layers.pseudo3d", "stkeras.layers.conv2plus1d")
-
-
-def median_times(steps, repeats):
-    """Median seconds per call of each `steps[name]()`, interleaved after two warm-ups."""
-    for step in steps.values():
-        step()
-        step()
-    times = {name: [] for name in steps}
-    for _ in range(repeats):
-        for name, step in steps.items():
-            start = time.perf_counter()
-            step()
-            times[name].append(time.perf_counter() - start)
-    return {name: float(np.median(t)) for name, t in times.items()}
 
 
 def train_step(model, x, y):

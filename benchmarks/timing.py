@@ -1,0 +1,22 @@
+"""Timing shared by the benchmarks: peers measured interleaved, median per step."""
+
+import time
+
+import numpy as np
+
+
+def median_times(steps, repeats):
+    """Median seconds per call of each `steps[name]()`, interleaved (one call of each per round) after two warm-ups.
+
+    Interleaving makes a slower spell of a shared machine affect every peer alike.
+    """
+    for step in steps.values():
+        step()
+        step()
+    times = {name: [] for name in steps}
+    for _ in range(repeats):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            step()
+            times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(t)) for name, t in times.items()}
