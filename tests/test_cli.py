@@ -43,7 +43,7 @@ def test_compare_speed_reports_mae_and_rounded_accuracy_and_explains(tmp_path):
 
 def test_train_resumes_and_saves(tmp_path, capsys):
     out = tmp_path / "train"
-    args = ["train", "--model", "conv2d", "--task", "order", "--out", str(out), *TINY]
+    args = ["train", "--model", "small_3d_cnn_regular", "--task", "order", "--out", str(out), *TINY]
     assert main(args) == 0
     first = keras.saving.load_model(out / "model.keras", safe_mode=True)
     # Asking for 2 epochs trains one more; asking again trains nothing.
