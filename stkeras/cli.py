@@ -1,9 +1,10 @@
-"""The `stkeras` command line: compare, train, tune, heads and rf.
+"""The `stkeras` command line: compare, train, tune, explain, sensitivity, heads and rf.
 
     stkeras compare --preset quick --out runs/quick
     stkeras train --model convlstm --task speed --out runs/convlstm
     stkeras tune --space courtney --tuner bayesian --max-trials 20 --out runs/search
     stkeras rf --model ts_conv3d --size xl
+    stkeras sensitivity --model runs/convlstm/model.keras --out runs/convlstm/sensitivity
 
 Bad arguments exit with a one-line error and status 2.
 """
@@ -223,6 +224,21 @@ def make_parser():
     explain.add_argument("--out", required=True, help="output folder")
     _add_verbose(explain)
 
+    sensitivity = commands.add_parser(
+        "sensitivity", help="seed 002's Figure 5: accuracy when one spatial scale's ConvLSTMs are reset every T frames")
+    sensitivity.add_argument("--model", required=True, help="a saved model with ConvLSTMs, e.g. RUN/model.keras")
+    sensitivity.add_argument("--task", default="digit", choices=available_tasks())
+    sensitivity.add_argument("--preset", default="quick", choices=tuple(PRESETS),
+                             help="the clip settings the model was trained with")
+    sensitivity.add_argument("--clips", type=_positive, default=256, help="held-out clips per measurement")
+    sensitivity.add_argument("--periods", type=_periods, default=(1, 2, 4, 8, None),
+                             help="reset periods T, comma-separated (default: 1,2,4,8; never-reset is always added)")
+    sensitivity.add_argument("--scales", help="scales to reset, comma-separated (e.g. s/2,s/8; default: all)")
+    sensitivity.add_argument("--seed", type=_integer(0), default=0, help="seed of the held-out clips")
+    sensitivity.add_argument("--batch-size", type=_positive, default=16, help="clips per prediction batch")
+    sensitivity.add_argument("--out", required=True, help="output folder")
+    _add_verbose(sensitivity)
+
     rf = commands.add_parser("rf", help="print a network's receptive-field table")
     which = rf.add_mutually_exclusive_group(required=True)
     which.add_argument("--model", choices=MODEL_NAMES, help="one of seed 000's networks")
@@ -236,6 +252,14 @@ def make_parser():
 
 
 _positive = _integer(1)
+
+
+def _periods(text):
+    """`--periods`: positive ints, comma-separated; never-reset (None) is added as the reference."""
+    values = tuple(_positive(part.strip()) for part in text.split(",") if part.strip())
+    if not values:
+        raise argparse.ArgumentTypeError(f"expected positive integers separated by commas, got {text!r}")
+    return values + (None,)
 
 
 def _compare(args):
@@ -261,6 +285,16 @@ def _explain(args):
             raise ValueError(f"`--model` must be saved model files. Received: {path!r}, which is not a file.")
     run_explain(args.model, args.out, task=args.task, preset=args.preset, num_clips=args.clips, method=args.method,
                 layer=args.layer, weighting=args.weighting, seed=args.seed, batch_size=args.batch_size)
+
+
+def _sensitivity(args):
+    from stkeras.experiments.sensitivity import run_sensitivity
+
+    if not os.path.isfile(args.model):
+        raise ValueError(f"`--model` must be a saved model file. Received: {args.model!r}, which is not a file.")
+    scales = [s.strip() for s in args.scales.split(",") if s.strip()] if args.scales else None
+    run_sensitivity(args.model, args.out, task=args.task, preset=args.preset, num_clips=args.clips,
+                    periods=args.periods, scales=scales, seed=args.seed, batch_size=args.batch_size)
 
 
 def _train(args):
@@ -353,7 +387,7 @@ def main(argv=None):
     keep_freed_memory()  # about 1.8x faster training steps on Linux: see stkeras.allocator
     try:
         {"compare": _compare, "train": _train, "tune": _tune, "rf": _rf, "heads": _head_table,
-         "explain": _explain}[args.command](args)
+         "explain": _explain, "sensitivity": _sensitivity}[args.command](args)
     except ValueError as error:
         print(f"stkeras {args.command}: error: {error}", file=sys.stderr)
         return 2

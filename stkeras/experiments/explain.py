@@ -15,7 +15,7 @@ from stkeras.data import evidence_masks
 from stkeras.experiments.data import clips
 from stkeras.experiments.report import log
 from stkeras.experiments.report import write_results
-from stkeras.experiments.settings import resolve_settings
+from stkeras.experiments.settings import settings_for_model
 from stkeras.explain import feature_layer
 from stkeras.explain import gradcam
 from stkeras.explain import localization_score
@@ -31,17 +31,6 @@ def explanation_clips(settings, task, num_clips):
     stacked = [np.concatenate([np.asarray(b[i]) for b in batches]) for i in range(2)]
     info = {k: np.concatenate([np.asarray(b[2][k]) for b in batches]) for k in batches[0][2]}
     return stacked[0], stacked[1], info
-
-
-def _settings_for(model, preset, seed):
-    frames, height, width = tuple(model.inputs[0].shape[1:4])
-    settings = resolve_settings(preset, seed=seed)
-    if height != width or height != settings["size"]:
-        raise ValueError(f"The model takes {height}x{width} frames; preset {preset!r} makes {settings['size']}x"
-                         f"{settings['size']} clips. Choose the preset the model was trained with.")
-    if frames is not None:
-        settings["frames"] = frames
-    return settings
 
 
 def explain_model(model, out, *, task="digit", preset="quick", num_clips=8, method="gradcam", layer=None,
@@ -70,7 +59,7 @@ def explain_model(model, out, *, task="digit", preset="quick", num_clips=8, meth
         model = keras.saving.load_model(model, safe_mode=True)
     task = get_task(task)
     check_positive_int("num_clips", num_clips)
-    settings = _settings_for(model, preset, seed)
+    settings = settings_for_model(model, preset, seed)
     label = label or model.name
     clip_array, target, info = explanation_clips(settings, task, num_clips)
     layer_name = None if method == "saliency" else feature_layer(model, layer)[1].name

@@ -116,3 +116,21 @@ def resolve_settings(preset="quick", size=None, **overrides):
 def jsonable(settings):
     """The settings with tuples and ranges as lists."""
     return {k: list(v) if isinstance(v, (tuple, range)) else v for k, v in settings.items()}
+
+
+def settings_for_model(model, preset, seed=0):
+    """The clip settings of `preset` for a trained model: its frame count, checked against its frame size.
+
+    Args:
+        model: a Keras model over clips `(frames, size, size, channels)`.
+        preset: the preset the model was trained with.
+        seed: seed of the clips.
+    """
+    frames, height, width = tuple(model.inputs[0].shape[1:4])
+    settings = resolve_settings(preset, seed=seed)
+    if height != width or height != settings["size"]:
+        raise ValueError(f"The model takes {height}x{width} frames; preset {preset!r} makes {settings['size']}x"
+                         f"{settings['size']} clips. Choose the preset the model was trained with.")
+    if frames is not None:
+        settings["frames"] = frames
+    return settings

@@ -5,3 +5,4 @@ from stkeras.viz.frame_strip import plot_frame_strip
 from stkeras.viz.heatmaps import plot_error_grid
 from stkeras.viz.heatmaps import plot_relative_grid
 from stkeras.viz.pareto import plot_pareto
+from stkeras.viz.sensitivity import plot_state_reset_sensitivity
