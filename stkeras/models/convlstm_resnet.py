@@ -11,7 +11,14 @@ The paper's Figure 3b, which gives the lipreading network's channels, is not
 in its text; the `"lipreading"` preset is a reconstruction that satisfies
 every number the text gives: 48x48 input, scales s/2..s/16 (24, 12, 6, 3
 pixels, Figure 5), 14 3x3 ConvLSTMs, 4 1x1 ConvLSTMs, 28 1x1 Conv2D, 1 LSTM
-before the output layer, and about 14.5M parameters (29M bidirectional).
+before the output layer, about 14.5M parameters (29M bidirectional), and a
+reduced model (Section 3.4) with roughly half as many. The last condition
+decides how the LSTM reads the maps: it reads each frame's final map
+flattened (Section 4.1's "final fully connected LSTM layer"). With a spatial
+average instead, no widths that grow with depth give the reduced model more
+than 0.29 of the full model's 14.5M: most parameters would sit in the 3x3
+scale that the reduced model removes. Flattened, the reduced model's LSTM
+reads a 6x6 map, and it keeps 0.53 of them.
 """
 
 from typing import NamedTuple
@@ -57,13 +64,16 @@ _LIPREADING = {
     "stages": (
         ResConvLSTM(3, 1, 24, 48),
         ResConvLSTM(3, 48, 48, 96),
-        ResConvLSTM(5, 96, 96, 192),
-        ResConvLSTM(3, 192, 192, 384),
+        ResConvLSTM(5, 96, 88, 176),
+        ResConvLSTM(3, 176, 168, 336),
     ),
+    "spatial_reduction": "flatten",
     "lstm_units": 256,
     "num_classes": 500,
     "dropout": 0.5,
 }
+
+SPATIAL_REDUCTIONS = ("mean", "flatten")
 
 # Named variants of seed 002, as argument sets of `build_convlstm_resnet`.
 PRESETS = {
@@ -76,7 +86,7 @@ PRESETS = {
         "stages": (
             ResConvLSTM(3, 1, 24, 48),
             ResConvLSTM(3, 48, 48, 96, "conv2d"),
-            ResConvLSTM(5, 96, 96, 192, "conv2d"),
+            ResConvLSTM(5, 96, 88, 176, "conv2d"),
         ),
     },
 }
@@ -159,6 +169,7 @@ def build_convlstm_resnet(
     dropout=None,
     bidirectional=None,
     per_timestep=False,
+    spatial_reduction=None,
     normalization="batch",
     placement="post",
     op_options=None,
@@ -189,6 +200,9 @@ def build_convlstm_resnet(
             Section 4.1). Doubles the parameters.
         per_timestep: output class probabilities at every frame
             `(batch, frames, classes)`, for a per-frame loss.
+        spatial_reduction: how the LSTM reads each frame's last feature map:
+            `"mean"` (averaged over space; the default with `stages`) or
+            `"flatten"` (the whole map; the presets').
         normalization, placement: batch-norm settings of every block.
         op_options: extra arguments of the ops of every stage whose op
             supports them all (for example `{"state_reset_period": 5}` for
@@ -214,6 +228,7 @@ def build_convlstm_resnet(
             "dropout": dropout,
             "bidirectional": bidirectional,
             "per_timestep": per_timestep or None,
+            "spatial_reduction": spatial_reduction,
         }
         given = [k for k, v in extras.items() if v is not None]
         if given:
@@ -238,7 +253,8 @@ def build_convlstm_resnet(
             f"`size` applies to seed 000's ConvLSTM model, not to `stages` or "
             f"`preset`. Received: size={size!r}"
         )
-    settings = {"input_shape": (48, 48, 48, 1), "lstm_units": 256, "dropout": 0.5, "bidirectional": False}
+    settings = {"input_shape": (48, 48, 48, 1), "lstm_units": 256, "dropout": 0.5, "bidirectional": False,
+                "spatial_reduction": "mean"}
     if preset is not None:
         check_choice("preset", preset, tuple(PRESETS))
         settings.update(PRESETS[preset])
@@ -249,6 +265,7 @@ def build_convlstm_resnet(
         "lstm_units": lstm_units,
         "dropout": dropout,
         "bidirectional": bidirectional,
+        "spatial_reduction": spatial_reduction,
     }
     settings.update({k: v for k, v in overrides.items() if v is not None})
     if settings.get("num_classes") is None:
@@ -256,6 +273,7 @@ def build_convlstm_resnet(
     check_positive_int("num_classes", settings["num_classes"])
     check_positive_int("lstm_units", settings["lstm_units"])
     rate = check_rate("dropout", settings["dropout"])
+    reduction = check_choice("spatial_reduction", settings["spatial_reduction"], SPATIAL_REDUCTIONS)
     shape = check_input_shape(settings["input_shape"])
     checked = _check_stages(settings["stages"], shape[-1])
     check_strides_fit(shape, [(f"res{i + 1}_1", 1, 2) for i in range(len(checked))])
@@ -266,15 +284,23 @@ def build_convlstm_resnet(
     head_options = dict(layers=1, units=settings["lstm_units"], dropout=rate, per_frame=per_timestep)
     blocks = dict(normalization=normalization, placement=placement, op_options=op_options)
     inputs = keras.Input(shape=shape, name="clips")
+
+    def frame_features(features, prefix=""):
+        if reduction == "mean":
+            return features  # the head averages over space
+        return keras.layers.TimeDistributed(keras.layers.Flatten(), name=f"{prefix}flatten")(features)
+
     if not settings["bidirectional"]:
         features, stages = res_convlstm_features(inputs, checked, **blocks)
-        outputs = head.apply(features, task=task, output_name="output", **head_options)
+        outputs = head.apply(frame_features(features), task=task, output_name="output", **head_options)
         return VideoModel(inputs, outputs, stage_names=stages, name=name or preset or "resnet_convlstm")
     forward, forward_stages = res_convlstm_features(inputs, checked, prefix="forward_", **blocks)
-    forward = head.apply(forward, task=task, output_name="forward_output", prefix="forward_", **head_options)
+    forward = head.apply(frame_features(forward, "forward_"), task=task, output_name="forward_output",
+                         prefix="forward_", **head_options)
     reversed_clips = TimeReverse(name="reverse_clips")(inputs)
     backward, backward_stages = res_convlstm_features(reversed_clips, checked, prefix="backward_", **blocks)
-    backward = head.apply(backward, task=task, output_name="backward_output", prefix="backward_", **head_options)
+    backward = head.apply(frame_features(backward, "backward_"), task=task, output_name="backward_output",
+                          prefix="backward_", **head_options)
     if per_timestep:
         backward = TimeReverse(name="reverse_outputs")(backward)
     outputs = keras.layers.Average(name="output")([forward, backward])
