@@ -78,7 +78,9 @@ SPATIAL_REDUCTIONS = ("mean", "flatten")
 # Named variants of seed 002, as argument sets of `build_convlstm_resnet`.
 PRESETS = {
     "lipreading": _LIPREADING,
-    "lipreading_bidirectional": {**_LIPREADING, "bidirectional": True},
+    # Both directions in one model, trained jointly: an alternative to the
+    # paper's procedure (stkeras.training.reverse_direction, Section 4.1).
+    "lipreading_two_tower": {**_LIPREADING, "bidirectional": True},
     # Section 3.4: ConvLSTMs at 12x12 and 6x6 become 2D convolutions, the
     # 3x3 scale is removed.
     "lipreading_reduced": {
@@ -189,15 +191,18 @@ def build_convlstm_resnet(
         task: seed 000 only: `"digit"`, `"order"` or `"speed"`.
         stages: list of `ResConvLSTM(blocks, in, mid, out[, op])`.
         preset: a name in `PRESETS` (`"lipreading"`,
-            `"lipreading_bidirectional"`, `"lipreading_reduced"`); explicit
+            `"lipreading_two_tower"`, `"lipreading_reduced"`); explicit
             arguments override the preset's.
         num_classes: classes of the softmax output (seed 002; default 500
             with a preset, else required with `stages`).
         lstm_units: units of the LSTM before the output (default 256).
         dropout: dropout before the LSTM, one mask per sequence (default 0.5).
-        bidirectional: add a second network that reads the clip backwards;
-            the two networks' class probabilities are averaged (seed 002,
-            Section 4.1). Doubles the parameters.
+        bidirectional: add a second network that reads the clip backwards,
+            trained jointly with the first; the two networks' class
+            probabilities are averaged. Doubles the parameters. The paper
+            trains the reverse network separately, starting from the trained
+            forward one (Section 4.1): `stkeras.training.reverse_direction`
+            and `average_directions`.
         per_timestep: output class probabilities at every frame
             `(batch, frames, classes)`, for a per-frame loss.
         spatial_reduction: how the LSTM reads each frame's last feature map:

@@ -1,6 +1,8 @@
-"""Training helpers: task losses and baselines, resumable fitting, atoms and ITSL."""
+"""Training helpers: task losses and baselines, resumable fitting, atoms and ITSL, bidirectional training."""
 
 from stkeras.training.atoms import freeze_atoms
+from stkeras.training.bidirectional import average_directions
+from stkeras.training.bidirectional import reverse_direction
 from stkeras.training.atoms import set_atom_dilation
 from stkeras.training.itsl import itsl_fit
 from stkeras.training.non_finite import NonFiniteLossError

@@ -31,7 +31,7 @@ def test_lipreading_preset_matches_the_paper():
 
 
 def test_bidirectional_doubles_the_network():
-    model = stkeras.build_convlstm_resnet(preset="lipreading_bidirectional")
+    model = stkeras.build_convlstm_resnet(preset="lipreading_two_tower")
     assert abs(model.count_params() / 29e6 - 1) < 0.05
     assert _count(model)["convlstm3"] == 28
 
