@@ -1,5 +1,7 @@
 """Digit sources and synthetic video clips as `tf.data` pipelines."""
 
+from stkeras.data.augment import ClipAugmentation
+from stkeras.data.augment import augment_clips
 from stkeras.data.digits import load_digits
 from stkeras.data.grouping import group_metric
 from stkeras.data.moving_mnist import moving_mnist
@@ -8,6 +10,8 @@ from stkeras.data.quadrant_blink import QuadrantBlinkSynthesizer
 from stkeras.data.quadrant_blink import allowed_pairs
 from stkeras.data.quadrant_blink import evidence_masks
 from stkeras.data.quadrant_blink import quadrant_blink
+from stkeras.data.per_frame import per_frame_targets
+from stkeras.data.per_frame import random_subsequences
 from stkeras.data.resolution import downsample_space
 from stkeras.data.resolution import downsample_time
 from stkeras.data.tr_mnist import tr_mnist

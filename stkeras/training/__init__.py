@@ -14,3 +14,4 @@ from stkeras.training.schedule import warmup_cosine
 from stkeras.training.tasks import compile_for_task
 from stkeras.training.tasks import task_scores
 from stkeras.training.tasks import trivial_baseline
+from stkeras.training.tta import predict_tta

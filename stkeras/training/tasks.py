@@ -6,7 +6,7 @@ from stkeras.tasks import get_task
 from stkeras.training.schedule import warmup_cosine
 
 
-def compile_for_task(model, task, learning_rate=1e-3, total_steps=None, warmup_fraction=0.05):
+def compile_for_task(model, task, learning_rate=1e-3, total_steps=None, warmup_fraction=0.05, global_clipnorm=None):
     """Compiles `model` with Adam and the task's loss and metric.
 
     Classification tasks use sparse cross-entropy and accuracy; regression
@@ -23,6 +23,11 @@ def compile_for_task(model, task, learning_rate=1e-3, total_steps=None, warmup_f
             cosine (`stkeras.training.warmup_cosine`). `None`: a constant
             rate.
         warmup_fraction: share of `total_steps` spent warming up.
+        global_clipnorm: clip the gradients to this global norm (seed 002
+            clips at 5.0); `None`: no clipping.
+
+    Per-frame outputs `(batch, frames, ...)` with per-frame targets
+    (`stkeras.data.per_frame_targets`) get the loss at every frame.
 
     Example:
     >>> model = compile_for_task(build_conv2d_lstm(task="speed"), "speed")  # doctest: +SKIP
@@ -30,7 +35,11 @@ def compile_for_task(model, task, learning_rate=1e-3, total_steps=None, warmup_f
     task = get_task(task)
     if total_steps is not None:
         learning_rate = warmup_cosine(learning_rate, total_steps, warmup_fraction)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=task.loss, metrics=[task.metric])
+    if global_clipnorm is not None and not (isinstance(global_clipnorm, (int, float)) and global_clipnorm > 0):
+        raise ValueError(f"`global_clipnorm` must be None or a positive number. Received: "
+                         f"global_clipnorm={global_clipnorm!r}")
+    optimizer = keras.optimizers.Adam(learning_rate, global_clipnorm=global_clipnorm)
+    model.compile(optimizer=optimizer, loss=task.loss, metrics=[task.metric])
     return model
 
 
