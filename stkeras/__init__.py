@@ -28,6 +28,7 @@ from stkeras.models import build_small_3d_cnn
 from stkeras.models import build_stdcf_resnet
 from stkeras.models import build_ts_conv3d_lstm
 from stkeras.models import build_video_resnet
+from stkeras.models import build_vggm_convlstm
 from stkeras.tasks import Task
 
 __version__ = "0.1.0"

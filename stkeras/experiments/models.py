@@ -24,6 +24,7 @@ from stkeras.models.stdcf_resnet import build_stdcf_resnet
 from stkeras.models.video_resnet import DEPTHS
 from stkeras.models.video_resnet import PRESETS as VIDEO_RESNET_PRESETS
 from stkeras.models.video_resnet import build_video_resnet
+from stkeras.models.vggm_convlstm import build_vggm_convlstm
 from stkeras.tasks import get_task
 from stkeras.validation import check_choice
 
@@ -49,6 +50,7 @@ TRAINABLE = {
        for name in MODELS},
     **{f"convlstm_resnet_{preset}": TrainableModel("seed 002", build_convlstm_resnet, {"preset": preset})
        for preset in CONVLSTM_RESNET_PRESETS},
+    "vggm_convlstm": TrainableModel("seed 002", build_vggm_convlstm, {}),
     **{name: TrainableModel("seed 003", build_video_resnet, {"preset": name}) for name in VIDEO_RESNET_PRESETS},
     **{f"stdcf_r{depth}": TrainableModel("seed 004", build_stdcf_resnet, {"depth": depth}) for depth in DEPTHS},
     **{f"small_3d_cnn_{conv}": TrainableModel("seed 004", build_small_3d_cnn, {"conv": conv})

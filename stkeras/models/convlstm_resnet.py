@@ -94,6 +94,17 @@ PRESETS = {
 }
 
 
+def reduce_frames(features, spatial_reduction, prefix=""):
+    """Feature maps `(batch, frames, h, w, c)` as the LSTM head reads them.
+
+    `"mean"` leaves them to the head, which averages over space; `"flatten"`
+    gives each frame's whole map as one vector `(batch, frames, h * w * c)`.
+    """
+    if spatial_reduction == "mean":
+        return features
+    return keras.layers.TimeDistributed(keras.layers.Flatten(), name=f"{prefix}flatten")(features)
+
+
 def _check_stages(stages, in_channels):
     checked = []
     for i, stage in enumerate(stages):
@@ -291,9 +302,7 @@ def build_convlstm_resnet(
     inputs = keras.Input(shape=shape, name="clips")
 
     def frame_features(features, prefix=""):
-        if reduction == "mean":
-            return features  # the head averages over space
-        return keras.layers.TimeDistributed(keras.layers.Flatten(), name=f"{prefix}flatten")(features)
+        return reduce_frames(features, reduction, prefix)
 
     if not settings["bidirectional"]:
         features, stages = res_convlstm_features(inputs, checked, **blocks)

@@ -1,0 +1,114 @@
+"""Seed 002's VGG-M ConvLSTM (Section 3.2, Figure 3a; Table 1's first ConvLSTM model).
+
+The paper bases the model on VGG-M as Chung & Zisserman used it for lipreading
+(their Figure 1a): conv1 3x3 (96) + max pool, conv2 3x3 stride 2 (256) + max
+pool, conv3-conv5 3x3 (512) + max pool, then fully connected layers. The
+first layer stays a 2D convolution on every frame (the multitower model's
+choice); conv2-conv5 become convolutional LSTMs with fewer channels, "to
+compensate for the larger number of weights in convolutional LSTM layers".
+Figure 3a's widths are not in the text. This reconstruction divides VGG-M's
+widths by sqrt(8), the factor by which a ConvLSTM outnumbers the weights of a
+convolution of the same width (four gates, each reading input and hidden
+state), rounded to multiples of 32: 96, 256, 512 become 96 (conv1 stays 2D),
+96 and 192. An LSTM of 256 units that reads each frame's final 3x3 map
+flattened replaces the fully connected layers, as in the ResNet ConvLSTM.
+"""
+
+import keras
+
+from stkeras.heads.registry import get_head
+from stkeras.layers.conv_lstm import ConvLSTM2D
+from stkeras.layers.frame_conv import FrameConv3D
+from stkeras.models.checks import check_input_shape
+from stkeras.models.checks import check_strides_fit
+from stkeras.models.convlstm_resnet import SPATIAL_REDUCTIONS
+from stkeras.models.convlstm_resnet import reduce_frames
+from stkeras.models.video_model import VideoModel
+from stkeras.tasks import Task
+from stkeras.validation import check_choice
+from stkeras.validation import check_positive_int
+from stkeras.validation import check_rate
+
+# VGG-M's layers for lipreading: (name, spatial stride of the conv, max pool after it).
+_LAYERS = (("conv1", 1, True), ("conv2", 2, True), ("conv3", 1, False), ("conv4", 1, False), ("conv5", 1, True))
+
+
+def build_vggm_convlstm(
+    *,
+    input_shape=(29, 48, 48, 1),
+    num_classes=500,
+    filters=(96, 96, 192, 192, 192),
+    lstm_units=256,
+    dropout=0.5,
+    normalization="batch",
+    spatial_reduction="flatten",
+    per_timestep=False,
+    name="vggm_convlstm",
+):
+    """Builds seed 002's VGG-M ConvLSTM: a 2D conv1, then ConvLSTMs in VGG-M's places.
+
+    Args:
+        input_shape: `(frames, height, width, channels)`; frames may be None.
+        num_classes: classes of the softmax output.
+        filters: channels of conv1 (a per-frame 2D convolution) and of the
+            ConvLSTMs conv2-conv5.
+        lstm_units: units of the LSTM before the output.
+        dropout: dropout before the LSTM, one mask per sequence.
+        normalization: `"batch"` (after every layer) or `None`.
+        spatial_reduction: how the LSTM reads the last maps: `"flatten"` or
+            `"mean"` (see `build_convlstm_resnet`).
+        per_timestep: class probabilities at every frame, for a per-frame loss.
+        name: model name.
+
+    Returns:
+        an uncompiled `VideoModel` with stages `conv1` ... `conv5`.
+
+    Example:
+    >>> model = build_vggm_convlstm(input_shape=(8, 48, 48, 1))
+    >>> [model.get_layer(f"conv{i}").output.shape[2] for i in (1, 2, 5)], round(model.count_params() / 1e6, 1)
+    ([48, 12, 6], 10.1)
+
+    Reference: Courtney & Sreenivas, Section 3.2 and Figure 3a (seed 002);
+    Chung & Zisserman 2016 (VGG-M for lipreading).
+    """
+    # ---- arguments
+    shape = check_input_shape(input_shape)
+    check_positive_int("num_classes", num_classes)
+    check_positive_int("lstm_units", lstm_units)
+    rate = check_rate("dropout", dropout)
+    check_choice("normalization", normalization, ("batch", None))
+    check_choice("spatial_reduction", spatial_reduction, SPATIAL_REDUCTIONS)
+    try:
+        filters = tuple(filters)
+    except TypeError:
+        filters = None
+    if filters is None or len(filters) != len(_LAYERS):
+        raise ValueError(f"`filters` must hold {len(_LAYERS)} channel counts (conv1 ... conv5). "
+                         f"Received: filters={filters!r}")
+    for i, f in enumerate(filters):
+        check_positive_int(f"filters[{i}]", f)
+    strides = []
+    for layer_name, stride, pool in _LAYERS:
+        strides.append((layer_name, 1, stride))
+        if pool:
+            strides.append((f"{layer_name}_pool", 1, 2))
+    check_strides_fit(shape, strides)
+
+    # ---- functional graph
+    inputs = keras.Input(shape=shape, name="clips")
+    x = inputs
+    for (layer_name, stride, pool), channels in zip(_LAYERS, filters):
+        if layer_name == "conv1":
+            x = FrameConv3D(channels, (1, 3, 3), padding="same", name=layer_name)(x)
+        else:
+            x = ConvLSTM2D(channels, 3, strides=stride, padding="same", return_sequences=True, name=layer_name)(x)
+        if normalization == "batch":
+            x = keras.layers.BatchNormalization(momentum=0.9, name=f"{layer_name}_bn")(x)
+        x = keras.layers.Activation("relu", name=f"{layer_name}_relu")(x)
+        if pool:
+            x = keras.layers.MaxPooling3D((1, 3, 3), strides=(1, 2, 2), padding="same", name=f"{layer_name}_pool")(x)
+    task = Task.classification("classes", num_classes)
+    outputs = get_head("lstm").apply(reduce_frames(x, spatial_reduction), task=task, output_name="output", layers=1,
+                                     units=lstm_units, dropout=rate, per_frame=per_timestep)
+    return VideoModel(inputs, outputs, stage_names=[f"conv{i}" for i in range(1, 6)],
+                      feature_name="conv5_pool", name=name)
