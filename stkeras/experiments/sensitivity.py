@@ -61,7 +61,7 @@ def run_sensitivity(model, out, *, task="digit", preset="quick", num_clips=256, 
     write_results(out, "sensitivity", results, markdown)
     plot_state_reset_sensitivity(result, os.path.join(out, "sensitivity.png"),
                                  title=f"{os.path.basename(os.path.dirname(os.path.abspath(label))) or label}: "
-                                       f"{metric} relative to unreset ({result.clips} clips)")
+                                       f"{metric} relative to unreset ({result.clips} clips; below 1: worse)")
     log(result.format().rstrip())
     log(f"wrote {out}/sensitivity.md, sensitivity.json and sensitivity.png")
     return results

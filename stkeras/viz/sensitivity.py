@@ -32,8 +32,9 @@ def plot_state_reset_sensitivity(result, path, title=None):
     axis.axhline(1.0, color="grey", linestyle="--", linewidth=1, label="never reset")
     axis.set_xticks(range(len(periods)), [str(p) for p in periods])
     axis.set_xlabel("states reset every T frames")
-    axis.set_ylabel(f"relative {result.metric}")
-    axis.set_title(title or f"{result.metric} relative to the unreset model ({result.clips} clips)", fontsize=9)
+    axis.set_ylabel("unreset MAE / MAE" if result.metric == "mae" else "accuracy / unreset accuracy")
+    axis.set_title(title or f"{result.metric} relative to the unreset model ({result.clips} clips; below 1: worse)",
+                   fontsize=9)
     axis.grid(alpha=0.3)
     axis.legend(fontsize=7)
     figure.tight_layout()
