@@ -114,7 +114,8 @@ class ClipAugmentation(keras.layers.Layer):
         if training:
             for transform in self.transforms:
                 images = transform(images, training=True)
-        out = unfold_frames(self.resize(images), clips.shape[1], clips.shape[4])
+        frames = clips.shape[1] if clips.shape[1] is not None else ops.shape(clips)[1]
+        out = unfold_frames(self.resize(images), frames, clips.shape[4])
         return out[0] if single else out
 
     def compute_output_shape(self, input_shape):

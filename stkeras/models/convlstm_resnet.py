@@ -102,7 +102,11 @@ def reduce_frames(features, spatial_reduction, prefix=""):
     """
     if spatial_reduction == "mean":
         return features
-    return keras.layers.TimeDistributed(keras.layers.Flatten(), name=f"{prefix}flatten")(features)
+    size = 1
+    for dim in features.shape[2:]:
+        size *= dim
+    # A Reshape, not TimeDistributed(Flatten()): it takes any number of frames.
+    return keras.layers.Reshape((-1, size), name=f"{prefix}flatten")(features)
 
 
 def _check_stages(stages, in_channels):
