@@ -53,8 +53,9 @@ class ResidualBottleneck(keras.layers.Layer):
         activation: activation after each normalization.
         use_bias: whether the convolutions have biases.
         op_options: dict of extra keyword arguments for the op's layer (e.g.
-            `{"state_reset_period": 4}` for `convlstm`); options the op does
-            not declare are refused.
+            `{"state_reset_period": 4}` for `convlstm`, which also resets a
+            `"convlstm"` shortcut); options the op does not declare are
+            refused.
 
     The op is the layer `op_layer` (named `"op"`, path `"<block>/op"`);
     `stkeras.models.expose_ops` makes it a node of a model's graph so that
@@ -172,6 +173,7 @@ class ResidualBottleneck(keras.layers.Layer):
                     "shortcut='convlstm' cannot stride in time. Received: "
                     f"temporal_strides={self.temporal_strides}"
                 )
+            # A scale's ConvLSTMs are reset together (seed 002, Figure 5).
             self.projection = ConvLSTM2D(
                 self.filters,
                 1,
@@ -179,6 +181,7 @@ class ResidualBottleneck(keras.layers.Layer):
                 padding="same",
                 use_bias=self.use_bias,
                 return_sequences=True,
+                state_reset_period=self.op_options.get("state_reset_period"),
                 name="projection",
                 dtype=self.dtype_policy,
             )

@@ -136,9 +136,16 @@ def _check_stages(stages, in_channels):
 
 
 def _stage_options(stages, op_options):
-    """`op_options` for each stage: given to the stages whose op supports them all."""
+    """`op_options` for each stage: a list gives one per stage; a dict goes to
+    the stages whose op supports all its options."""
     if op_options is None:
         return [None] * len(stages)
+    if isinstance(op_options, (list, tuple)):
+        if len(op_options) != len(stages):
+            raise ValueError(f"`op_options` as a list needs one entry (a dict or None) per stage: {len(stages)}. "
+                             f"Received: op_options={op_options!r}")
+        return [get_op(stage.op).check_options(options, f"op_options[{i}]") or None
+                for i, (stage, options) in enumerate(zip(stages, op_options))]
     specs = [get_op(stage.op) for stage in stages]
     fits = [isinstance(op_options, dict) and set(op_options) <= spec.options for spec in specs]
     if not any(fits):
@@ -226,7 +233,11 @@ def build_convlstm_resnet(
         normalization, placement: batch-norm settings of every block.
         op_options: extra arguments of the ops of every stage whose op
             supports them all (for example `{"state_reset_period": 5}` for
-            the ConvLSTM stages); refused if no stage's op supports them.
+            the ConvLSTM stages); refused if no stage's op supports them. A
+            list gives each stage its own (a dict or None): resetting one
+            scale is `[None, {"state_reset_period": 1}, None, None]`. A
+            stage's `state_reset_period` also resets the 1x1 ConvLSTM of its
+            type-A skip path.
         name: model name.
 
     Returns:

@@ -15,11 +15,16 @@ from stkeras.models import build_courtney_resnet
 FRAMES = 6
 
 
+def _build(op_options=None):
+    return build_convlstm_resnet(stages=[ResConvLSTM(1, 1, 4, 8), ResConvLSTM(2, 8, 8, 16)],
+                                 input_shape=(FRAMES, 16, 16, 1), num_classes=3, lstm_units=8, per_timestep=True,
+                                 op_options=op_options)
+
+
 @pytest.fixture(scope="module")
 def model():
     keras.utils.set_random_seed(0)
-    return build_convlstm_resnet(stages=[ResConvLSTM(1, 1, 4, 8), ResConvLSTM(2, 8, 8, 16)],
-                                 input_shape=(FRAMES, 16, 16, 1), num_classes=3, lstm_units=8, per_timestep=True)
+    return _build()
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +90,16 @@ def test_the_skip_path_convlstm_of_the_scale_is_reset(model, clips):
     for t in range(1, FRAMES):
         np.testing.assert_allclose(every(features[:, t:t + 1]).numpy()[:, 0], every(features).numpy()[:, t],
                                    atol=1e-5)
+
+
+def test_the_builder_resets_one_scale_as_the_analysis_does(model, clips):
+    built = _build(op_options=[None, {"state_reset_period": 2}])
+    built.set_weights(model.get_weights())
+    assert _periods(built) == _periods(with_state_resets(model, 2, scales="s/4"))
+    np.testing.assert_allclose(built.predict(clips, verbose=0),
+                               with_state_resets(model, 2, scales="s/4").predict(clips, verbose=0), atol=1e-6)
+    with pytest.raises(ValueError, match="one entry .* per stage: 2"):
+        _build(op_options=[{"state_reset_period": 2}])
 
 
 def test_sensitivity_scores_each_scale_and_period_against_the_unreset_model(model, clips):
