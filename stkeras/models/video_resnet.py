@@ -1,7 +1,7 @@
 """Video ResNets of seed 003: R2D, MCx, rMCx, R3D, R(2+1)D and P3D.
 
 Conventions of the reference implementations (Tran et al. 2018; torchvision's
-video ResNets): a stem convolution `3x7x7` (`1x7x7` for 2D kinds; for
+video ResNets): a stem convolution `3x7x7` (`1x7x7` for 2D kinds and P3D; for
 R(2+1)D a (2+1)D stem, `1x7x7` to 45 channels then `3x1x1` to 64) with
 stride `(1, 2, 2)`; stages conv2_x ... conv5_x with 64, 128, 256, 512
 channels (x4 at the output of bottleneck blocks); convolutions without bias,
@@ -35,6 +35,7 @@ DEPTHS = {
     34: ("basic", (3, 4, 6, 3)),
     50: ("bottleneck", (3, 4, 6, 3)),
 }
+BLOCKS = ("basic", "bottleneck")
 CHANNELS = (64, 128, 256, 512)
 STAGES = ("conv2_x", "conv3_x", "conv4_x", "conv5_x")
 _STEM_2D = {"stem": "conv2d", "stem_options": {"kernel_initializer": "he_normal"}}
@@ -51,7 +52,8 @@ KINDS = {
        for x in range(2, 6)},  # the reverse
     "r3d": {**_STEM_3D, "stage_ops": ("conv3d",) * 4},
     "r2plus1d": {"stem": "conv2plus1d", "stem_options": {"intermediate_filters": 45}, "stage_ops": ("conv2plus1d",) * 4},
-    "p3d": {**_STEM_3D, "stage_ops": (_P3D_CYCLE,) * 4},
+    # P3D "starts with 2D convs then uses the proposed version" (seed 003).
+    "p3d": {**_STEM_2D, "stage_ops": (_P3D_CYCLE,) * 4},
 }
 PRESETS = {f"{kind}_{depth}": {"kind": kind, "depth": depth} for kind in KINDS for depth in DEPTHS}
 
@@ -102,6 +104,7 @@ def build_video_resnet_backbone(
     stem="conv3d",
     stage_ops=("conv3d",) * 4,
     depth=18,
+    block=None,
     input_shape=(16, 112, 112, 3),
     temporal_strides=None,
     temporal_kernel_size=None,
@@ -118,6 +121,8 @@ def build_video_resnet_backbone(
         stage_ops: one op per stage; a tuple of ops cycles over the blocks
             of the network in order (P3D: `("p3d_a", "p3d_b", "p3d_c")`).
         depth: 10, 18, 34 (basic blocks) or 50 (bottleneck blocks).
+        block: `"basic"` or `"bottleneck"` blocks at any depth (the P3D
+            paper's blocks are bottlenecks); `None`: the depth's.
         input_shape: `(frames, height, width, channels)`.
         temporal_strides: temporal stride of the first block of conv3_x,
             conv4_x and conv5_x (an int or one per stage, conv2_x's unused);
@@ -151,7 +156,7 @@ def build_video_resnet_backbone(
     plan = _block_plan(depth, ops, t_strides, t_kernels)
     check_op_plan([(n, get_op(op), t, k) for n, op, _, t, k, _ in plan])
     check_strides_fit(shape, [("conv1", 1, 2)] + [(n, t, s) for n, _, s, t, _, _ in plan if s > 1 or t > 1])
-    block_type, _ = DEPTHS[depth]
+    block_type = check_choice("block", block, BLOCKS) if block is not None else DEPTHS[depth][0]
 
     # ---- functional graph
     inputs = keras.Input(shape=shape, name="clips")
@@ -176,6 +181,7 @@ def build_video_resnet(
     kind=None,
     depth=None,
     preset=None,
+    block=None,
     input_shape=(16, 112, 112, 3),
     num_classes=400,
     classifier_activation="softmax",
@@ -201,6 +207,8 @@ def build_video_resnet(
         depth: 10, 18, 34 (basic blocks) or 50 (bottleneck blocks).
         preset: a name in `PRESETS` such as `"r2plus1d_18"`, instead of
             `kind` and `depth`.
+        block: `"basic"` or `"bottleneck"` at any depth, e.g. P3D's
+            bottleneck blocks at depth 18; `None`: the depth's.
         input_shape: `(frames, height, width, channels)`.
         num_classes: classifier outputs.
         classifier_activation: activation of the classifier (`None` for logits).
@@ -235,7 +243,7 @@ def build_video_resnet(
     design = KINDS[kind]
     backbone = build_video_resnet_backbone(
         stem=design["stem"], stem_options=design["stem_options"], stage_ops=stage_ops or design["stage_ops"],
-        depth=depth, input_shape=input_shape, temporal_strides=temporal_strides,
+        depth=depth, block=block, input_shape=input_shape, temporal_strides=temporal_strides,
         temporal_kernel_size=temporal_kernel_size, width_multiplier=width_multiplier,
     )
     task = Task.classification("classes", num_classes, activation=classifier_activation)

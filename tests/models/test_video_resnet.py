@@ -49,10 +49,23 @@ def test_every_kind_and_depth_builds_and_trains_one_step(kind, depth):
     assert last[1] == 8 // 2 ** three_d
 
 
-def test_p3d_cycles_a_b_c():
+def test_p3d_cycles_a_b_c_after_a_2d_stem():
     model = stkeras.build_video_resnet(kind="p3d", depth=18, input_shape=TINY)
     ops = [l.op for l in model.layers if isinstance(l, ResidualBasic)]
     assert ops == ["p3d_a", "p3d_b", "p3d_c"] * 2 + ["p3d_a", "p3d_b"]
+    # "P3D starts with 2D convs then uses the proposed version" (seed 003).
+    assert model.get_layer("conv1").kernel_size == (1, 7, 7)
+    assert stkeras.build_video_resnet(kind="r3d", depth=10, input_shape=TINY).get_layer("conv1").kernel_size == (
+        3, 7, 7)
+
+
+def test_p3d_bottleneck_blocks_below_depth_50():
+    model = stkeras.build_video_resnet(kind="p3d", depth=18, block="bottleneck", input_shape=TINY, num_classes=3)
+    blocks = [l for l in model.layers if isinstance(l, (ResidualBasic, ResidualBottleneck))]
+    assert len(blocks) == 8 and all(isinstance(b, ResidualBottleneck) for b in blocks)
+    assert [b.op for b in blocks[:3]] == ["p3d_a", "p3d_b", "p3d_c"] and blocks[-1].filters == 2048
+    with pytest.raises(ValueError, match="Unknown `block`: 'wide'"):
+        stkeras.build_video_resnet(kind="p3d", depth=18, block="wide", input_shape=TINY)
 
 
 @pytest.mark.parametrize("preset", ["r2plus1d_10", "p3d_10", "mc3_10", "r2d_10", "rmc4_10", "r3d_50"])
