@@ -53,6 +53,9 @@ def test_stdcf_experiments(tmp_path, monkeypatch, capsys):
     results = json.loads((tmp_path / "results.json").read_text())
     assert set(results) == {"reconstruction", "tempo", "itsl"}
     assert set(results["reconstruction"]) == {"stdcf", "rank1", "regular"}
+    assert set(results["itsl"]) == {"regular", "rank1", "stdcf"}  # the paper's three ITSL rows
+    assert set(results["itsl"]["regular"]["stage_accuracies"]) == {"1t", "1s"}  # scored after every stage
+    assert (tmp_path / "itsl_stages.png").stat().st_size > 5000
     itsl = results["itsl"]["stdcf"]
     # Measured peaks of a training step: ITSL's larger stage (half the
     # pixels of a full clip) needs at most 0.6 of the full step. Measured

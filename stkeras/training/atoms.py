@@ -1,5 +1,7 @@
 """Atom swapping and freezing on every STDCF (and rank-1) layer of a model."""
 
+import keras
+
 from stkeras.layers.rank1 import Rank1Conv3D
 from stkeras.layers.stdcf import STDCFConv3D
 from stkeras.validation import check_choice
@@ -13,6 +15,24 @@ def decomposed_layers(model_or_layer):
     return [l for l in model_or_layer._flatten_layers(include_self=True, recursive=True) if isinstance(l, _DECOMPOSED)]
 
 
+def regular_conv3d_layers(model_or_layer):
+    """The `keras.layers.Conv3D` layers (stkeras' `FrameConv3D` included) whose kernel spans more than one
+    position, nested ones included: the filters a regular 3D network dilates under ITSL."""
+    return [l for l in model_or_layer._flatten_layers(include_self=True, recursive=True)
+            if isinstance(l, keras.layers.Conv3D) and max(l.kernel_size) > 1]
+
+
+def _dilate_regular(layer, spatial, temporal):
+    old = tuple(layer.dilation_rate)
+    new = (old[0] if temporal is None or layer.kernel_size[0] == 1 else temporal,
+           old[1] if spatial is None or layer.kernel_size[1] == 1 else spatial,
+           old[2] if spatial is None or layer.kernel_size[2] == 1 else spatial)
+    if max(new) > 1 and max(layer.strides) > 1:
+        raise ValueError(f"Layer {layer.name!r} strides by {tuple(layer.strides)}: a strided Conv3D cannot also be "
+                         f"dilated (received dilation {new}).")
+    layer.dilation_rate = new
+
+
 def _forget_compiled_functions(model_or_layer):
     # Dilations are read when a function is traced: drop the traced ones.
     for attribute in ("train_function", "test_function", "predict_function"):
@@ -20,7 +40,7 @@ def _forget_compiled_functions(model_or_layer):
             setattr(model_or_layer, attribute, None)
 
 
-def set_atom_dilation(model_or_layer, spatial=None, temporal=None):
+def set_atom_dilation(model_or_layer, spatial=None, temporal=None, regular=False):
     """Sets the spatial and/or temporal dilation of every STDCF and rank-1 layer.
 
     The weights are untouched; each layer then equals the convolution with
@@ -30,6 +50,9 @@ def set_atom_dilation(model_or_layer, spatial=None, temporal=None):
     Args:
         model_or_layer: a model or layer.
         spatial, temporal: new dilations (ints >= 1); `None` leaves one as it is.
+        regular: also dilate every regular `Conv3D` with a kernel above 1
+            along the axis (seed 004's Reg.-3D baseline under ITSL); a
+            strided one is refused.
 
     Returns:
         the number of layers changed.
@@ -45,8 +68,11 @@ def set_atom_dilation(model_or_layer, spatial=None, temporal=None):
             layer.spatial_dilation = spatial
         if temporal is not None:
             layer.temporal_dilation = temporal
+    regular_layers = regular_conv3d_layers(model_or_layer) if regular else []
+    for layer in regular_layers:
+        _dilate_regular(layer, spatial, temporal)
     _forget_compiled_functions(model_or_layer)
-    return len(layers)
+    return len(layers) + len(regular_layers)
 
 
 def freeze_atoms(model_or_layer, kind):

@@ -5,6 +5,7 @@ import tensorflow as tf
 import stkeras
 from stkeras.layers import STDCFConv3D
 from stkeras.training import itsl_fit
+from stkeras.training import set_atom_dilation
 from tests.layer_checks import check_model
 
 
@@ -43,7 +44,8 @@ def test_itsl_fit_runs_the_stages_and_leaves_atoms_dilated():
     spatial_before = atoms.spatial_atoms.numpy().copy()
     stages = itsl_fit(model, data, iterations=2, validation_data=data, verbose=0)
     assert [(s["iteration"], s["stage"]) for s in stages] == [(1, "t"), (1, "s"), (2, "t"), (2, "s")]
-    assert "validation" in stages[1] and "accuracy" in stages[3]["validation"]
+    # Every stage is scored on full-size clips, stage-t included (Figure 5, Table 3's STDCF-R50-t).
+    assert all("accuracy" in s["validation"] for s in stages)
     assert (atoms.spatial_dilation, atoms.temporal_dilation) == (2, 2)
     assert len(model.trainable_weights) == len(model.weights) - 6
     assert not np.array_equal(spatial_before, atoms.spatial_atoms.numpy())
@@ -55,3 +57,50 @@ def test_itsl_fit_needs_flexible_input():
     model.compile("adam", "sparse_categorical_crossentropy")
     with pytest.raises(ValueError, match="input_shape=\\(None, None, None, channels\\)"):
         itsl_fit(model, tf.data.Dataset.from_tensor_slices((np.zeros((2, 8, 16, 16, 1)), np.zeros(2))).batch(2))
+
+
+def _data(frames=8, size=16):
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(size=(8, frames, size, size, 1)).astype("float32"), rng.integers(0, 3, 8)
+    return x, tf.data.Dataset.from_tensor_slices((x, y)).batch(4)
+
+
+def test_itsl_schedule_sets_each_stages_epochs_and_rate():
+    model = stkeras.build_small_3d_cnn(conv="stdcf", input_shape=(None, None, None, 1), num_classes=3,
+                                        filters=(4, 4, 4))
+    model.compile("adam", "sparse_categorical_crossentropy")
+    _, data = _data()
+
+    def schedule(iteration, stage):  # the paper: a long first stage-t, then a lower rate
+        return {"epochs": 3} if (iteration, stage) == (1, "t") else {"learning_rate": 5e-4}
+
+    stages = itsl_fit(model, data, iterations=2, schedule=schedule, verbose=0)
+    assert [s["epochs"] for s in stages] == [3, 1, 1, 1] and len(stages[0]["history"]["loss"]) == 3
+    assert [s["learning_rate"] for s in stages] == pytest.approx([1e-3, 5e-4, 5e-4, 5e-4])  # 1e-3: the compiled
+    with pytest.raises(ValueError, match=r"unknown keys \['lr'\]"):
+        itsl_fit(model, data, iterations=1, schedule=lambda e, s: {"lr": 1e-3}, verbose=0)
+    with pytest.raises(TypeError, match="schedule"):
+        itsl_fit(model, data, schedule={"epochs": 2})
+
+
+def test_regular_3d_under_itsl_dilates_its_filters_like_the_atoms():
+    import keras
+
+    model = stkeras.build_small_3d_cnn(conv="regular", input_shape=(None, None, None, 1), num_classes=3,
+                                        filters=(4, 4, 4))
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    x, data = _data()
+    conv = [l for l in model.layers if isinstance(l, keras.layers.Conv3D)][0]
+    before = conv.kernel.numpy().copy()
+    stages = itsl_fit(model, data, iterations=1, validation_data=data, verbose=0)
+    assert [s["stage"] for s in stages] == ["t", "s"] and all("validation" in s for s in stages)
+    assert tuple(conv.dilation_rate) == (2, 2, 2) and not np.array_equal(before, conv.kernel.numpy())
+    # The swapped filter is the Keras convolution with that dilation, weights untouched.
+    reference = keras.layers.Conv3D(conv.filters, conv.kernel_size, padding=conv.padding, dilation_rate=(2, 2, 2))
+    reference.build(conv.input.shape)
+    reference.set_weights(conv.get_weights())
+    np.testing.assert_allclose(conv(x).numpy(), reference(x).numpy(), atol=1e-5)
+    strided = keras.layers.Conv3D(2, 3, strides=2)
+    with pytest.raises(ValueError, match="strides by \\(2, 2, 2\\): a strided Conv3D cannot also be dilated"):
+        set_atom_dilation(strided, spatial=2, regular=True)
+    assert set_atom_dilation(strided, spatial=2) == 0  # regular layers only when asked
