@@ -51,7 +51,9 @@ def test_stdcf_experiments(tmp_path, monkeypatch, capsys):
     args = ["--out", str(tmp_path), "--epochs", "1", "--train-clips", "32", "--test-clips", "16", "--itsl-iterations", "1"]
     _run("stdcf_experiments.py", args, monkeypatch)
     results = json.loads((tmp_path / "results.json").read_text())
-    assert set(results) == {"reconstruction", "tempo", "itsl"}
+    assert set(results) == {"reconstruction", "tempo", "spatial", "itsl"}
+    assert set(results["spatial"]) == {"train_half_size_test_half_size", "test_full_size_dilation_1",
+                                       "test_full_size_dilation_2"}
     assert set(results["reconstruction"]) == {"stdcf", "rank1", "regular"}
     assert set(results["itsl"]) == {"regular", "rank1", "stdcf"}  # the paper's three ITSL rows
     assert set(results["itsl"]["regular"]["stage_accuracies"]) == {"1t", "1s"}  # scored after every stage
