@@ -72,7 +72,8 @@ class ClipAugmentation(keras.layers.Layer):
         self.brightness = _check_range("brightness", brightness, 0, 1)
         if (not isinstance(value_range, (tuple, list)) or len(value_range) != 2
                 or not value_range[0] < value_range[1]):
-            raise ValueError(f"`value_range` must be (low, high) with low < high. Received: value_range={value_range!r}")
+            raise ValueError(f"`value_range` must be (low, high) with low < high. "
+                             f"Received: value_range={value_range!r}")
         self.value_range = tuple(float(v) for v in value_range)
         self.seed = seed
         self.transforms = []

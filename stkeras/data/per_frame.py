@@ -65,7 +65,10 @@ def random_subsequences(dataset, length, seed=None):
     frames = dataset.element_spec[0].shape[1]
     if frames is not None and longest > frames:
         raise ValueError(f"`length`={length!r} is longer than the clips' {frames} frames.")
-    generator = tf.random.Generator.from_seed(seed) if seed is not None else tf.random.Generator.from_non_deterministic_state()
+    if seed is None:
+        generator = tf.random.Generator.from_non_deterministic_state()
+    else:
+        generator = tf.random.Generator.from_seed(seed)
 
     def cut(clips, *rest):
         batch, total = tf.shape(clips)[0], tf.shape(clips)[1]
