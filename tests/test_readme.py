@@ -127,3 +127,15 @@ def test_explain_table_is_the_documented_run():
             assert f"| {entry['model']} | " in readme
             assert f" | {entry['localization']:.3f} | {entry['frames_localization']:.3f} |" in readme
             assert f"{entry['chance']:.3f} for space" in readme
+
+
+def test_sensitivity_table_is_the_documented_run():
+    import json
+
+    results = json.loads((ROOT / "docs" / "sensitivity" / "sensitivity.json").read_text())
+    readme = README.read_text()
+    for scale in results["scales"]:
+        cells = " | ".join(f"{r['relative']:.3f}" for r in results["rows"] if r["scale"] == scale["label"])
+        size = "x".join(map(str, scale["size"]))
+        assert f"| {scale['label']} ({size}) | {len(scale['layers'])} | {cells} |" in readme
+    assert results["clips"] == 512 and "--clips 512" in readme
