@@ -59,10 +59,11 @@ def test_expose_ops_reads_the_op_activation(builder, block):
     op_inputs, _ = block_layer.call_before_op(block_input)
     np.testing.assert_allclose(activation, block_layer.op_layer(op_inputs), atol=1e-5)
 
-    # The op's output is on the path to the outputs: Grad-CAM can use it.
+    # The op's output is on the path to the outputs: Grad-CAM can use it. One
+    # output only: the sum of a softmax's outputs is 1, whose gradient is 0.
     with tf.GradientTape() as tape:
         activation, outputs = reader(x)
-        score = tf.reduce_sum(outputs)
+        score = tf.reduce_sum(outputs[:, 0])
     gradient = tape.gradient(score, activation)
     assert gradient is not None and float(tf.reduce_max(tf.abs(gradient))) > 0
 
