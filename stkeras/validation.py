@@ -74,6 +74,18 @@ def check_positive_int(name, value, minimum=1, allow_none=False):
     return value
 
 
+def check_bool(name, value):
+    """Returns `value` if it is True or False, else raises `TypeError`.
+
+    Example:
+    >>> check_bool("stem_pool", True)
+    True
+    """
+    if not isinstance(value, bool):
+        raise TypeError(f"`{name}` must be True or False. Received: {name}={value!r}")
+    return value
+
+
 def check_rate(name, value):
     """Returns `value` if it is a number in [0, 1), else raises `ValueError`.
 

@@ -1,6 +1,9 @@
 """The rank-1 decomposed 3D convolution: a spatial then a temporal convolution."""
 
+import math
+
 import keras
+from keras import ops
 
 from stkeras.layers.dilation import dilated_conv3d
 from stkeras.validation import check_choice
@@ -19,6 +22,12 @@ class Rank1Conv3D(keras.layers.Layer):
     ones to the second; like STDCF's atoms, `spatial_dilation` and
     `temporal_dilation` can be changed after training.
 
+    With `num_spatial_atoms=M` and `num_temporal_atoms=N` the two kernels
+    are combinations of shared atoms, as in the paper's count of free
+    variables: `W_s[i, o] = sum_m mu[i, m, o] psi_m` and
+    `W_t[i, o] = sum_n nu[i, n, o] phi_n`, `(M + N) C^2` coefficients
+    against STDCF's `M N C^2` with the same atoms.
+
     Args:
         filters: output channels.
         kernel_size: int or `(t, k, k)`.
@@ -26,7 +35,11 @@ class Rank1Conv3D(keras.layers.Layer):
         padding: `"same"` or `"valid"`.
         spatial_dilation, temporal_dilation: dilations of the two kernels.
         use_bias: bias after the temporal convolution.
-        kernel_initializer, bias_initializer: initializers.
+        num_spatial_atoms, num_temporal_atoms: `None` (free kernels) or
+            `M` and `N`, both or neither: kernels built from that many atoms.
+        kernel_initializer, bias_initializer: initializers (of the
+            coefficients when atoms are used; atoms are initialized as
+            STDCF's, so the kernels keep He-initialization variance).
 
     Call arguments:
         inputs: clips `(batch, time, height, width, channels)`.
@@ -48,6 +61,8 @@ class Rank1Conv3D(keras.layers.Layer):
         spatial_dilation=1,
         temporal_dilation=1,
         use_bias=True,
+        num_spatial_atoms=None,
+        num_temporal_atoms=None,
         kernel_initializer="he_normal",
         bias_initializer="zeros",
         **kwargs,
@@ -60,29 +75,65 @@ class Rank1Conv3D(keras.layers.Layer):
         self.spatial_dilation = check_positive_int("spatial_dilation", spatial_dilation)
         self.temporal_dilation = check_positive_int("temporal_dilation", temporal_dilation)
         self.use_bias = bool(use_bias)
+        if (num_spatial_atoms is None) != (num_temporal_atoms is None):
+            raise ValueError(
+                "`num_spatial_atoms` and `num_temporal_atoms` must be given together or not at all. "
+                f"Received: num_spatial_atoms={num_spatial_atoms!r}, num_temporal_atoms={num_temporal_atoms!r}"
+            )
+        self.num_spatial_atoms = None if num_spatial_atoms is None else check_positive_int(
+            "num_spatial_atoms", num_spatial_atoms)
+        self.num_temporal_atoms = None if num_temporal_atoms is None else check_positive_int(
+            "num_temporal_atoms", num_temporal_atoms)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
         self.input_spec = keras.layers.InputSpec(ndim=5)
 
     def build(self, input_shape):
         t, kh, kw = self.kernel_size
-        self.spatial_kernel = self.add_weight(
-            shape=(1, kh, kw, input_shape[-1], self.filters), initializer=self.kernel_initializer,
-            name="spatial_kernel",
-        )
-        self.temporal_kernel = self.add_weight(
-            shape=(t, 1, 1, self.filters, self.filters), initializer=self.kernel_initializer,
-            name="temporal_kernel",
-        )
+        c_in = input_shape[-1]
+        if self.num_spatial_atoms is None:
+            self.spatial_kernel = self.add_weight(
+                shape=(1, kh, kw, c_in, self.filters), initializer=self.kernel_initializer, name="spatial_kernel",
+            )
+            self.temporal_kernel = self.add_weight(
+                shape=(t, 1, 1, self.filters, self.filters), initializer=self.kernel_initializer,
+                name="temporal_kernel",
+            )
+        else:
+            m, n = self.num_spatial_atoms, self.num_temporal_atoms
+            self.spatial_atoms = self.add_weight(
+                shape=(m, kh, kw), initializer=keras.initializers.RandomNormal(stddev=1.0 / math.sqrt(kh * kw)),
+                name="spatial_atoms",
+            )
+            self.temporal_atoms = self.add_weight(
+                shape=(n, t), initializer=keras.initializers.RandomNormal(stddev=1.0 / math.sqrt(t)),
+                name="temporal_atoms",
+            )
+            self.spatial_coefficients = self.add_weight(
+                shape=(c_in, m, self.filters), initializer=self.kernel_initializer, name="spatial_coefficients",
+            )
+            self.temporal_coefficients = self.add_weight(
+                shape=(self.filters, n, self.filters), initializer=self.kernel_initializer,
+                name="temporal_coefficients",
+            )
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer, name="bias")
 
+    def kernels(self):
+        """The spatial `(1, k, k, C_in, C_out)` and temporal `(t, 1, 1, C_out, C_out)` kernels."""
+        if self.num_spatial_atoms is None:
+            return self.spatial_kernel, self.temporal_kernel
+        spatial = ops.einsum("myx,imo->yxio", self.spatial_atoms, self.spatial_coefficients)
+        temporal = ops.einsum("nt,ino->tio", self.temporal_atoms, self.temporal_coefficients)
+        return spatial[None], temporal[:, None, None]
+
     def call(self, inputs):
         st, sh, sw = self.strides
         d = self.spatial_dilation
-        x = dilated_conv3d(inputs, self.spatial_kernel, (1, sh, sw), self.padding, (1, d, d))
-        x = dilated_conv3d(x, self.temporal_kernel, (st, 1, 1), self.padding, (self.temporal_dilation, 1, 1))
+        spatial_kernel, temporal_kernel = self.kernels()
+        x = dilated_conv3d(inputs, spatial_kernel, (1, sh, sw), self.padding, (1, d, d))
+        x = dilated_conv3d(x, temporal_kernel, (st, 1, 1), self.padding, (self.temporal_dilation, 1, 1))
         return x + self.bias if self.use_bias else x
 
     def grow_receptive_field(self, field):
@@ -112,6 +163,8 @@ class Rank1Conv3D(keras.layers.Layer):
             "spatial_dilation": self.spatial_dilation,
             "temporal_dilation": self.temporal_dilation,
             "use_bias": self.use_bias,
+            "num_spatial_atoms": self.num_spatial_atoms,
+            "num_temporal_atoms": self.num_temporal_atoms,
             "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
             "bias_initializer": keras.initializers.serialize(self.bias_initializer),
         }

@@ -18,6 +18,7 @@ from stkeras.models.courtney import build_ts_conv3d_lstm
 from stkeras.models.frame_model import build_frame_cnn
 from stkeras.models.frame_model import build_frame_model
 from stkeras.models.frame_model import frame_backbones
+from stkeras.models.stdcf_resnet import PRESETS as STDCF_RESNET_PRESETS
 from stkeras.models.stdcf_resnet import build_small_3d_cnn
 from stkeras.models.stdcf_resnet import build_stdcf_resnet
 from stkeras.models.taps import block_names

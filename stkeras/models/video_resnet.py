@@ -25,6 +25,7 @@ from stkeras.models.checks import check_width_multiplier
 from stkeras.models.checks import scale_channels
 from stkeras.models.video_model import VideoModel
 from stkeras.tasks import Task
+from stkeras.validation import check_bool
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 
@@ -111,6 +112,7 @@ def build_video_resnet_backbone(
     width_multiplier=1.0,
     stem_options=None,
     op_options=None,
+    stem_pool=False,
     name=None,
 ):
     """A video ResNet's stem and stages conv2_x ... conv5_x: clips to feature maps.
@@ -133,6 +135,9 @@ def build_video_resnet_backbone(
             stage (64, 128, 256, 512 at 1.0), rounded.
         stem_options, op_options: options of the stem's op and of every
             block's op.
+        stem_pool: a `1x3x3` max pooling with spatial stride 2 after the
+            stem, as in 2D ResNets and the 3D ResNet-50 of SlowFast that
+            seed 004 uses (seed 003's R3D at 112x112 has none).
         name: model name.
 
     Returns:
@@ -155,7 +160,8 @@ def build_video_resnet_backbone(
     width_multiplier = check_width_multiplier(width_multiplier)
     plan = _block_plan(depth, ops, t_strides, t_kernels)
     check_op_plan([(n, get_op(op), t, k) for n, op, _, t, k, _ in plan])
-    check_strides_fit(shape, [("conv1", 1, 2)] + [(n, t, s) for n, _, s, t, _, _ in plan if s > 1 or t > 1])
+    stem_pool = check_bool("stem_pool", stem_pool)
+    check_strides_fit(shape, [("conv1", 1, 2)] + [("pool1", 1, 2)] * stem_pool + [(n, t, s) for n, _, s, t, _, _ in plan if s > 1 or t > 1])
     block_type = check_choice("block", block, BLOCKS) if block is not None else DEPTHS[depth][0]
 
     # ---- functional graph
@@ -165,6 +171,8 @@ def build_video_resnet_backbone(
                         strides=2, use_bias=False, name="conv1", **(stem_options or {}))(inputs)
     x = keras.layers.BatchNormalization(momentum=0.9, name="conv1_bn")(x)
     x = keras.layers.Activation("relu", name="conv1_relu")(x)
+    if stem_pool:
+        x = keras.layers.MaxPooling3D((1, 3, 3), strides=(1, 2, 2), padding="same", name="pool1")(x)
     for block_name, op, stride, t_stride, t_kernel, stage in plan:
         common = dict(op=op, strides=stride, temporal_strides=t_stride, temporal_kernel_size=t_kernel,
                       op_options=op_options, name=block_name)

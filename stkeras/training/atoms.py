@@ -75,13 +75,31 @@ def set_atom_dilation(model_or_layer, spatial=None, temporal=None, regular=False
     return len(layers) + len(regular_layers)
 
 
+def _spatial_weights(layer):
+    """STDCF's spatial atoms; rank-1's spatial sub-convolution (its kernel, or its atoms and their coefficients)."""
+    if isinstance(layer, STDCFConv3D):
+        return [layer.spatial_atoms]
+    if layer.num_spatial_atoms is None:
+        return [layer.spatial_kernel]
+    return [layer.spatial_atoms, layer.spatial_coefficients]
+
+
+def _temporal_weights(layer):
+    if isinstance(layer, STDCFConv3D):
+        return [layer.temporal_atoms]
+    if layer.num_temporal_atoms is None:
+        return [layer.temporal_kernel]
+    return [layer.temporal_atoms, layer.temporal_coefficients]
+
+
 def freeze_atoms(model_or_layer, kind):
     """Freezes one kind of atom on every STDCF (and rank-1) layer; coefficients stay trainable.
 
     Args:
         model_or_layer: a model or layer.
-        kind: `"spatial"` (STDCF spatial atoms; rank-1 spatial kernels),
-            `"temporal"`, or `None` to make every atom trainable again.
+        kind: `"spatial"` (STDCF spatial atoms; rank-1's spatial kernel, or
+            its spatial atoms and their coefficients), `"temporal"`, or
+            `None` to make every atom trainable again.
 
     Recompile a model after freezing (the optimizer tracks the trainable
     variables it was built with).
@@ -92,9 +110,9 @@ def freeze_atoms(model_or_layer, kind):
     check_choice("kind", kind, ("spatial", "temporal", None))
     layers = decomposed_layers(model_or_layer)
     for layer in layers:
-        spatial = layer.spatial_atoms if isinstance(layer, STDCFConv3D) else layer.spatial_kernel
-        temporal = layer.temporal_atoms if isinstance(layer, STDCFConv3D) else layer.temporal_kernel
-        spatial.trainable = kind != "spatial"
-        temporal.trainable = kind != "temporal"
+        for weight in _spatial_weights(layer):
+            weight.trainable = kind != "spatial"
+        for weight in _temporal_weights(layer):
+            weight.trainable = kind != "temporal"
     _forget_compiled_functions(model_or_layer)
     return len(layers)

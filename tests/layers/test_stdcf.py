@@ -141,6 +141,28 @@ def test_rank1_is_spatial_then_temporal(tmp_path):
     assert layer.count_params() == 9 * 3 * 4 + 3 * 4 * 4
 
 
+def test_rank1_over_atoms_is_the_rank1_of_its_built_kernels(tmp_path):
+    kwargs = {"filters": 4, "num_spatial_atoms": 2, "num_temporal_atoms": 2}
+    check_layer(Rank1Conv3D, kwargs, (2, 4, 8, 8, 3), (2, 4, 8, 8, 4), tmp_path)
+    x = _rand((1, 6, 8, 8, 3))
+    layer = Rank1Conv3D(4, 3, use_bias=False, num_spatial_atoms=2, num_temporal_atoms=2)
+    y = np.asarray(layer(x))
+    spatial_kernel, temporal_kernel = (np.asarray(k) for k in layer.kernels())
+    # Each input-output pair's spatial kernel lies in the span of the two atoms.
+    pairs = spatial_kernel[0].reshape(9, 12)
+    assert np.linalg.matrix_rank(pairs, tol=1e-5) == 2
+    spatial = tf.nn.conv3d(x, spatial_kernel, (1,) * 5, "SAME")
+    expected = tf.nn.conv3d(spatial, temporal_kernel, (1,) * 5, "SAME").numpy()
+    np.testing.assert_allclose(y, expected, atol=1e-5)
+    # The paper's count: (M + N) C^2 coefficients, plus the atoms.
+    assert layer.count_params() == 3 * 2 * 4 + 4 * 2 * 4 + 2 * 9 + 2 * 3
+    model = keras.Sequential([keras.Input((4, 8, 8, 3)), layer])
+    freeze_atoms(model, "spatial")
+    assert {w.path.split("/")[-1] for w in model.trainable_weights} == {"temporal_atoms", "temporal_coefficients"}
+    with pytest.raises(ValueError, match="num_temporal_atoms"):
+        Rank1Conv3D(4, num_spatial_atoms=2)
+
+
 def test_dilate_kernel_inserts_zeros():
     kernel = np.arange(1.0, 4.0).reshape(3, 1, 1, 1, 1)
     dilated = dilate_kernel(kernel, (2, 1, 1)).numpy()[:, 0, 0, 0, 0]

@@ -3,6 +3,7 @@ import pytest
 import tensorflow as tf
 
 import stkeras
+from stkeras.analysis import count_flops
 from stkeras.layers import STDCFConv3D
 from stkeras.training import itsl_fit
 from stkeras.training import set_atom_dilation
@@ -16,6 +17,28 @@ def test_stdcf_resnet_replaces_every_3x3x3():
     assert all((l.num_spatial_atoms, l.num_temporal_atoms) == (6, 2) for l in stdcf)
     full = stkeras.build_video_resnet(kind="r3d", depth=50, input_shape=(8, 32, 32, 3), num_classes=5)
     assert model.count_params() < 0.65 * full.count_params()
+    # SlowFast's 3D-R50: max pooling after the stem, 8 frames kept to the end.
+    assert model.get_layer("pool1").output.shape[1:4] == (8, 8, 8)
+    assert model.features.shape[1:4] == (8, 1, 1)
+    r3d = stkeras.build_stdcf_resnet(preset="stdcf_r50_r3d", input_shape=(8, 32, 32, 3), num_classes=5)
+    assert r3d.features.shape[1:4] == (1, 2, 2)
+    assert r3d.count_params() == model.count_params()
+
+
+def test_stdcf_r50_presets_meet_table_3():
+    """Table 3: 18.5M parameters, 52.2 GFLOPs per 8x256x256 test clip (multiply-accumulates)."""
+    small = stkeras.build_stdcf_resnet(preset="stdcf_r50_18m", input_shape=(8, 32, 32, 3))
+    assert abs(small.count_params() / 18.5e6 - 1) < 0.03
+    paper = stkeras.build_stdcf_resnet(implementation="atoms", input_shape=(8, 256, 256, 3))
+    assert abs(count_flops(paper) / 52.2e9 - 1) < 0.03
+    assert paper.count_params() > 1.5 * small.count_params()
+    # Explicit arguments override the preset's.
+    override = stkeras.build_stdcf_resnet(preset="stdcf_r50_18m", num_spatial_atoms=6, input_shape=(8, 32, 32, 3))
+    assert {l.num_spatial_atoms for l in override._flatten_layers() if isinstance(l, STDCFConv3D)} == {6}
+    with pytest.raises(ValueError, match="preset"):
+        stkeras.build_stdcf_resnet(preset="stdcf_r101")
+    with pytest.raises(TypeError, match="stem_pool"):
+        stkeras.build_stdcf_resnet(stem_pool="yes")
 
 
 @pytest.mark.parametrize("conv", ["regular", "rank1", "stdcf"])
