@@ -24,10 +24,10 @@ import json
 import os
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from stkeras import build_small_3d_cnn
+from stkeras.analysis import clip_psnr
 from stkeras.analysis import training_step_memory
 from stkeras.data import downsample_space
 from stkeras.data import downsample_time
@@ -40,14 +40,6 @@ from stkeras.viz import plot_itsl_stages
 CONVS = ("stdcf", "rank1", "regular")
 
 
-def psnr(model, dataset):
-    errors = []
-    for clips, targets in dataset:
-        mse = np.mean((model.predict_on_batch(clips) - targets.numpy()) ** 2, axis=(1, 2, 3, 4))
-        errors.append(10 * np.log10(1.0 / np.maximum(mse, 1e-10)))
-    return float(np.mean(np.concatenate(errors)))
-
-
 def reconstruction(args):
     clips = dict(frames=8, size=32, digit_size=14, speed_range=(1.0, 2.0), max_rotation=15.0, batch_size=16)
     train = tr_mnist(split="train", num_clips=args.train_clips, **clips)
@@ -58,7 +50,7 @@ def reconstruction(args):
         model = build_small_3d_cnn(conv=conv, task="reconstruction", input_shape=(8, 32, 32, 1), filters=(16, 16, 16))
         model.compile(keras.optimizers.Adam(1e-3), "mse")
         model.fit(train, epochs=args.epochs, verbose=0)
-        results[conv] = {"psnr_db": psnr(model, test), "parameters": model.count_params()}
+        results[conv] = {"psnr_db": clip_psnr(model, test), "parameters": model.count_params()}
         print(f"reconstruction {conv}: PSNR {results[conv]['psnr_db']:.2f} dB", flush=True)
     return results
 

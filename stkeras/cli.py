@@ -130,6 +130,14 @@ def _add_run_options(parser, head=True):
                             help=override.help)
 
 
+def _add_distribute(parser):
+    from stkeras.training.distribute import STRATEGIES
+
+    parser.add_argument("--distribute", default="none", choices=STRATEGIES,
+                        help="mirrored: train on every local GPU (or the CPU) with tf.distribute.MirroredStrategy; "
+                             "--batch-size stays the global batch")
+
+
 def _add_verbose(parser):
     parser.add_argument("--verbose", action="store_true",
                         help="show TensorFlow's start-up log lines and Keras' progress bars")
@@ -163,6 +171,7 @@ def make_parser():
     compare.add_argument("--models", type=_models, default=list(MODEL_NAMES),
                          help=f"comma-separated: {','.join(MODEL_NAMES)}")
     _add_run_options(compare)
+    _add_distribute(compare)
     compare.add_argument("--explain", type=_integer(0), nargs="?", const=8, default=0, metavar="CLIPS",
                          help="also explain each model with Grad-CAM on CLIPS held-out clips (default 8)")
     frames = compare.add_argument_group("heads comparison (seed 001): frame models instead of seed 000's networks")
@@ -186,6 +195,7 @@ def make_parser():
     train.add_argument("--model", required=True, choices=tuple(TRAINABLE), metavar="MODEL",
                        help=f"one of: {', '.join(TRAINABLE)}")
     _add_run_options(train)
+    _add_distribute(train)
 
     tune = commands.add_parser("tune", help="search a temporal design space with keras-tuner, resumably")
     tune.add_argument("--space", default="courtney", choices=tuple(SPACES),
@@ -262,6 +272,12 @@ def _periods(text):
     return values + (None,)
 
 
+def _strategy(args):
+    from stkeras.training.distribute import make_strategy
+
+    return make_strategy(args.distribute)
+
+
 def _compare(args):
     from stkeras.experiments import run_compare
 
@@ -271,10 +287,11 @@ def _compare(args):
         run_head_compare(args.out, heads=args.heads, task=args.task, preset=args.preset, backbone=args.backbone,
                          num_segments=args.segments, feature_dim=args.feature_dim, video_root=args.video_folder,
                          train_labels=args.train_labels, test_labels=args.test_labels,
-                         image_size=(args.image_size, args.image_size), verbose=args.verbose, **_overrides(args))
+                         image_size=(args.image_size, args.image_size), verbose=args.verbose,
+                         strategy=_strategy(args), **_overrides(args))
         return
     run_compare(args.out, task=args.task, models=args.models, preset=args.preset, size=args.size, head=args.head,
-                explain=args.explain, verbose=args.verbose, **_overrides(args))
+                explain=args.explain, verbose=args.verbose, strategy=_strategy(args), **_overrides(args))
 
 
 def _explain(args):
@@ -306,15 +323,19 @@ def _train(args):
     from stkeras.experiments.training import seed_everything
     from stkeras.experiments.training import train_model
     from stkeras.tasks import get_task
+    from stkeras.training.distribute import strategy_scope
 
     task = get_task(args.task)
     settings = resolve_settings(args.preset, args.size, **_overrides(args))
     seed_everything(settings["seed"])
-    model = build_trainable(args.model, settings, task, args.head)
-    log(f"stkeras train: {args.model} ({model.count_params():,} parameters), task={task.name}, "
-        f"preset={args.preset}, {settings['epochs']} epochs of {settings['train_clips']} new clips")
-    start = time.perf_counter()
-    history = train_model(model, settings, task, args.out, args.model, args.verbose)
+    strategy = _strategy(args)
+    with strategy_scope(strategy):
+        model = build_trainable(args.model, settings, task, args.head)
+        replicas = f", {strategy.num_replicas_in_sync} replica(s)" if strategy else ""
+        log(f"stkeras train: {args.model} ({model.count_params():,} parameters), task={task.name}, "
+            f"preset={args.preset}, {settings['epochs']} epochs of {settings['train_clips']} new clips{replicas}")
+        start = time.perf_counter()
+        history = train_model(model, settings, task, args.out, args.model, args.verbose)
     path = os.path.join(args.out, "model.keras")
     model.save(path)
     last = history[-1] if history else {}

@@ -1,4 +1,4 @@
-"""What a model sees and costs: receptive fields, counts, error grids, memory, state-reset sensitivity."""
+"""What a model sees and costs: receptive fields, counts, error grids, memory, PSNR, state-reset sensitivity."""
 
 from stkeras.analysis.counts import count_flops
 from stkeras.analysis.counts import count_params
@@ -9,6 +9,7 @@ from stkeras.analysis.error_grid import error_grid
 from stkeras.analysis.error_grid import grid_from_values
 from stkeras.analysis.error_grid import relative_grid
 from stkeras.analysis.memory import training_step_memory
+from stkeras.analysis.psnr import clip_psnr
 from stkeras.analysis.receptive_field import format_receptive_field
 from stkeras.analysis.receptive_field import receptive_field
 from stkeras.analysis.state_reset import ConvLSTMScale

@@ -12,6 +12,7 @@ import time
 import keras
 
 from stkeras.analysis import collect_predictions
+from stkeras.training.distribute import strategy_scope
 from stkeras.analysis import count_flops
 from stkeras.analysis import format_receptive_field
 from stkeras.analysis import grid_from_values
@@ -42,7 +43,7 @@ PAPER_PAIRS = (("conv3d", "conv2d"), ("ts_conv3d", "conv3d"), ("convlstm", "conv
 
 
 def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None, verbose=False, head=None,
-                explain=0, **overrides):
+                explain=0, strategy=None, **overrides):
     """Trains `models` on the task, evaluates them and writes the run folder.
 
     Args:
@@ -58,6 +59,9 @@ def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None
         explain: held-out clips to explain per model with Grad-CAM (0:
             none): GIFs and frame strips in `explain/<model>/` and the
             localization scores in the results (see `stkeras explain`).
+        strategy: a `tf.distribute.Strategy` to build and train every model
+            in (`stkeras.training.make_strategy("mirrored")`), or `None`.
+            The batch size stays the global batch, split across replicas.
         **overrides: `epochs`, `train_clips`, `test_clips`,
             `validation_clips`, `frames`, `batch_size`, `seed`.
 
@@ -90,10 +94,11 @@ def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None
     for index, name in enumerate(models, start=1):
         keras.utils.clear_session()
         seed_everything(settings["seed"])
-        model = build_model(name, settings, task, head)
-        log(f"[{index}/{len(models)}] {name}: {model.count_params():,} parameters, training ...")
-        start = time.perf_counter()
-        history = train_model(model, settings, task, os.path.join(out, "models", name), name, verbose)
+        with strategy_scope(strategy):
+            model = build_model(name, settings, task, head)
+            log(f"[{index}/{len(models)}] {name}: {model.count_params():,} parameters, training ...")
+            start = time.perf_counter()
+            history = train_model(model, settings, task, os.path.join(out, "models", name), name, verbose)
         seconds = time.perf_counter() - start
         model.save(os.path.join(out, "models", f"{name}.keras"))
         predictions, clip_targets, info = collect_predictions(model, test)

@@ -23,6 +23,7 @@ from stkeras.experiments.settings import jsonable
 from stkeras.experiments.settings import resolve_settings
 from stkeras.experiments.training import seed_everything
 from stkeras.experiments.training import train_model
+from stkeras.training.distribute import strategy_scope
 from stkeras.heads import available_heads
 from stkeras.heads import build_head
 from stkeras.models import build_frame_model
@@ -47,7 +48,7 @@ def _folder_data(settings, video_root, train_labels, test_labels, num_segments, 
 
 def run_head_compare(out, *, heads, task="digit", preset="quick", backbone="small_cnn", num_segments=8,
                      feature_dim=256, video_root=None, train_labels=None, test_labels=None, image_size=(64, 64),
-                     verbose=False, **overrides):
+                     verbose=False, strategy=None, **overrides):
     """Trains a frame model per head on the same backbone and sampled frames; writes `heads.md`.
 
     Args:
@@ -63,6 +64,8 @@ def run_head_compare(out, *, heads, task="digit", preset="quick", backbone="smal
             CSVs instead of synthetic clips.
         image_size: frame size for a video folder.
         verbose: also show Keras' progress bars.
+        strategy: a `tf.distribute.Strategy` to build and train every model
+            in, or `None` (as `run_compare`).
         **overrides: as for `stkeras compare` (`epochs`, `train_clips`, ...).
 
     Returns:
@@ -95,14 +98,15 @@ def run_head_compare(out, *, heads, task="digit", preset="quick", backbone="smal
     for index, head in enumerate(heads, start=1):
         keras.utils.clear_session()
         seed_everything(settings["seed"])
-        model = build_frame_model(backbone=backbone, head=head, num_segments=num_segments, feature_dim=feature_dim,
-                                  task=task, input_shape=frame_shape)
-        features = model.get_layer("projection").output
-        alone = build_head(head, input_shape=features.shape[1:], task=task)
-        log(f"[{index}/{len(heads)}] {head}: {alone.count_params():,} head parameters, training ...")
-        start = time.perf_counter()
-        history = train_model(model, settings, task, os.path.join(out, "heads", head), head, verbose,
-                              train_data=train, validation_data=validation)
+        with strategy_scope(strategy):
+            model = build_frame_model(backbone=backbone, head=head, num_segments=num_segments,
+                                      feature_dim=feature_dim, task=task, input_shape=frame_shape)
+            features = model.get_layer("projection").output
+            alone = build_head(head, input_shape=features.shape[1:], task=task)
+            log(f"[{index}/{len(heads)}] {head}: {alone.count_params():,} head parameters, training ...")
+            start = time.perf_counter()
+            history = train_model(model, settings, task, os.path.join(out, "heads", head), head, verbose,
+                                  train_data=train, validation_data=validation)
         seconds = time.perf_counter() - start
         scores = model.evaluate(test, verbose=0, return_dict=True)
         model.save(os.path.join(out, "heads", f"{head}.keras"))

@@ -263,6 +263,7 @@ class ConvLSTM2D(keras.layers.Layer):
                     "When using `stateful=True`, the batch size must be static. "
                     f"Received: input_shape={sequences_shape}"
                 )
+            _refuse_replicas()
             shape = (batch,) + out_spatial + (self.filters,)
             object.__setattr__(
                 self,
@@ -576,3 +577,17 @@ class ConvLSTM2D(keras.layers.Layer):
             "state_reset_period": self.state_reset_period,
         }
         return {**super().get_config(), **config}
+
+
+def _refuse_replicas():
+    """A stateful layer's states hold one batch; replicas would each see part of it."""
+    if keras.backend.backend() != "tensorflow":
+        return
+    import tensorflow as tf
+
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync if tf.distribute.has_strategy() else 1
+    if replicas > 1:
+        raise ValueError(
+            f"A stateful ConvLSTM2D cannot be built under a strategy with {replicas} replicas: its states hold "
+            "one whole batch, which the replicas split. Build and train it on one device."
+        )

@@ -1,9 +1,11 @@
-"""Training helpers: task losses and baselines, resumable fitting, atoms and ITSL, bidirectional training."""
+"""Training helpers: task losses and baselines, resumable fitting, atoms and ITSL, bidirectional training, tf.distribute."""
 
 from stkeras.training.atoms import freeze_atoms
 from stkeras.training.bidirectional import average_directions
 from stkeras.training.bidirectional import reverse_direction
 from stkeras.training.atoms import set_atom_dilation
+from stkeras.training.distribute import make_strategy
+from stkeras.training.distribute import strategy_scope
 from stkeras.training.itsl import itsl_fit
 from stkeras.training.non_finite import NonFiniteLossError
 from stkeras.training.non_finite import StopOnNonFiniteLoss

@@ -36,7 +36,9 @@ def test_stage_ops():
 def test_every_kind_and_depth_builds_and_trains_one_step(kind, depth):
     model = stkeras.build_video_resnet(kind=kind, depth=depth, input_shape=TINY, num_classes=7)
     assert tuple(model.output.shape) == (None, 7)
-    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    # Eager: tracing a train step takes ~10 s per model; the traced path of
+    # each op and block is trained in test_tiny_models_train_and_round_trip.
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", run_eagerly=True)
     x = np.random.default_rng(0).uniform(size=(1, *TINY)).astype("float32")
     assert np.isfinite(model.train_on_batch(x, np.array([3])))
     blocks = [l for l in model.layers if isinstance(l, (ResidualBasic, ResidualBottleneck))]
