@@ -28,6 +28,7 @@ import tensorflow as tf
 
 from stkeras.data import ClipAugmentation
 from stkeras.data import augment_clips
+from stkeras.data import check_finite_clips
 from stkeras.data import per_frame_targets
 from stkeras.data import quadrant_blink
 from stkeras.data import random_subsequences
@@ -51,9 +52,11 @@ def load_clips(args):
     """`(train_clips, train_labels, test_clips, test_labels)` as NumPy arrays."""
     if args.clips_npz:
         data = np.load(args.clips_npz)
-        clips, labels = data["clips"].astype("float32"), data["labels"].astype("int32")
+        clips = check_finite_clips(data["clips"].astype("float32"), f"clips in {args.clips_npz}")
+        labels = data["labels"].astype("int32")
         if "test_clips" in data:
-            return clips, labels, data["test_clips"].astype("float32"), data["test_labels"].astype("int32")
+            test = check_finite_clips(data["test_clips"].astype("float32"), f"test_clips in {args.clips_npz}")
+            return clips, labels, test, data["test_labels"].astype("int32")
         cut = len(clips) - max(1, len(clips) // 5)
         return clips[:cut], labels[:cut], clips[cut:], labels[cut:]
     if args.video_folder:

@@ -10,6 +10,7 @@ each clip is one image to them, and all its frames move together.
 import keras
 from keras import ops
 
+from stkeras.data.finite import finite_clips
 from stkeras.validation import check_positive_int
 
 
@@ -144,7 +145,8 @@ def augment_clips(dataset, augmentation):
     """`dataset` of `(clips, targets[, ...])` batches with `augmentation` applied to the clips.
 
     Args:
-        dataset: a batched `tf.data.Dataset`.
+        dataset: a batched `tf.data.Dataset` (clips with NaN or Inf stop it
+            with an error, `stkeras.data.finite_clips`).
         augmentation: a `ClipAugmentation` (or any layer over clip batches).
 
     Example:
@@ -154,4 +156,4 @@ def augment_clips(dataset, augmentation):
     >>> tuple(batch[0].shape)
     (2, 8, 48, 48, 1)
     """
-    return dataset.map(lambda clips, *rest: (augmentation(clips, training=True), *rest))
+    return finite_clips(dataset).map(lambda clips, *rest: (augmentation(clips, training=True), *rest))

@@ -2,6 +2,7 @@
 
 import tensorflow as tf
 
+from stkeras.data.finite import finite_clips
 from stkeras.validation import check_positive_int
 
 
@@ -28,7 +29,7 @@ def per_frame_targets(dataset):
         multiples = tf.concat([[1, frames], tf.ones([tf.rank(targets) - 1], tf.int32)], axis=0)
         return (clips, tf.tile(expanded, multiples), *rest)
 
-    return dataset.map(repeat)
+    return finite_clips(dataset).map(repeat)
 
 
 def random_subsequences(dataset, length, seed=None):
@@ -77,4 +78,4 @@ def random_subsequences(dataset, length, seed=None):
         indices = starts[:, None] + tf.range(size)[None, :]
         return (tf.gather(clips, indices, batch_dims=1), *rest)
 
-    return dataset.map(cut)
+    return finite_clips(dataset).map(cut)

@@ -8,6 +8,7 @@ evaluation takes each segment's centre (seed 001, Fig. 1; Wang et al.'s TSN).
 
 import tensorflow as tf
 
+from stkeras.data.finite import finite_clips
 from stkeras.validation import check_positive_int
 
 
@@ -72,4 +73,6 @@ def sample_segments(dataset, num_segments, training, seed=0):
         indices = segment_indices(tf.shape(video)[0], num_segments, training, element_seed)
         return (tf.gather(video, indices), *rest)
 
-    return tf.data.Dataset.zip((dataset, seeds)).map(sample, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return tf.data.Dataset.zip((finite_clips(dataset), seeds)).map(
+        sample, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
+    )
