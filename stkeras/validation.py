@@ -5,6 +5,10 @@ received and says what is allowed, so that a bad argument fails when the layer
 or model is built, never as a shape error deep inside a graph.
 """
 
+import math
+
+import psutil
+
 
 def normalize_tuple(value, n, name, minimum=1):
     """Returns `value` as a tuple of `n` ints, each at least `minimum`.
@@ -84,6 +88,36 @@ def check_bool(name, value):
     if not isinstance(value, bool):
         raise TypeError(f"`{name}` must be True or False. Received: {name}={value!r}")
     return value
+
+
+def check_weights_fit(owner, shapes, arguments, bytes_per_value=4):
+    """Raises `ValueError` if weights of these shapes could not be allocated.
+
+    Called in a layer's `build` before its weights are created, so that a
+    huge `kernel_size` or number of atoms fails at once, with the size it
+    would need, instead of inside TensorFlow's allocator or after minutes.
+
+    Args:
+        owner: the layer's name, for the message.
+        shapes: `{weight name: shape}`.
+        arguments: the arguments that set the sizes, e.g.
+            `"kernel_size=(3, 3, 3), filters=64"`, for the message.
+        bytes_per_value: bytes of one value (4 for float32).
+
+    Example:
+    >>> check_weights_fit("conv", {"kernel": (10**6, 10**6)}, "filters=1000000")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: Layer 'conv': filters=1000000 would need 1,000,000,000,000 weights (3725.3 GiB)...
+    """
+    count = sum(math.prod(int(d) for d in shape) for shape in shapes.values())
+    needed = count * bytes_per_value
+    available = psutil.virtual_memory().available
+    if needed > available:
+        raise ValueError(
+            f"Layer {owner!r}: {arguments} would need {count:,} weights ({needed / 2**30:.1f} GiB), more than "
+            f"the {available / 2**30:.1f} GiB of memory available. Use smaller values."
+        )
 
 
 def check_rate(name, value):

@@ -15,7 +15,7 @@ def check_finite_clips(clips, argument="clips"):
         argument: the name the user gave it, for the message.
 
     Example:
-    >>> check_finite_clips(np.array([[[0.0, np.nan]]]), "clips")
+    >>> check_finite_clips(np.array([[[0.0, np.nan]]]), "clips")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: `clips` has 1 NaN or infinite value(s), the first in clip 0, frame 0. Clips must be finite ...

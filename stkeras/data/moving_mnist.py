@@ -58,7 +58,7 @@ def moving_mnist(
 
     Reference: Srivastava et al. 2015, the moving-digit videos seed 000 builds on.
     """
-    check_common(split, seed, num_clips, batch_size, frames, size, digit_size, dtype)
+    check_common(split, seed, num_clips, batch_size, frames, size, digit_size, dtype, digits)
     check_positive_int("num_digits", num_digits)
     if not isinstance(input_frames, int) or not 1 <= input_frames < frames:
         raise ValueError(

@@ -202,7 +202,7 @@ def quadrant_blink(
 
     Reference: Courtney & Sreenivas 2022, Section 3 (seed 000).
     """
-    check_common(split, seed, num_clips, batch_size, frames, size, digit_size, dtype)
+    check_common(split, seed, num_clips, batch_size, frames, size, digit_size, dtype, digits)
     task = _check_task(task)
     if digit_size % 2:
         raise ValueError(f"`digit_size` must be even (four quadrants). Received: digit_size={digit_size}")

@@ -2,6 +2,7 @@
 
 import tensorflow as tf
 
+from stkeras.data.digits import SOURCES
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 
@@ -10,9 +11,10 @@ DTYPES = ("float32", "uint8")
 DEFAULT_CHUNK = 32  # clips generated together when a dataset yields single clips
 
 
-def check_common(split, seed, num_clips, batch_size, frames, size, digit_size, dtype):
+def check_common(split, seed, num_clips, batch_size, frames, size, digit_size, dtype, digits):
     """Checks the arguments every synthesizer shares; raises `ValueError`."""
     check_choice("split", split, tuple(SPLIT_STREAMS))
+    check_choice("digits", digits, SOURCES)
     check_choice("dtype", dtype, DTYPES)
     check_positive_int("seed", seed, minimum=0)
     check_positive_int("num_clips", num_clips, allow_none=True)

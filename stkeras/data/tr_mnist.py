@@ -60,7 +60,7 @@ def tr_mnist(
 
     Reference: Miao et al. 2021, Section 2.1.1 (seed 004).
     """
-    check_common(split, seed, num_clips, batch_size, frames, size, digit_size, dtype)
+    check_common(split, seed, num_clips, batch_size, frames, size, digit_size, dtype, digits)
     check_positive_int("num_digits", num_digits)
     low, high = _check_speed_range(speed_range)
     if not isinstance(max_rotation, (int, float)) or max_rotation < 0:

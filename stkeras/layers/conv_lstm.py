@@ -6,6 +6,8 @@ from keras import ops
 
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
+from stkeras.validation import check_rate
+from stkeras.validation import check_weights_fit
 from stkeras.validation import normalize_tuple
 from stkeras.layers.shapes import conv_output_size
 
@@ -152,8 +154,8 @@ class ConvLSTM2D(keras.layers.Layer):
         self.kernel_constraint = keras.constraints.get(kernel_constraint)
         self.recurrent_constraint = keras.constraints.get(recurrent_constraint)
         self.bias_constraint = keras.constraints.get(bias_constraint)
-        self.dropout = min(1.0, max(0.0, float(dropout)))
-        self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
+        self.dropout = float(check_rate("dropout", dropout))
+        self.recurrent_dropout = float(check_rate("recurrent_dropout", recurrent_dropout))
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed=seed)
         self.return_sequences = bool(return_sequences)
@@ -216,6 +218,12 @@ class ConvLSTM2D(keras.layers.Layer):
             )
         self._out_spatial = out_spatial
         self.input_dim = channels
+        check_weights_fit(
+            self.name,
+            {"kernel": self.kernel_size + (channels, 4 * self.filters),
+             "recurrent_kernel": self.kernel_size + (self.filters, 4 * self.filters)},
+            f"kernel_size={self.kernel_size}, filters={self.filters}",
+        )
         self.kernel = self.add_weight(
             shape=self.kernel_size + (channels, 4 * self.filters),
             initializer=self.kernel_initializer,

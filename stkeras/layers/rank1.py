@@ -8,6 +8,7 @@ from keras import ops
 from stkeras.layers.dilation import dilated_conv3d
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
+from stkeras.validation import check_weights_fit
 from stkeras.validation import normalize_tuple
 from stkeras.layers.shapes import conv_output_size
 
@@ -91,6 +92,9 @@ class Rank1Conv3D(keras.layers.Layer):
     def build(self, input_shape):
         t, kh, kw = self.kernel_size
         c_in = input_shape[-1]
+        check_weights_fit(self.name, self._weight_shapes(c_in), f"kernel_size={self.kernel_size}, filters={self.filters}"
+                          + (f", num_spatial_atoms={self.num_spatial_atoms}, num_temporal_atoms={self.num_temporal_atoms}"
+                             if self.num_spatial_atoms else ""))
         if self.num_spatial_atoms is None:
             self.spatial_kernel = self.add_weight(
                 shape=(1, kh, kw, c_in, self.filters), initializer=self.kernel_initializer, name="spatial_kernel",
@@ -119,6 +123,13 @@ class Rank1Conv3D(keras.layers.Layer):
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer, name="bias")
+
+    def _weight_shapes(self, c_in):
+        t, kh, kw = self.kernel_size
+        if self.num_spatial_atoms is None:
+            return {"spatial": (kh, kw, c_in, self.filters), "temporal": (t, self.filters, self.filters)}
+        m, n = self.num_spatial_atoms, self.num_temporal_atoms
+        return {"atoms": (m * kh * kw + n * t,), "spatial": (c_in, m, self.filters), "temporal": (self.filters, n, self.filters)}
 
     def kernels(self):
         """The spatial `(1, k, k, C_in, C_out)` and temporal `(t, 1, 1, C_out, C_out)` kernels."""

@@ -8,6 +8,7 @@ from keras import ops
 from stkeras.layers.dilation import dilated_conv3d
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
+from stkeras.validation import check_weights_fit
 from stkeras.validation import normalize_tuple
 from stkeras.layers.shapes import conv_output_size
 
@@ -123,6 +124,11 @@ class STDCFConv3D(keras.layers.Layer):
             raise ValueError(f"The channel dimension must be defined. Received: input_shape={input_shape}")
         t, kh, kw = self.kernel_size
         m, n = self.num_spatial_atoms, self.num_temporal_atoms
+        shapes = {"atoms": (m * kh * kw + n * t,), "coefficients": (channels, m, n, self.filters)}
+        if self.implementation != "atoms":
+            shapes["rebuilt kernel"] = (t, kh, kw, channels, self.filters)
+        check_weights_fit(self.name, shapes, f"kernel_size={self.kernel_size}, filters={self.filters}, "
+                          f"num_spatial_atoms={m}, num_temporal_atoms={n}")
         self.spatial_atoms = self.add_weight(
             shape=(m, kh, kw), initializer=self.spatial_atoms_initializer,
             regularizer=self.spatial_atoms_regularizer, name="spatial_atoms",

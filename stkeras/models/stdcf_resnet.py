@@ -153,9 +153,13 @@ def build_small_3d_cnn(
             "`input_shape` must be (frames, height, width, channels); frames, height and "
             f"width may be None. Received: input_shape={input_shape!r}"
         )
-    filters = tuple(filters)
-    if len(filters) != 3 or not all(isinstance(f, int) and f >= 1 for f in filters):
+    if not isinstance(filters, (tuple, list)) or len(filters) != 3 or not all(
+        isinstance(f, int) and not isinstance(f, bool) and f >= 1 for f in filters
+    ):
         raise ValueError(f"`filters` must be three positive ints. Received: filters={filters!r}")
+    filters = tuple(filters)
+    if task == "classification":
+        check_positive_int("num_classes", num_classes)
     spec = get_op(SMALL_CONVS[conv])
     options = {"num_spatial_atoms": num_spatial_atoms, "num_temporal_atoms": num_temporal_atoms}
     options = spec.check_options({k: v for k, v in options.items() if v is not None}, "num_spatial_atoms and num_temporal_atoms")

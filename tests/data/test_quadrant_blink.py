@@ -145,7 +145,7 @@ def test_smaller_digits():
         ({"frames": 0}, "frames"),
         ({"task": "colour"}, "Unknown `task`: 'colour'"),
         ({"split": "val"}, "Unknown `split`"),
-        ({"digits": "internet"}, "Unknown `source`: 'internet'.*'embedded'"),
+        ({"digits": "internet"}, "Unknown `digits`: 'internet'.*'embedded'"),
         ({"digit_size": 15}, "even"),
         ({"dtype": "float16"}, "dtype"),
         ({"seed": -1}, "seed"),
