@@ -17,6 +17,8 @@ Example:
 
 import dataclasses
 
+import keras
+
 import numpy as np
 
 KINDS = ("classification", "regression")
@@ -67,6 +69,17 @@ class Task:
     def regression(cls, name, *, target=None, units=1, integer_target=False, description=""):
         """A regression of `info[target]` (default: `name`) with a linear output."""
         return cls(name, "regression", target or name, units, None, integer_target, description)
+
+    # ---- the output layer
+    def output_layer(self, name, dense=True):
+        """The task's output: `Dense(units, activation)`, or only the activation (`dense=False`).
+
+        It computes in float32 whatever the dtype policy, so that under
+        `mixed_float16` the loss reads float32 probabilities.
+        """
+        if dense:
+            return keras.layers.Dense(self.units, activation=self.activation, name=name, dtype="float32")
+        return keras.layers.Activation(self.activation or "linear", name=name, dtype="float32")
 
     # ---- training
     @property

@@ -1,5 +1,6 @@
 """One task record: validation, scores and baselines, and its use by data, builders and training."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -64,3 +65,24 @@ def test_a_user_task_flows_through_data_builder_and_training():
 def test_quadrant_blink_refuses_targets_it_lacks():
     with pytest.raises(ValueError, match="info\\['label'\\].*digit, order, speed, visible_every"):
         quadrant_blink(num_clips=2, task=Task.classification("label", 3))
+
+
+@pytest.mark.parametrize("build", [
+    lambda: stkeras.build_conv2d_lstm(input_shape=(4, 32, 32, 1)),
+    lambda: stkeras.build_convlstm_resnet(preset="lipreading", input_shape=(4, 48, 48, 1), num_classes=5),
+    lambda: stkeras.models.build_frame_model(head="trn_multiscale", num_segments=4, input_shape=(4, 32, 32, 3),
+                                             task="digit"),
+], ids=["seed_000", "seed_002", "seed_001"])
+def test_outputs_stay_float32_under_mixed_precision(build):
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        model = build()
+    finally:
+        keras.config.set_dtype_policy("float32")
+    assert any(keras.backend.standardize_dtype(w.dtype) == "float32" for w in model.weights)
+    computing = {layer.compute_dtype for layer in model.layers if layer.weights}
+    assert "float16" in computing  # the network itself runs in float16
+    x = np.random.default_rng(0).uniform(size=(2, *model.input.shape[1:])).astype("float32")
+    y = model(x, training=False)
+    assert keras.backend.standardize_dtype(y.dtype) == "float32"
+    np.testing.assert_allclose(np.sum(np.asarray(y), axis=-1), 1.0, rtol=1e-5)

@@ -53,7 +53,7 @@ def _recurrent_head(kind):
         for i in range(layers):
             name = f"{prefix}{layer_name}" if layers == 1 else f"{prefix}{layer_name}{i + 1}"
             x = make_layer(units, name=name, return_sequences=per_frame or i < layers - 1)(x)
-        return keras.layers.Dense(task.units, activation=task.activation, name=output_name)(x)
+        return task.output_layer(output_name)(x)
 
     head.__name__ = f"{kind}_head"
     head.__doc__ = f"""{DESCRIPTIONS[kind].capitalize()}.
@@ -91,4 +91,4 @@ def convlstm_head(features, *, task, output_name, prefix="", filters=256, kernel
     check_positive_int("filters", filters)
     x = ConvLSTM2D(filters, kernel_size, padding="same", name=f"{prefix}convlstm")(features)
     x = keras.layers.GlobalAveragePooling2D(name=f"{prefix}pool")(x)
-    return keras.layers.Dense(task.units, activation=task.activation, name=output_name)(x)
+    return task.output_layer(output_name)(x)

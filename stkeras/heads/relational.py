@@ -9,7 +9,7 @@ from stkeras.validation import check_rate
 
 
 def _output_activation(x, task, output_name):
-    return keras.layers.Activation(task.activation or "linear", name=output_name)(x)
+    return task.output_layer(output_name, dense=False)(x)
 
 
 def _check_frames(features, name):
@@ -38,7 +38,7 @@ def mlp_head(features, *, task, output_name, prefix="", units=512, dropout=0.2):
     x = keras.layers.Dense(units, activation="relu", name=f"{prefix}hidden")(x)
     if dropout:
         x = keras.layers.Dropout(dropout, name=f"{prefix}dropout")(x)
-    return keras.layers.Dense(task.units, activation=task.activation, name=output_name)(x)
+    return task.output_layer(output_name)(x)
 
 
 @register_head("tsn", input="vectors", reads_class_scores=True,
