@@ -1,3 +1,5 @@
+import pathlib
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -32,6 +34,12 @@ def test_stdcf_r50_presets_meet_table_3():
     paper = stkeras.build_stdcf_resnet(implementation="atoms", input_shape=(8, 256, 256, 3))
     assert abs(count_flops(paper) / 52.2e9 - 1) < 0.03
     assert paper.count_params() > 1.5 * small.count_params()
+    # The README's preset table is these counts.
+    readme = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for preset, model in (("stdcf_r50", paper), ("stdcf_r50_18m", small)):
+        row = next(line for line in readme.splitlines() if line.startswith(f"| `{preset}`"))
+        assert f"| {model.count_params() / 1e6:.1f}M |" in row, row
+    assert f"| {count_flops(paper) / 1e9:.1f}G |" in next(l for l in readme.splitlines() if l.startswith("| `stdcf_r50`"))
     # Explicit arguments override the preset's.
     override = stkeras.build_stdcf_resnet(preset="stdcf_r50_18m", num_spatial_atoms=6, input_shape=(8, 32, 32, 3))
     assert {l.num_spatial_atoms for l in override._flatten_layers() if isinstance(l, STDCFConv3D)} == {6}
