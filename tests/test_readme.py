@@ -139,3 +139,13 @@ def test_sensitivity_table_is_the_documented_run():
         size = "x".join(map(str, scale["size"]))
         assert f"| {scale['label']} ({size}) | {len(scale['layers'])} | {cells} |" in readme
     assert results["clips"] == 512 and "--clips 512" in readme
+
+
+def test_tr_mnist_ablation_table_is_the_documented_run():
+    """The README's TR-MNIST ablation rows are docs/stdcf/tr_mnist_ablation.md, written by the example."""
+    table = (ROOT / "docs" / "stdcf" / "tr_mnist_ablation.md").read_text()
+    rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| setting")]
+    assert len(rows) == 11
+    readme = README.read_text()
+    for row in rows:
+        assert row in readme, row
