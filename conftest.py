@@ -11,6 +11,10 @@ import tensorflow as tf  # noqa: E402
 
 from stkeras.allocator import keep_freed_memory  # noqa: E402
 
+# A child-process helper: importing it splits the CPU into logical devices,
+# which a test process that already ran TensorFlow cannot do.
+collect_ignore = ["tests/replicas_check.py"]
+
 # As the command line does: training steps need a fraction of the system time.
 keep_freed_memory()
 
