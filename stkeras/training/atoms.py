@@ -75,21 +75,13 @@ def set_atom_dilation(model_or_layer, spatial=None, temporal=None, regular=False
     return len(layers) + len(regular_layers)
 
 
-def _spatial_weights(layer):
-    """STDCF's spatial atoms; rank-1's spatial sub-convolution (its kernel, or its atoms and their coefficients)."""
+def _atom_weights(layer, kind):
+    """STDCF's atoms of `kind`; rank-1's sub-convolution of `kind` (its kernel, or its atoms and their coefficients)."""
     if isinstance(layer, STDCFConv3D):
-        return [layer.spatial_atoms]
+        return [getattr(layer, f"{kind}_atoms")]
     if layer.num_spatial_atoms is None:
-        return [layer.spatial_kernel]
-    return [layer.spatial_atoms, layer.spatial_coefficients]
-
-
-def _temporal_weights(layer):
-    if isinstance(layer, STDCFConv3D):
-        return [layer.temporal_atoms]
-    if layer.num_temporal_atoms is None:
-        return [layer.temporal_kernel]
-    return [layer.temporal_atoms, layer.temporal_coefficients]
+        return [getattr(layer, f"{kind}_kernel")]
+    return [getattr(layer, f"{kind}_atoms"), getattr(layer, f"{kind}_coefficients")]
 
 
 def freeze_atoms(model_or_layer, kind):
@@ -110,9 +102,8 @@ def freeze_atoms(model_or_layer, kind):
     check_choice("kind", kind, ("spatial", "temporal", None))
     layers = decomposed_layers(model_or_layer)
     for layer in layers:
-        for weight in _spatial_weights(layer):
-            weight.trainable = kind != "spatial"
-        for weight in _temporal_weights(layer):
-            weight.trainable = kind != "temporal"
+        for part in ("spatial", "temporal"):
+            for weight in _atom_weights(layer, part):
+                weight.trainable = kind != part
     _forget_compiled_functions(model_or_layer)
     return len(layers)
