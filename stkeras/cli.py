@@ -323,6 +323,7 @@ def _train(args):
     from stkeras.experiments.training import seed_everything
     from stkeras.experiments.training import train_model
     from stkeras.tasks import get_task
+    from stkeras.training.atomic import save_model_atomically
     from stkeras.training.distribute import strategy_scope
 
     task = get_task(args.task)
@@ -337,7 +338,7 @@ def _train(args):
         start = time.perf_counter()
         history = train_model(model, settings, task, args.out, args.model, args.verbose)
     path = os.path.join(args.out, "model.keras")
-    model.save(path)
+    save_model_atomically(model, path)
     last = history[-1] if history else {}
     summary = ", ".join(f"{k} {v:.4g}" for k, v in last.items() if k not in ("epoch", "clips_seen"))
     log(f"{args.model}: {len(history)} epoch(s) trained in all ({time.perf_counter() - start:.0f} s this run); "

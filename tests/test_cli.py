@@ -1,5 +1,6 @@
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -8,20 +9,32 @@ import numpy as np
 import pytest
 
 from stkeras.cli import main
+from tests.cli_processes import start_cli
+from tests.cli_processes import wait_for
 
 TINY = ["--train-clips", "64", "--test-clips", "32", "--frames", "4", "--batch-size", "32", "--epochs", "1"]
 
 
-def test_compare_writes_the_run_folder(tmp_path, capsys):
+def test_compare_killed_mid_training_resumes_to_the_full_run_folder(tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["compare", "--models", "conv2d,conv3d", "--out", str(out), *TINY]) == 0
+    args = ["compare", "--models", "conv2d,conv3d", "--out", str(out), *TINY]
+    log = tmp_path / "killed.log"
+    with log.open("w") as handle:
+        process = start_cli(*args, log=handle)
+        wait_for(log, "[2/2] conv3d", process)  # conv2d is done, conv3d is training
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert "conv2d epoch 1/1" in log.read_text() and not (out / "results.json").exists()
+
+    assert main(args) == 0
     printed = capsys.readouterr().out
     assert "[1/2] conv2d" in printed and "[2/2] conv3d" in printed and "baseline" in printed
+    assert "conv2d epoch 1/1" not in printed and "conv3d epoch 1/1" in printed  # conv2d was not trained again
     results = json.loads((out / "results.json").read_text())
     assert set(results["models"]) == {"conv2d", "conv3d"}
     for name, r in results["models"].items():
         assert 0 <= r["accuracy"] <= 1 and r["parameters"] > 0 and r["macs_per_clip"] > 0
-        assert r["epochs_trained"] == 1
+        assert r["epochs_trained"] == 1 and [row["epoch"] for row in r["history"]] == [0]
         assert (out / f"grid_{name}.png").stat().st_size > 1000
         assert "| res4_4 |" in (out / f"rf_{name}.md").read_text()
         keras.saving.load_model(out / "models" / f"{name}.keras", safe_mode=True)
@@ -41,21 +54,26 @@ def test_compare_speed_reports_mae_and_rounded_accuracy_and_explains(tmp_path):
     assert (out / "explain" / "conv2d" / "maps.png").exists() and (out / "explain" / "conv2d" / "clip_1.gif").exists()
 
 
-def test_train_resumes_and_saves(tmp_path, capsys):
+def test_train_killed_mid_epoch_resumes_to_a_complete_model_and_history(tmp_path, capsys):
     out = tmp_path / "train"
-    args = ["train", "--model", "small_3d_cnn_regular", "--task", "order", "--out", str(out), *TINY]
+    args = ["train", "--model", "small_3d_cnn_regular", "--task", "order", "--out", str(out), *TINY[:-1], "3"]
+    log = tmp_path / "killed.log"
+    with log.open("w") as handle:
+        process = start_cli(*args, log=handle)
+        wait_for(log, "epoch 1/3", process)  # epoch 1's backup is written, epoch 2 is training
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert not (out / "model.keras").exists()
+    first = keras.saving.load_model(out / "checkpoint.keras", safe_mode=True)
     assert main(args) == 0
-    first = keras.saving.load_model(out / "model.keras", safe_mode=True)
-    # Asking for 2 epochs trains one more; asking again trains nothing.
-    assert main(args[:-1] + ["2"]) == 0
-    assert main(args[:-1] + ["2"]) == 0
+    assert main(args) == 0  # a finished training trains nothing more
     printed = capsys.readouterr().out
-    assert printed.count("2 epoch(s) trained in all") == 2
+    assert printed.count("3 epoch(s) trained in all") == 2 and "epoch 1/3" not in printed
     epochs = [line.split(",")[0] for line in (out / "history.csv").read_text().splitlines()[1:]]
-    assert epochs == ["0", "1"]
-    second = keras.saving.load_model(out / "model.keras", safe_mode=True)
+    assert epochs == ["0", "1", "2"]
+    last = keras.saving.load_model(out / "model.keras", safe_mode=True)
     x = np.random.default_rng(0).uniform(size=(2, 4, 32, 32, 1)).astype("float32")
-    assert not np.allclose(first.predict(x, verbose=0), second.predict(x, verbose=0))
+    assert not np.allclose(first.predict(x, verbose=0), last.predict(x, verbose=0))
 
 
 def test_rf_prints_the_table(capsys):

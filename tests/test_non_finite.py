@@ -8,7 +8,7 @@ import tensorflow as tf
 from stkeras.training import NonFiniteLossError
 from stkeras.training import fit_resumable
 from stkeras.training import read_history
-from stkeras.training.resumable import epochs_done
+from stkeras.training.backups import epochs_done
 
 STEPS = 3
 

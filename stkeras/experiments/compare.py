@@ -12,6 +12,7 @@ import time
 import keras
 
 from stkeras.analysis import collect_predictions
+from stkeras.training.atomic import save_model_atomically
 from stkeras.training.distribute import strategy_scope
 from stkeras.analysis import count_flops
 from stkeras.analysis import format_receptive_field
@@ -100,7 +101,7 @@ def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None
             start = time.perf_counter()
             history = train_model(model, settings, task, os.path.join(out, "models", name), name, verbose)
         seconds = time.perf_counter() - start
-        model.save(os.path.join(out, "models", f"{name}.keras"))
+        save_model_atomically(model, os.path.join(out, "models", f"{name}.keras"))
         predictions, clip_targets, info = collect_predictions(model, test)
         scores = task.scores(predictions, clip_targets)
         grids[name] = grid_from_values(task.per_clip(predictions, clip_targets), info, metric=metric)

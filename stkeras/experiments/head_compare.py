@@ -23,6 +23,7 @@ from stkeras.experiments.settings import jsonable
 from stkeras.experiments.settings import resolve_settings
 from stkeras.experiments.training import seed_everything
 from stkeras.experiments.training import train_model
+from stkeras.training.atomic import save_model_atomically
 from stkeras.training.distribute import strategy_scope
 from stkeras.heads import available_heads
 from stkeras.heads import build_head
@@ -109,7 +110,7 @@ def run_head_compare(out, *, heads, task="digit", preset="quick", backbone="smal
                                   train_data=train, validation_data=validation)
         seconds = time.perf_counter() - start
         scores = model.evaluate(test, verbose=0, return_dict=True)
-        model.save(os.path.join(out, "heads", f"{head}.keras"))
+        save_model_atomically(model, os.path.join(out, "heads", f"{head}.keras"))
         results["heads"][head] = {
             task.metric: float(scores[task.metric]),
             "head_parameters": int(alone.count_params()),

@@ -7,6 +7,7 @@ from stkeras.experiments.paper import paper_parameters
 from stkeras.experiments.paper import paper_ranking
 from stkeras.experiments.paper import paper_result
 from stkeras.tasks import get_task
+from stkeras.training.atomic import write_text_atomically
 
 
 def log(message):
@@ -122,7 +123,5 @@ def _learning_curve(results, metric, titles):
 
 def write_results(out, stem, results, markdown):
     """Writes a run's results as `<stem>.json` and its report as `<stem>.md` in `out`."""
-    with open(os.path.join(out, f"{stem}.json"), "w") as handle:
-        json.dump(results, handle, indent=2)
-    with open(os.path.join(out, f"{stem}.md"), "w") as handle:
-        handle.write(markdown)
+    write_text_atomically(os.path.join(out, f"{stem}.json"), json.dumps(results, indent=2))
+    write_text_atomically(os.path.join(out, f"{stem}.md"), markdown)

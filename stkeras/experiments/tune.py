@@ -23,6 +23,7 @@ from stkeras.experiments.settings import resolve_settings
 from stkeras.experiments.training import ProgressLines
 from stkeras.experiments.training import seed_everything
 from stkeras.tasks import get_task
+from stkeras.training.atomic import save_model_atomically
 from stkeras.tuning import ALGORITHMS
 from stkeras.tuning import SPACES
 from stkeras.tuning import make_tuner
@@ -192,7 +193,7 @@ def _report(out, tuner, hypermodel, task, test, space, algorithm, preset, settin
             warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
             model = tuner.load_model(best)
         path = os.path.join(out, "best.keras")
-        model.save(path)
+        save_model_atomically(model, path)
         scores = model.evaluate(test, verbose=0, return_dict=True)
         results["best"] = {"trial_id": best.trial_id, "score": float(best.score), f"test_{task.metric}":
                            float(scores[task.metric]), "model": "best.keras"}

@@ -4,8 +4,9 @@ import csv
 import json
 import os
 
-import keras
-
+from stkeras.training.backups import EpochBackups
+from stkeras.training.backups import list_backups
+from stkeras.training.backups import restore_backup
 from stkeras.training.non_finite import StopOnNonFiniteLoss
 
 
@@ -18,16 +19,19 @@ def fit_resumable(model, train, epochs, directory, validation_data=None, verbose
     of the epochs already trained, so it sees the same batches as an
     uninterrupted one.
 
-    Keras' `BackupAndRestore` keeps the weights, optimizer state and epoch in
-    `directory/backup` (kept after the last epoch, so that a rerun of a
-    finished training trains nothing more), `ModelCheckpoint` writes
-    `directory/checkpoint.keras` each epoch, and the history of every epoch,
-    across runs, is appended to `directory/history.csv`. A NaN or infinite
-    loss raises `NonFiniteLossError` naming the epoch and batch, before the
+    After each epoch `EpochBackups` writes the weights, optimizer state and
+    history to `directory/backup/epoch-NNNN/`, the model to
+    `directory/checkpoint.keras` and the history to
+    `directory/history.csv`, each atomically: a kill at any moment, even
+    while writing, leaves the last complete epoch to resume from. A rerun
+    restores the newest readable backup (a corrupt one is named in a
+    `CheckpointWarning` and the one before it used) and trains the epochs
+    left; a finished training trains nothing more. A NaN or infinite loss
+    raises `NonFiniteLossError` naming the epoch and batch, before the
     broken weights reach the backup or the checkpoint.
 
     Args:
-        model: a compiled Keras model.
+        model: a compiled, built Keras model.
         train: training data (a `tf.data.Dataset` of batches).
         epochs: total number of epochs, counting those already done.
         directory: folder for the backup, checkpoint and history.
@@ -38,41 +42,49 @@ def fit_resumable(model, train, epochs, directory, validation_data=None, verbose
             `train` is one epoch, repeated.
 
     Returns:
-        list of dicts, one per epoch trained so far (from `history.csv`).
+        list of dicts, one per epoch trained so far, across runs.
 
     Example:
     >>> fit_resumable(model, train, epochs=5, directory="runs/conv3d")  # doctest: +SKIP
     """
     os.makedirs(directory, exist_ok=True)
-    history_path = os.path.join(directory, "history.csv")
     backup = os.path.join(directory, "backup")
+    checkpoint = os.path.join(directory, "checkpoint.keras")
+    history_path = os.path.join(directory, "history.csv")
+    if not model.built:
+        raise ValueError(f"`model` must be built before `fit_resumable` so that a backup can be loaded into it. "
+                         f"Received: the unbuilt model {model.name!r}; call it on a batch first.")
+    history = _restore_keras_backup(model, backup, history_path) or restore_backup(model, backup)
+    done = len(history)
+    if done >= epochs:
+        return history
     if steps_per_epoch is not None:
-        train = train.skip(epochs_done(backup) * steps_per_epoch)
+        train = train.skip(done * steps_per_epoch)
+    backups = EpochBackups(backup, history, checkpoint=checkpoint, history_csv=history_path)
     model.fit(
         train,
         epochs=epochs,
+        initial_epoch=done,
         validation_data=validation_data,
         verbose=verbose,
         steps_per_epoch=steps_per_epoch,
         shuffle=False,  # datasets come in their own order (and Keras warns otherwise)
-        callbacks=[
-            StopOnNonFiniteLoss(checkpoint=os.path.join(directory, "checkpoint.keras")),
-            keras.callbacks.BackupAndRestore(backup, delete_checkpoint=False),
-            keras.callbacks.ModelCheckpoint(os.path.join(directory, "checkpoint.keras")),
-            keras.callbacks.CSVLogger(history_path, append=True),
-            *callbacks,
-        ],
+        callbacks=[StopOnNonFiniteLoss(checkpoint=checkpoint), backups, *callbacks],
     )
-    return read_history(history_path)
+    return backups.history
 
 
-def epochs_done(backup_dir):
-    """Epochs finished according to a `BackupAndRestore` folder (0 when there is none)."""
-    path = os.path.join(backup_dir, "training_metadata.json")
-    if not os.path.exists(path):
-        return 0
-    with open(path) as handle:
-        return int(json.load(handle)["epoch"])  # Keras stores the next epoch to train
+def _restore_keras_backup(model, backup, history_path):
+    """Resumes a run folder written by stkeras before `EpochBackups` (Keras' `BackupAndRestore` layout)."""
+    weights, metadata = os.path.join(backup, "latest.weights.h5"), os.path.join(backup, "training_metadata.json")
+    if list_backups(backup) or not (os.path.exists(weights) and os.path.exists(metadata)):
+        return []
+    with open(metadata) as handle:
+        done = int(json.load(handle)["epoch"])  # Keras stores the next epoch to train
+    if model.optimizer is not None and not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    model.load_weights(weights)
+    return read_history(history_path)[:done]
 
 
 def read_history(path):

@@ -1,12 +1,10 @@
 """`stkeras tune` end to end: a tiny search through the CLI, killed and resumed, budgeted, and distributed."""
 
 import json
-import os
 import signal
 import socket
 import subprocess
 import sys
-import time
 
 import keras
 import keras_tuner
@@ -14,27 +12,13 @@ import numpy as np
 
 from stkeras.experiments import run_tune
 from stkeras.tuning import FrameModelHyperModel
+from tests.cli_processes import start_cli
+from tests.cli_processes import wait_for
 
 # Frame models of a quarter-width small CNN on 4 frames: the cheapest trials to build and train.
 TINY = ["--space", "heads", "--heads", "mlp,lstm,trn", "--width-multipliers", "0.25", "--segments", "4",
         "--train-clips", "32", "--validation-clips", "16", "--test-clips", "16", "--frames", "4",
         "--batch-size", "16", "--epochs", "1"]
-
-
-def _start(*args, log):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KERASTUNER_")}
-    return subprocess.Popen([sys.executable, "-m", "stkeras", "tune", *args], stdout=log, stderr=subprocess.STDOUT,
-                            text=True, env=env)
-
-
-def _wait_for(path, text, process, timeout=300):
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if path.exists() and text in path.read_text():
-            return
-        assert process.poll() is None, path.read_text()
-        time.sleep(0.2)
-    raise AssertionError(f"{text!r} not printed in {timeout} s:\n{path.read_text()}")
 
 
 def _trial_files(search):
@@ -45,8 +29,8 @@ def test_a_search_killed_mid_trial_resumes_and_more_trials_are_added(tmp_path):
     out, log = tmp_path / "search", tmp_path / "first.log"
     command = [*TINY, "--tuner", "random", "--max-trials", "2", "--out", str(out)]
     with log.open("w") as handle:
-        process = _start(*command, log=handle)
-        _wait_for(log, "trial 1:", process)  # trial 0 has finished, trial 1 is training
+        process = start_cli("tune", *command, log=handle)
+        wait_for(log, "trial 1:", process)  # trial 0 has finished, trial 1 is training
         process.send_signal(signal.SIGKILL)
         process.wait()
     first = _trial_files(out / "search")
@@ -105,7 +89,7 @@ def test_a_chief_and_two_workers_run_every_trial_exactly_once(tmp_path):
     processes = {}
     for name, log in logs.items():
         role = ["--role", "chief"] if name == "chief" else ["--role", "worker", "--tuner-id", name]
-        processes[name] = _start(*common, *role, log=log.open("w"))
+        processes[name] = start_cli("tune", *common, *role, log=log.open("w"))
     for name, process in processes.items():
         assert process.wait(timeout=600) == 0, logs[name].read_text()
     ran = {name: [line.split()[1] for line in logs[name].read_text().splitlines()
