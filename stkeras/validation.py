@@ -6,8 +6,12 @@ or model is built, never as a shape error deep inside a graph.
 """
 
 import math
+import os
 
 import psutil
+
+# Values held per weight while training: the weight, its gradient and Adam's two moments.
+TRAINING_COPIES = 4
 
 
 def normalize_tuple(value, n, name, minimum=1):
@@ -90,12 +94,15 @@ def check_bool(name, value):
     return value
 
 
-def check_weights_fit(owner, shapes, arguments, bytes_per_value=4):
-    """Raises `ValueError` if weights of these shapes could not be allocated.
+def check_weights_fit(owner, shapes, arguments, bytes_per_value=4, what="weights", copies=TRAINING_COPIES):
+    """Raises `ValueError` if weights of these shapes could not be trained in this machine's memory.
 
     Called in a layer's `build` before its weights are created, so that a
-    huge `kernel_size` or number of atoms fails at once, with the size it
-    would need, instead of inside TensorFlow's allocator or after minutes.
+    huge `kernel_size`, number of filters or of atoms fails at once, with
+    the size it would need, instead of inside TensorFlow's allocator or
+    after minutes of filling memory. Training holds four values per weight
+    (the weight, its gradient and Adam's two moments), so weights are
+    refused when four times their size exceeds the memory available.
 
     Args:
         owner: the layer's name, for the message.
@@ -103,6 +110,9 @@ def check_weights_fit(owner, shapes, arguments, bytes_per_value=4):
         arguments: the arguments that set the sizes, e.g.
             `"kernel_size=(3, 3, 3), filters=64"`, for the message.
         bytes_per_value: bytes of one value (4 for float32).
+        what: what the values are, for the message (`"weights"`, or e.g.
+            `"values per output clip"` for an activation).
+        copies: how many times the values must fit (4 for weights to train).
 
     Example:
     >>> check_weights_fit("conv", {"kernel": (10**6, 10**6)}, "filters=1000000")  # doctest: +ELLIPSIS
@@ -113,11 +123,113 @@ def check_weights_fit(owner, shapes, arguments, bytes_per_value=4):
     count = sum(math.prod(int(d) for d in shape) for shape in shapes.values())
     needed = count * bytes_per_value
     available = psutil.virtual_memory().available
-    if needed > available:
+    if copies * needed > available:
+        train = f", {copies * needed / 2**30:.1f} GiB to train" if copies > 1 else ""
         raise ValueError(
-            f"Layer {owner!r}: {arguments} would need {count:,} weights ({needed / 2**30:.1f} GiB), more than "
-            f"the {available / 2**30:.1f} GiB of memory available. Use smaller values."
+            f"Layer {owner!r}: {arguments} would need {count:,} {what} ({needed / 2**30:.1f} GiB{train}), more "
+            f"than the {available / 2**30:.1f} GiB of memory available. Use smaller values."
         )
+
+
+def check_conv_fits(owner, arguments, kernel_size, in_channels, filters):
+    """`check_weights_fit` for a convolution's kernel and bias.
+
+    Example:
+    >>> check_conv_fits("stem", "filters=64", (3, 7, 7), 3, 64)
+    """
+    check_weights_fit(owner, {"kernel": (*kernel_size, in_channels, filters), "bias": (filters,)}, arguments)
+
+
+def check_dilation_fits(owner, kernel_size, dilation_rate, padding, sizes, dilation_name="dilation_rate"):
+    """Raises `ValueError` if a dilated kernel cannot run on inputs of these sizes.
+
+    With `padding="valid"` the dilated kernel must fit in the input; with
+    `"same"` a dilation at least the input's size leaves every tap but the
+    centre on padding (and makes TensorFlow pad the input to a multiple of
+    the dilation, which can exhaust memory), so it is refused too.
+
+    Args:
+        owner: the layer's name, for the message.
+        kernel_size, dilation_rate: per-axis tuples.
+        padding: `"valid"`, `"same"` or `"causal"`.
+        sizes: the input's size along the same axes (`None` where unknown).
+        dilation_name: the argument that set the dilation, for the message.
+
+    Example:
+    >>> check_dilation_fits("conv", (3, 3), (2, 2), "same", (8, 8))
+    """
+    for axis, (k, d, size) in enumerate(zip(kernel_size, dilation_rate, sizes)):
+        if size is None or k == 1:
+            continue
+        extent = (k - 1) * d + 1
+        if padding == "valid" and extent > size:
+            raise ValueError(
+                f"Layer {owner!r}: kernel_size={tuple(kernel_size)} with {dilation_name}={tuple(dilation_rate)} "
+                f"spans {extent} along axis {axis + 1}, more than the input's {size} with padding='valid'.")
+        if padding != "valid" and d > 1 and d >= size:
+            raise ValueError(
+                f"Layer {owner!r}: {dilation_name}={tuple(dilation_rate)} is at least the input's size {size} "
+                f"along axis {axis + 1}: every tap but the centre would read padding. Use a dilation below {size}.")
+
+
+def check_number(name, value, minimum=None, maximum=None):
+    """Returns `value` as a float if it is a finite real number in [minimum, maximum], else raises.
+
+    Example:
+    >>> check_number("norm_momentum", 0.9, 0, 1)
+    0.9
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"`{name}` must be a number. Received: {name}={value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"`{name}` must be a finite number. Received: {name}={value!r}")
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        bounds = f"in [{minimum}, {maximum}]" if minimum is not None and maximum is not None else (
+            f">= {minimum}" if minimum is not None else f"<= {maximum}")
+        raise ValueError(f"`{name}` must be {bounds}. Received: {name}={value!r}")
+    return float(value)
+
+
+def check_seed(name, value):
+    """Returns `value` if it is None or an int >= 0 (a random seed), else raises `TypeError` or `ValueError`.
+
+    Example:
+    >>> check_seed("seed", 7)
+    7
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"`{name}` must be None or an int >= 0. Received: {name}={value!r}")
+    if value < 0:
+        raise ValueError(f"`{name}` must be None or an int >= 0. Received: {name}={value!r}")
+    return value
+
+
+def check_options(name, value):
+    """Returns `value` as a dict if it is None or a mapping with string keys, else raises `TypeError`.
+
+    Example:
+    >>> check_options("head_options", {"units": 64})
+    {'units': 64}
+    """
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise TypeError(f"`{name}` must be None or a dict of keyword arguments. Received: {name}={value!r}")
+    return dict(value)
+
+
+def check_path_or_none(name, value, allowed_names=()):
+    """Returns `value` if it is None, a file path (str or os.PathLike) or one of `allowed_names`, else raises.
+
+    Example:
+    >>> check_path_or_none("weights", None)
+    """
+    if value is None or value in allowed_names or isinstance(value, (str, os.PathLike)):
+        return value
+    named = "".join(f", {n!r}" for n in allowed_names)
+    raise TypeError(f"`{name}` must be None{named} or a file path. Received: {name}={value!r}")
 
 
 def check_rate(name, value):

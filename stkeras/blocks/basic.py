@@ -5,7 +5,9 @@ import keras
 from stkeras.blocks.bottleneck import _without_legacy_temporal_kernel
 from stkeras.blocks.ops import get_op
 from stkeras.layers.frame_conv import FrameConv3D
+from stkeras.validation import check_number
 from stkeras.validation import check_positive_int
+from stkeras.validation import check_weights_fit
 
 
 @keras.saving.register_keras_serializable(package="stkeras")
@@ -68,7 +70,7 @@ class ResidualBasic(keras.layers.Layer):
         spec.resolve_temporal_kernel(temporal_kernel_size)
         self.temporal_kernel_size = temporal_kernel_size
         self.use_bias = bool(use_bias)
-        self.norm_momentum = float(norm_momentum)
+        self.norm_momentum = check_number("norm_momentum", norm_momentum, 0, 1)
         self.op_options = spec.check_options(op_options)
         common = dict(kernel_size=self.kernel_size, temporal_kernel_size=self.temporal_kernel_size,
                       use_bias=self.use_bias, dtype=self.dtype_policy, **self.op_options)
@@ -82,6 +84,10 @@ class ResidualBasic(keras.layers.Layer):
 
     def build(self, input_shape):
         shape = tuple(input_shape)
+        k, f = self.kernel_size, self.filters
+        kt = get_op(self.op).resolve_temporal_kernel(self.temporal_kernel_size)
+        check_weights_fit(self.name, {"op1": (kt, k, k, shape[-1], f), "op2": (kt, k, k, f, f)},
+                          f"filters={f}, kernel_size={k}, temporal_kernel_size={kt}")
         self.op1.build(shape)
         middle = tuple(self.op1.compute_output_shape(shape))
         self.norm1.build(middle)

@@ -6,7 +6,9 @@ from stkeras.blocks.ops import get_op
 from stkeras.layers.conv_lstm import ConvLSTM2D
 from stkeras.layers.frame_conv import FrameConv3D
 from stkeras.validation import check_choice
+from stkeras.validation import check_number
 from stkeras.validation import check_positive_int
+from stkeras.validation import check_weights_fit
 
 SHORTCUTS = ("auto", "identity", "conv", "convlstm")
 PLACEMENTS = ("post", "pre")
@@ -109,9 +111,7 @@ class ResidualBottleneck(keras.layers.Layer):
         self.temporal_kernel_size = temporal_kernel_size
         self.shortcut = check_choice("shortcut", shortcut, SHORTCUTS)
         self.normalization = check_choice("normalization", normalization, ("batch", None))
-        if not isinstance(norm_momentum, (int, float)) or not 0 <= norm_momentum < 1:
-            raise ValueError(f"`norm_momentum` must be in [0, 1). Received: norm_momentum={norm_momentum!r}")
-        self.norm_momentum = float(norm_momentum)
+        self.norm_momentum = check_number("norm_momentum", norm_momentum, 0, 1)
         self.placement = check_choice("placement", placement, PLACEMENTS)
         self.activation = keras.activations.get(activation)
         self.use_bias = bool(use_bias)
@@ -152,6 +152,13 @@ class ResidualBottleneck(keras.layers.Layer):
                 f"channels). Received: input_shape={input_shape}"
             )
         in_channels = input_shape[-1]
+        k, b, kt = self.kernel_size, self.bottleneck_filters, get_op(self.op).resolve_temporal_kernel(
+            self.temporal_kernel_size)
+        check_weights_fit(
+            self.name,
+            {"reduce": (in_channels, b), "op": (kt, k, k, b, b), "expand": (b, self.filters),
+             "projection": (in_channels, self.filters)},
+            f"filters={self.filters}, bottleneck_filters={b}, kernel_size={k}, temporal_kernel_size={kt}")
         strided = self.strides > 1 or self.temporal_strides > 1
         projection = self.shortcut
         if projection == "auto":

@@ -12,6 +12,8 @@ from keras import ops
 
 from stkeras.data.finite import finite_clips
 from stkeras.validation import check_positive_int
+from stkeras.validation import check_seed
+from stkeras.validation import check_weights_fit
 
 
 def _check_range(argument, value, low, high):
@@ -72,11 +74,12 @@ class ClipAugmentation(keras.layers.Layer):
         self.rotation = _check_range("rotation", rotation, 0, 180)
         self.brightness = _check_range("brightness", brightness, 0, 1)
         if (not isinstance(value_range, (tuple, list)) or len(value_range) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value_range)
                 or not value_range[0] < value_range[1]):
             raise ValueError(f"`value_range` must be (low, high) with low < high. "
                              f"Received: value_range={value_range!r}")
         self.value_range = tuple(float(v) for v in value_range)
-        self.seed = seed
+        self.seed = check_seed("seed", seed)
         self.transforms = []
 
     def build(self, input_shape):
@@ -84,6 +87,9 @@ class ClipAugmentation(keras.layers.Layer):
             raise ValueError("ClipAugmentation expects clips (batch, frames, height, width, channels) or one clip "
                              f"(frames, height, width, channels). Received: input_shape={tuple(input_shape)}")
         height, width = input_shape[-3], input_shape[-2]
+        frames = 1 if len(input_shape) == 4 else input_shape[1]
+        check_weights_fit(self.name, {"clip": (frames or 1, self.output_size, self.output_size, input_shape[-1] or 1)},
+                          f"output_size={self.output_size}", what="values per output clip", copies=2)
         if self.crop_size is not None:
             if height is None or width is None:
                 raise ValueError(f"`crop_size` needs frames of known size. Received: input_shape={tuple(input_shape)}")

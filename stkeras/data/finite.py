@@ -21,6 +21,9 @@ def check_finite_clips(clips, argument="clips"):
     ValueError: `clips` has 1 NaN or infinite value(s), the first in clip 0, frame 0. Clips must be finite ...
     """
     values = np.asarray(clips)
+    if values.ndim < 2:
+        raise ValueError(f"`{argument}` must be an array of clips, (clips, frames, ...). Received: {argument} of "
+                         f"shape {values.shape}: {_short_repr(clips)}")
     if not np.issubdtype(values.dtype, np.floating):
         return clips
     bad = ~np.isfinite(values)
@@ -60,3 +63,8 @@ def finite_clips(dataset, argument="dataset"):
         return (clips, *rest) if rest else clips
 
     return dataset.map(check)
+
+
+def _short_repr(value):
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -4,6 +4,7 @@ import tensorflow as tf
 
 from stkeras.data.finite import finite_clips
 from stkeras.validation import check_positive_int
+from stkeras.validation import check_seed
 
 
 def per_frame_targets(dataset):
@@ -66,6 +67,7 @@ def random_subsequences(dataset, length, seed=None):
     frames = dataset.element_spec[0].shape[1]
     if frames is not None and longest > frames:
         raise ValueError(f"`length`={length!r} is longer than the clips' {frames} frames.")
+    check_seed("seed", seed)
     if seed is None:
         generator = tf.random.Generator.from_non_deterministic_state()
     else:

@@ -48,13 +48,16 @@ def allowed_pairs(speeds, visible_every, max_step):
     return pairs
 
 
-def _check_int_range(name, values):
+def _check_int_range(name, received):
+    message = f"`{name}` must be a non-empty range or list of ints >= 1. Received: {name}={received!r}"
+    if isinstance(received, (str, bytes, dict)):
+        raise TypeError(message)
     try:
-        values = sorted(set(values))
+        values = sorted(set(received))
     except TypeError:
-        raise ValueError(f"`{name}` must be a range or list of ints >= 1. Received: {name}={values!r}") from None
-    if not values or any(not isinstance(v, (int, np.integer)) or v < 1 for v in values):
-        raise ValueError(f"`{name}` must be a non-empty range or list of ints >= 1. Received: {name}={values!r}")
+        raise TypeError(message) from None
+    if not values or any(not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1 for v in values):
+        raise ValueError(message)
     return [int(v) for v in values]
 
 

@@ -2,6 +2,8 @@
 
 import tensorflow as tf
 
+from stkeras.validation import check_positive_int
+
 
 def downsample_space(clips, beta):
     """Shrinks height and width by `beta` (area averaging).
@@ -14,6 +16,12 @@ def downsample_space(clips, beta):
     >>> downsample_space(tf.zeros((2, 4, 8, 8, 1)), 2).shape
     TensorShape([2, 4, 4, 4, 1])
     """
+    check_positive_int("beta", beta)
+    clips = tf.convert_to_tensor(clips)
+    static = clips.shape.as_list()
+    if any(size is not None and size < beta for size in static[-3:-1]):
+        raise ValueError(f"`beta` must be at most the frames' height and width, {static[-3:-1]}. Received: "
+                         f"beta={beta!r}")
     if beta == 1:
         return clips
     shape = tf.shape(clips)
@@ -36,6 +44,8 @@ def downsample_time(clips, gamma):
     >>> downsample_time(tf.zeros((2, 8, 4, 4, 1)), 2).shape
     TensorShape([2, 4, 4, 4, 1])
     """
+    check_positive_int("gamma", gamma)
+    clips = tf.convert_to_tensor(clips)
     if gamma == 1:
         return clips
     if clips.shape.rank == 4:

@@ -12,8 +12,6 @@ import time
 import keras
 
 from stkeras.analysis import collect_predictions
-from stkeras.training.atomic import save_model_atomically
-from stkeras.training.distribute import strategy_scope
 from stkeras.analysis import count_flops
 from stkeras.analysis import format_receptive_field
 from stkeras.analysis import grid_from_values
@@ -33,6 +31,8 @@ from stkeras.experiments.settings import resolve_settings
 from stkeras.experiments.training import seed_everything
 from stkeras.experiments.training import train_model
 from stkeras.tasks import get_task
+from stkeras.training.atomic import save_model_atomically
+from stkeras.training.distribute import strategy_scope
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 from stkeras.viz import plot_error_grid

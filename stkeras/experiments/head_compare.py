@@ -23,13 +23,13 @@ from stkeras.experiments.settings import jsonable
 from stkeras.experiments.settings import resolve_settings
 from stkeras.experiments.training import seed_everything
 from stkeras.experiments.training import train_model
-from stkeras.training.atomic import save_model_atomically
-from stkeras.training.distribute import strategy_scope
 from stkeras.heads import available_heads
 from stkeras.heads import build_head
 from stkeras.models import build_frame_model
 from stkeras.tasks import Task
 from stkeras.tasks import get_task
+from stkeras.training.atomic import save_model_atomically
+from stkeras.training.distribute import strategy_scope
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 from stkeras.viz.curves import plot_training_curves

@@ -16,7 +16,7 @@ def _class_scores(x, conv, task, output_name, prefix, pool):
     # As the reference code: a ReLU on the 1x1 convolution's scores, then the average.
     x = keras.layers.ReLU(name=f"{prefix}scores_relu")(conv(x))
     x = pool(name=f"{prefix}pool")(x)
-    return task.output_layer(output_name, dense=False)(x)
+    return task.outputs(x, output_name, dense=False)
 
 
 @register_head("fcn2d", input="vectors", description="2D convolutions over the (N, D) feature matrix, stride (1, 2), "

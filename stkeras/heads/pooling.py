@@ -11,7 +11,7 @@ from stkeras.validation import check_rate
 
 
 def _output(x, task, output_name):
-    return task.output_layer(output_name)(x)
+    return task.outputs(x, output_name)
 
 
 @register_head("pool", description="global average over time and space, [dropout], dense output")

@@ -17,6 +17,7 @@ from stkeras.heads.registry import register_head
 from stkeras.layers.conv_lstm import ConvLSTM2D
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_rate
+from stkeras.validation import check_weights_fit
 
 # head name -> (layer name, factory of one recurrent layer with `units` outputs)
 RECURRENT_LAYERS = {
@@ -52,8 +53,9 @@ def _recurrent_head(kind):
             x = keras.layers.SpatialDropout1D(dropout, name=f"{prefix}dropout")(x)
         for i in range(layers):
             name = f"{prefix}{layer_name}" if layers == 1 else f"{prefix}{layer_name}{i + 1}"
+            check_weights_fit(name, {"kernels": (x.shape[-1] + units, 4 * units)}, f"units={units}")
             x = make_layer(units, name=name, return_sequences=per_frame or i < layers - 1)(x)
-        return task.output_layer(output_name)(x)
+        return task.outputs(x, output_name)
 
     head.__name__ = f"{kind}_head"
     head.__doc__ = f"""{DESCRIPTIONS[kind].capitalize()}.
@@ -91,4 +93,4 @@ def convlstm_head(features, *, task, output_name, prefix="", filters=256, kernel
     check_positive_int("filters", filters)
     x = ConvLSTM2D(filters, kernel_size, padding="same", name=f"{prefix}convlstm")(features)
     x = keras.layers.GlobalAveragePooling2D(name=f"{prefix}pool")(x)
-    return task.output_layer(output_name)(x)
+    return task.outputs(x, output_name)

@@ -140,7 +140,8 @@ def register_head(name, *, input="clips", options=None, description="", reads_cl
 def get_head(name):
     """Returns the `HeadSpec` registered as `name`; raises `ValueError` if none."""
     if not isinstance(name, str) or name not in _HEADS:
-        raise ValueError(f"Unknown head: {name!r}. Available heads: {', '.join(available_heads())}.")
+        raise ValueError(f"Unknown head: {name!r}. Available heads: {', '.join(available_heads())}. "
+                         f"Received: name={name!r}")
     return _HEADS[name]
 
 

@@ -7,5 +7,5 @@ from stkeras.layers.pseudo3d import Pseudo3D
 from stkeras.layers.rank1 import Rank1Conv3D
 from stkeras.layers.stdcf import STDCFConv3D
 from stkeras.layers.temporal_pooling import TemporalPooling
-from stkeras.layers.time_reverse import TimeReverse
 from stkeras.layers.temporal_relation import TemporalRelation
+from stkeras.layers.time_reverse import TimeReverse

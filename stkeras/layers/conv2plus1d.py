@@ -3,9 +3,12 @@
 import keras
 
 from stkeras.layers.frame_conv import FrameConv3D
-from stkeras.validation import check_positive_int
-from stkeras.validation import normalize_tuple
 from stkeras.layers.shapes import conv_output_size
+from stkeras.validation import check_choice
+from stkeras.validation import check_number
+from stkeras.validation import check_positive_int
+from stkeras.validation import check_weights_fit
+from stkeras.validation import normalize_tuple
 
 
 def parameter_matched_filters(kernel_size, in_channels, out_channels):
@@ -80,10 +83,10 @@ class Conv2Plus1D(keras.layers.Layer):
         )
         if padding not in ("same", "valid"):
             raise ValueError(f"Unknown `padding`: {padding!r}. Allowed values: 'same', 'valid'.")
-        self.padding = padding
+        self.padding = check_choice("padding", padding, ("same", "valid"))
         self.use_bias = bool(use_bias)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.norm_momentum = float(norm_momentum)
+        self.norm_momentum = check_number("norm_momentum", norm_momentum, 0, 1)
 
     def build(self, input_shape):
         in_channels = input_shape[-1]
@@ -91,6 +94,10 @@ class Conv2Plus1D(keras.layers.Layer):
         middle = self.intermediate_filters or parameter_matched_filters(self.kernel_size, in_channels, self.filters)
         self.middle_filters = max(1, middle)
         st, sh, sw = self.strides
+        arguments = (f"kernel_size={self.kernel_size}, filters={self.filters}, "
+                     f"intermediate_filters={self.intermediate_filters} ({self.middle_filters} middle channels)")
+        check_weights_fit(self.name, {"spatial": (1, h, w, in_channels, self.middle_filters),
+                                      "temporal": (t, 1, 1, self.middle_filters, self.filters)}, arguments)
         self.spatial = FrameConv3D(
             self.middle_filters, (1, h, w), strides=(1, sh, sw), padding=self.padding,
             use_bias=self.use_bias, kernel_initializer=self.kernel_initializer, name="spatial",

@@ -4,12 +4,13 @@ import keras
 import numpy as np
 from keras import ops
 
+from stkeras.layers.shapes import conv_output_size
 from stkeras.validation import check_choice
+from stkeras.validation import check_dilation_fits
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_rate
 from stkeras.validation import check_weights_fit
 from stkeras.validation import normalize_tuple
-from stkeras.layers.shapes import conv_output_size
 
 
 @keras.saving.register_keras_serializable(package="stkeras")
@@ -127,7 +128,8 @@ class ConvLSTM2D(keras.layers.Layer):
         self.filters = check_positive_int("filters", filters)
         self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size")
         self.strides = normalize_tuple(strides, 2, "strides")
-        self.padding = check_choice("padding", str(padding).lower(), ("valid", "same"))
+        self.padding = check_choice("padding", padding.lower() if isinstance(padding, str) else padding,
+                                    ("valid", "same"))
         data_format = data_format or keras.config.image_data_format()
         self.data_format = check_choice(
             "data_format", data_format, ("channels_last", "channels_first")
@@ -216,6 +218,7 @@ class ConvLSTM2D(keras.layers.Layer):
                 f"dilation_rate={self.dilation_rate} and padding='valid' needs "
                 f"frames of at least that size. Received: input_shape={sequences_shape}"
             )
+        check_dilation_fits(self.name, self.kernel_size, self.dilation_rate, self.padding, spatial)
         self._out_spatial = out_spatial
         self.input_dim = channels
         check_weights_fit(

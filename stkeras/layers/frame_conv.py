@@ -3,6 +3,12 @@
 import keras
 from keras import ops
 
+from stkeras.validation import check_choice
+from stkeras.validation import check_conv_fits
+from stkeras.validation import check_dilation_fits
+from stkeras.validation import check_positive_int
+from stkeras.validation import normalize_tuple
+
 
 @keras.saving.register_keras_serializable(package="stkeras")
 class FrameConv3D(keras.layers.Conv3D):
@@ -28,6 +34,35 @@ class FrameConv3D(keras.layers.Conv3D):
     >>> bool(np.allclose(fast(clips), plain(clips), atol=1e-5))
     True
     """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1, 1), groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        # Keras checks these too, but with messages that name neither the argument nor the value.
+        check_positive_int("filters", filters)
+        check_positive_int("groups", groups)
+        if filters % groups:
+            raise ValueError(f"`filters` must be a multiple of `groups`. Received: filters={filters!r}, "
+                             f"groups={groups!r}")
+        super().__init__(
+            filters, normalize_tuple(kernel_size, 3, "kernel_size"), strides=normalize_tuple(strides, 3, "strides"),
+            padding=check_choice("padding", padding.lower() if isinstance(padding, str) else padding,
+                                 ("valid", "same", "causal")),
+            data_format=data_format, dilation_rate=normalize_tuple(dilation_rate, 3, "dilation_rate"), groups=groups,
+            activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint, bias_constraint=bias_constraint, **kwargs)
+
+    def build(self, input_shape):
+        channels = input_shape[-1 if self.data_format == "channels_last" else 1]
+        if channels is not None:
+            check_conv_fits(self.name, f"kernel_size={self.kernel_size}, filters={self.filters}", self.kernel_size,
+                            channels // self.groups, self.filters)
+            check_dilation_fits(self.name, self.kernel_size, self.dilation_rate, self.padding,
+                                input_shape[1:4] if self.data_format == "channels_last" else input_shape[2:5])
+        super().build(input_shape)
 
     def _runs_on_frames(self):
         # TensorFlow's CPU Conv3D is slowest with a temporal stride (10x

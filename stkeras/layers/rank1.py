@@ -6,11 +6,12 @@ import keras
 from keras import ops
 
 from stkeras.layers.dilation import dilated_conv3d
+from stkeras.layers.shapes import conv_output_size
 from stkeras.validation import check_choice
+from stkeras.validation import check_dilation_fits
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_weights_fit
 from stkeras.validation import normalize_tuple
-from stkeras.layers.shapes import conv_output_size
 
 
 @keras.saving.register_keras_serializable(package="stkeras")
@@ -92,6 +93,10 @@ class Rank1Conv3D(keras.layers.Layer):
     def build(self, input_shape):
         t, kh, kw = self.kernel_size
         c_in = input_shape[-1]
+        check_dilation_fits(self.name, self.kernel_size,
+                            (self.temporal_dilation, self.spatial_dilation, self.spatial_dilation), self.padding,
+                            tuple(input_shape[1:4]),
+                            dilation_name="(temporal_dilation, spatial_dilation, spatial_dilation)")
         check_weights_fit(self.name, self._weight_shapes(c_in), f"kernel_size={self.kernel_size}, filters={self.filters}"
                           + (f", num_spatial_atoms={self.num_spatial_atoms}, num_temporal_atoms={self.num_temporal_atoms}"
                              if self.num_spatial_atoms else ""))

@@ -6,11 +6,12 @@ import keras
 from keras import ops
 
 from stkeras.layers.dilation import dilated_conv3d
+from stkeras.layers.shapes import conv_output_size
 from stkeras.validation import check_choice
+from stkeras.validation import check_dilation_fits
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_weights_fit
 from stkeras.validation import normalize_tuple
-from stkeras.layers.shapes import conv_output_size
 
 IMPLEMENTATIONS = ("auto", "kernel", "atoms")
 
@@ -124,6 +125,10 @@ class STDCFConv3D(keras.layers.Layer):
             raise ValueError(f"The channel dimension must be defined. Received: input_shape={input_shape}")
         t, kh, kw = self.kernel_size
         m, n = self.num_spatial_atoms, self.num_temporal_atoms
+        check_dilation_fits(self.name, self.kernel_size,
+                            (self.temporal_dilation, self.spatial_dilation, self.spatial_dilation), self.padding,
+                            tuple(input_shape[1:4]),
+                            dilation_name="(temporal_dilation, spatial_dilation, spatial_dilation)")
         shapes = {"atoms": (m * kh * kw + n * t,), "coefficients": (channels, m, n, self.filters)}
         if self.implementation != "atoms":
             shapes["rebuilt kernel"] = (t, kh, kw, channels, self.filters)

@@ -7,6 +7,8 @@ import numpy as np
 from keras import ops
 
 from stkeras.validation import check_positive_int
+from stkeras.validation import check_seed
+from stkeras.validation import check_weights_fit
 
 
 @keras.saving.register_keras_serializable(package="stkeras")
@@ -52,7 +54,7 @@ class TemporalRelation(keras.layers.Layer):
         super().__init__(**kwargs)
         self.units = check_positive_int("units", units)
         if scales is not None and scales != "all":
-            if isinstance(scales, int) or not all(isinstance(s, int) and not isinstance(s, bool) for s in scales):
+            if not isinstance(scales, (list, tuple)) or not all(isinstance(s, int) and not isinstance(s, bool) for s in scales):
                 raise ValueError(f"`scales` must be None, 'all' or a list of ints >= 2. Received: scales={scales!r}")
             if not scales or min(scales) < 2 or len(set(scales)) != len(scales):
                 raise ValueError(f"`scales` must be distinct ints >= 2. Received: scales={scales!r}")
@@ -60,7 +62,7 @@ class TemporalRelation(keras.layers.Layer):
         self.scales = scales
         self.bottleneck = check_positive_int("bottleneck", bottleneck)
         self.relations_per_scale = check_positive_int("relations_per_scale", relations_per_scale)
-        self.seed = seed
+        self.seed = check_seed("seed", seed)
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def frame_scales(self, frames):
@@ -86,8 +88,11 @@ class TemporalRelation(keras.layers.Layer):
             raise ValueError(f"TemporalRelation reads `(batch, frames, features)` with known frames and features. "
                              f"Received: input_shape={tuple(input_shape)}")
         frames, channels = input_shape[1], input_shape[2]
+        scales = self.frame_scales(frames)
+        check_weights_fit(self.name, {f"scale {d}": (d * channels + 1 + self.units, self.bottleneck) for d in scales},
+                          f"units={self.units}, bottleneck={self.bottleneck}")
         self.relations = []
-        for scale in self.frame_scales(frames):
+        for scale in scales:
             fusion = keras.layers.Dense(self.bottleneck, name=f"fusion_{scale}", dtype=self.dtype_policy)
             classifier = keras.layers.Dense(self.units, name=f"classifier_{scale}", dtype=self.dtype_policy)
             fusion.build((None, scale * channels))

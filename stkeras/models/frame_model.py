@@ -16,14 +16,19 @@ tasks), any `keras.applications` model by name (built with
 images to feature maps.
 """
 
+import inspect
+
 import keras
 
 from stkeras.heads.registry import get_head
 from stkeras.models.video_model import VideoModel
 from stkeras.tasks import Task
 from stkeras.tasks import get_task
+from stkeras.validation import check_options
+from stkeras.validation import check_path_or_none
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_rate
+from stkeras.validation import check_weights_fit
 from stkeras.validation import normalize_tuple
 
 
@@ -85,10 +90,15 @@ def _frame_backbone(backbone, frame_shape, weights, options):
     if backbone not in allowed:
         raise ValueError(f"Unknown `backbone`: {backbone!r}. Allowed values: a keras.Model from images to feature "
                          f"maps, or one of {', '.join(map(repr, allowed))}.")
+    builder = build_frame_cnn if backbone == "small_cnn" else getattr(keras.applications, backbone)
+    unknown = sorted(set(options) - set(inspect.signature(builder).parameters) | {"include_top", "input_shape",
+                                                                                   "weights"} & set(options))
+    if unknown:
+        raise ValueError(f"`backbone_options` has argument(s) {', '.join(unknown)} that the {backbone!r} backbone "
+                         f"does not take (or stkeras sets). Received: backbone_options={options!r}")
     if backbone == "small_cnn":
         return build_frame_cnn(input_shape=frame_shape, weights=weights, **options)
-    return getattr(keras.applications, backbone)(include_top=False, weights=weights, input_shape=frame_shape,
-                                                 **options)
+    return builder(include_top=False, weights=weights, input_shape=frame_shape, **options)
 
 
 def build_frame_model(*, backbone="small_cnn", head="mlp", num_segments=None, feature_dim=256, num_classes=None,
@@ -145,9 +155,14 @@ def build_frame_model(*, backbone="small_cnn", head="mlp", num_segments=None, fe
                              "Give one frame's (height, width, channels) or matching frames.")
         shape = shape[1:]
     frame_shape = normalize_tuple(shape, 3, "input_shape")
+    check_weights_fit("clips", {"clip": (num_segments, *frame_shape)},
+                      f"num_segments={num_segments}, input_shape={input_shape}", what="values per clip",
+                      copies=8)  # a clip's frames and their feature maps
 
     # ---- layers
-    frame_cnn = _frame_backbone(backbone, frame_shape, weights, dict(backbone_options or {}))
+    check_path_or_none("weights", weights, allowed_names=("imagenet",))
+    head_options = check_options("head_options", head_options)
+    frame_cnn = _frame_backbone(backbone, frame_shape, weights, check_options("backbone_options", backbone_options))
     if len(frame_cnn.output.shape) != 4:
         raise ValueError(f"The backbone must map a frame to feature maps (h, w, c). Received: a backbone whose "
                          f"output has shape {tuple(frame_cnn.output.shape)}")
@@ -156,6 +171,7 @@ def build_frame_model(*, backbone="small_cnn", head="mlp", num_segments=None, fe
     # ---- functional graph
     clips = keras.Input((num_segments, *frame_shape), name="clips")
     maps = keras.layers.TimeDistributed(frame_cnn, name="frame_backbone")(clips)
+    check_weights_fit("projection", {"kernel": (maps.shape[-1], units)}, f"feature_dim={units}")
     if spec.input == "clips":
         x = keras.layers.Dropout(dropout, name="feature_dropout")(maps) if dropout else maps
         features = keras.layers.TimeDistributed(keras.layers.Conv2D(units, 1), name="projection")(x)

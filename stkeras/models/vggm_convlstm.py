@@ -27,6 +27,7 @@ from stkeras.models.video_model import VideoModel
 from stkeras.tasks import Task
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
+from stkeras.validation import check_weights_fit
 from stkeras.validation import check_rate
 
 # VGG-M's layers for lipreading: (name, spatial stride of the conv, max pool after it).
@@ -78,11 +79,7 @@ def build_vggm_convlstm(
     rate = check_rate("dropout", dropout)
     check_choice("normalization", normalization, ("batch", None))
     check_choice("spatial_reduction", spatial_reduction, SPATIAL_REDUCTIONS)
-    try:
-        filters = tuple(filters)
-    except TypeError:
-        filters = None
-    if filters is None or len(filters) != len(_LAYERS):
+    if not isinstance(filters, (tuple, list)) or len(filters) != len(_LAYERS):
         raise ValueError(f"`filters` must hold {len(_LAYERS)} channel counts (conv1 ... conv5). "
                          f"Received: filters={filters!r}")
     for i, f in enumerate(filters):
@@ -108,7 +105,9 @@ def build_vggm_convlstm(
         if pool:
             x = keras.layers.MaxPooling3D((1, 3, 3), strides=(1, 2, 2), padding="same", name=f"{layer_name}_pool")(x)
     task = Task.classification("classes", num_classes)
-    outputs = get_head("lstm").apply(reduce_frames(x, spatial_reduction), task=task, output_name="output", layers=1,
+    frames = reduce_frames(x, spatial_reduction)
+    check_weights_fit("lstm", {"kernels": (frames.shape[-1] + lstm_units, 4 * lstm_units)}, f"lstm_units={lstm_units}")
+    outputs = get_head("lstm").apply(frames, task=task, output_name="output", layers=1,
                                      units=lstm_units, dropout=rate, per_frame=per_timestep)
     return VideoModel(inputs, outputs, stage_names=[f"conv{i}" for i in range(1, 6)],
                       feature_name="conv5_pool", name=name)

@@ -2,12 +2,12 @@
 
 from stkeras.training.atomic import save_model_atomically
 from stkeras.training.atoms import freeze_atoms
+from stkeras.training.atoms import set_atom_dilation
 from stkeras.training.backups import CheckpointWarning
 from stkeras.training.backups import EpochBackups
 from stkeras.training.backups import restore_backup
 from stkeras.training.bidirectional import average_directions
 from stkeras.training.bidirectional import reverse_direction
-from stkeras.training.atoms import set_atom_dilation
 from stkeras.training.distribute import make_strategy
 from stkeras.training.distribute import strategy_scope
 from stkeras.training.itsl import itsl_fit
