@@ -18,7 +18,6 @@ Example:
 import dataclasses
 
 import keras
-
 import numpy as np
 
 from stkeras.validation import check_weights_fit

@@ -232,6 +232,55 @@ def check_path_or_none(name, value, allowed_names=()):
     raise TypeError(f"`{name}` must be None{named} or a file path. Received: {name}={value!r}")
 
 
+def check_shape(name, value, allow_none_dims=True):
+    """Returns `value` as a tuple if it is a sequence of ints >= 1 (or None where allowed), else raises.
+
+    Example:
+    >>> check_shape("input_shape", [8, None, 32])
+    (8, None, 32)
+    """
+    ok = isinstance(value, (tuple, list)) and len(value) > 0 and all(
+        (d is None and allow_none_dims) or (isinstance(d, int) and not isinstance(d, bool) and d >= 1) for d in value)
+    if not ok:
+        raise ValueError(f"`{name}` must be a non-empty tuple of ints >= 1{' or None' if allow_none_dims else ''}. "
+                         f"Received: {name}={value!r}")
+    return tuple(value)
+
+
+def check_layer_name(name, value):
+    """Returns `value` if it is None or a non-empty string without `/` (a Keras layer or model name).
+
+    Example:
+    >>> check_layer_name("output_name", "scores")
+    'scores'
+    """
+    if value is not None and (not isinstance(value, str) or not value or "/" in value):
+        raise ValueError(f"`{name}` must be None or a non-empty name without '/'. Received: {name}={value!r}")
+    return value
+
+
+def check_activation(name, value):
+    """Returns `value` if Keras knows it as an activation (a name, a function or None), else raises `ValueError`.
+
+    Example:
+    >>> check_activation("classifier_activation", "softmax")
+    'softmax'
+    """
+    import keras
+
+    if value is not None and not callable(value):
+        try:
+            keras.activations.get(value)
+        except (ValueError, TypeError):
+            value_ok = False
+        else:
+            value_ok = isinstance(value, str)
+        if not value_ok:
+            raise ValueError(f"`{name}` must be None, an activation's name such as 'softmax', or a function. "
+                             f"Received: {name}={value!r}")
+    return value
+
+
 def check_rate(name, value):
     """Returns `value` if it is a number in [0, 1), else raises `ValueError`.
 

@@ -93,16 +93,17 @@ TARGETS = {
     "build_ts_conv3d_lstm": (_build(models.build_ts_conv3d_lstm, input_shape=(8, 16, 16, 1), size="base",
                                     width_multiplier=0.25), ["size", "input_shape", "task"]),
     "build_convlstm_resnet": (
-        _build(models.build_convlstm_resnet, size="base", input_shape=SMALL_CLIP),
+        _build(models.build_convlstm_resnet, preset="lipreading_reduced", input_shape=(4, 16, 16, 1),
+               num_classes=3, lstm_units=4),
         ["size", "input_shape", "task", "stages", "preset", "num_classes", "lstm_units", "dropout", "bidirectional",
          "per_timestep", "spatial_reduction", "normalization", "placement", "op_options", "name"]),
     "build_video_resnet": (
-        _build(models.build_video_resnet, kind="r2plus1d", depth=10, input_shape=(4, 32, 32, 3), num_classes=3,
+        _build(models.build_video_resnet, kind="r2plus1d", depth=10, input_shape=(8, 32, 32, 3), num_classes=3,
                width_multiplier=0.125),
         ["kind", "depth", "preset", "block", "input_shape", "num_classes", "classifier_activation", "stage_ops",
          "temporal_strides", "temporal_kernel_size", "width_multiplier", "head", "head_options", "name"]),
     "build_video_resnet_backbone": (
-        _build(models.build_video_resnet_backbone, depth=10, input_shape=(4, 32, 32, 3), width_multiplier=0.125),
+        _build(models.build_video_resnet_backbone, depth=10, input_shape=(8, 32, 32, 3), width_multiplier=0.125),
         ["stem", "stage_ops", "depth", "block", "input_shape", "temporal_strides", "temporal_kernel_size",
          "width_multiplier", "stem_options", "op_options", "stem_pool", "name"]),
     "build_stdcf_resnet": (

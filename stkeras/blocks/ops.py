@@ -271,10 +271,11 @@ def register_op(
     return add if factory is None else add(factory)
 
 
-def get_op(name):
-    """Returns the `OpSpec` registered as `name`; raises `ValueError` if none."""
+def get_op(name, argument="op"):
+    """Returns the `OpSpec` registered as `name`; raises `ValueError` naming `argument` if none."""
     if not isinstance(name, str) or name not in _OPS:
-        raise ValueError(f"Unknown op: {name!r}. Available ops: {', '.join(available_ops())}.")
+        raise ValueError(f"Unknown op: {name!r}. Available ops: {', '.join(available_ops())}. "
+                         f"Received: {argument}={name!r}")
     return _OPS[name]
 
 

@@ -26,7 +26,9 @@ import keras
 
 from stkeras.tasks import Task
 from stkeras.tasks import get_task
+from stkeras.validation import check_layer_name
 from stkeras.validation import check_positive_int
+from stkeras.validation import check_shape
 from stkeras.validation import normalize_tuple
 
 # What a head reads: name -> rank of the feature tensor, batch included.
@@ -93,7 +95,7 @@ class HeadSpec:
             features = spatial_pool(features, prefix)
         return self.factory(
             features, task=task, output_name=output_name or f"{prefix}{task.name}", prefix=prefix,
-            **self.check_options(options, "options"),
+            **self.check_options(options, "head_options"),
         )
 
 
@@ -206,7 +208,8 @@ def build_head(name, *, input_shape=None, task=None, num_segments=None, feature_
         )
     elif input_shape is None or task is None:
         raise ValueError(f"`input_shape` and `task` go together. Received: input_shape={input_shape!r}, task={task!r}")
-    inputs = keras.Input(shape=tuple(input_shape), name="features")
+    check_layer_name("output_name", output_name)
+    inputs = keras.Input(shape=check_shape("input_shape", input_shape), name="features")
     outputs = spec.apply(inputs, task=task, output_name=output_name, **options)
     return keras.Model(inputs, outputs, name=f"{name}_head")
 

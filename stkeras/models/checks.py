@@ -41,7 +41,7 @@ def check_strides_fit(input_shape, strides, name="input_shape"):
                 f"{name}={tuple(input_shape)}: the temporal strides would shrink "
                 f"time below one frame: {layer_name} (temporal stride "
                 f"{t_stride}) would receive {frames} frame(s). Use more frames "
-                f"or fewer temporal strides."
+                f"or fewer temporal strides (`temporal_strides`)."
             )
         height, width = -(-height // s_stride), -(-width // s_stride)
         if frames is not None:
@@ -89,18 +89,25 @@ def check_op_plan(plan):
     """
     for block, spec, t_stride, t_kernel in plan:
         if t_stride != 1 and not spec.temporal_stride:
-            raise ValueError(f"Block {block}: op {spec.name!r} cannot stride in time. Received: temporal stride "
-                             f"{t_stride!r}. Use an op that can (see `stkeras.blocks.ops_supporting`) or stride 1.")
+            raise ValueError(f"Block {block}: op {spec.name!r} cannot stride in time. Received: temporal_strides "
+                             f"{t_stride!r} there. Use an op that can (see `stkeras.blocks.ops_supporting`) or "
+                             f"stride 1.")
         try:
             spec.resolve_temporal_kernel(t_kernel)
         except ValueError as error:
             raise ValueError(f"Block {block}: {error}") from None
 
 
+# Wider than 64x the papers' networks (8,192 channels where they have 128) is past any machine's memory to train.
+MAX_WIDTH_MULTIPLIER = 64
+
+
 def check_width_multiplier(width_multiplier):
-    """Checks a channel multiplier (a number > 0); returns it as a float."""
-    if isinstance(width_multiplier, bool) or not isinstance(width_multiplier, (int, float)) or not width_multiplier > 0:
-        raise ValueError(f"`width_multiplier` must be a number > 0. Received: width_multiplier={width_multiplier!r}")
+    """Checks a channel multiplier (a number in (0, 64]); returns it as a float."""
+    if (isinstance(width_multiplier, bool) or not isinstance(width_multiplier, (int, float))
+            or not 0 < width_multiplier <= MAX_WIDTH_MULTIPLIER):
+        raise ValueError(f"`width_multiplier` must be a number in (0, {MAX_WIDTH_MULTIPLIER}]. Received: "
+                         f"width_multiplier={width_multiplier!r}")
     return float(width_multiplier)
 
 

@@ -38,6 +38,7 @@ from stkeras.tasks import Task
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_rate
+from stkeras.validation import check_weights_fit
 
 
 class ResConvLSTM(NamedTuple):
@@ -110,6 +111,9 @@ def reduce_frames(features, spatial_reduction, prefix=""):
 
 
 def _check_stages(stages, in_channels):
+    if not isinstance(stages, (list, tuple)) or not stages:
+        raise TypeError(f"`stages` must be a non-empty list of ResConvLSTM(blocks, in_channels, mid_channels, "
+                        f"out_channels[, op]). Received: stages={stages!r}")
     checked = []
     for i, stage in enumerate(stages):
         try:
@@ -265,7 +269,7 @@ def build_convlstm_resnet(
         if given:
             raise ValueError(
                 f"{', '.join(given)} apply to seed 002's networks: pass `stages` "
-                "or `preset` with them."
+                f"or `preset` with them. Received: {', '.join(f'{k}={extras[k]!r}' for k in given)}"
             )
         return build_courtney_resnet(
             **MODELS["convlstm"],
@@ -282,7 +286,7 @@ def build_convlstm_resnet(
     if size is not None:
         raise ValueError(
             f"`size` applies to seed 000's ConvLSTM model, not to `stages` or "
-            f"`preset`. Received: size={size!r}"
+            f"`preset`. Received: size={size!r}, stages={stages!r}, preset={preset!r}"
         )
     settings = {"input_shape": (48, 48, 48, 1), "lstm_units": 256, "dropout": 0.5, "bidirectional": False,
                 "spatial_reduction": "mean"}
@@ -317,7 +321,10 @@ def build_convlstm_resnet(
     inputs = keras.Input(shape=shape, name="clips")
 
     def frame_features(features, prefix=""):
-        return reduce_frames(features, reduction, prefix)
+        frames = reduce_frames(features, reduction, prefix)
+        units = settings["lstm_units"]
+        check_weights_fit("lstm", {"kernels": (frames.shape[-1] + units, 4 * units)}, f"lstm_units={units}")
+        return frames
 
     if not settings["bidirectional"]:
         features, stages = res_convlstm_features(inputs, checked, **blocks)

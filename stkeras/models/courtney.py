@@ -21,6 +21,8 @@ from stkeras.models.video_model import VideoModel
 from stkeras.tasks import TASKS
 from stkeras.tasks import get_task
 from stkeras.validation import check_choice
+from stkeras.validation import check_options
+from stkeras.validation import check_weights_fit
 
 # (block name, spatial stride), Tables 1-4. Stages res1 ... res4.
 BLOCK_LAYOUT = (
@@ -205,13 +207,17 @@ def build_courtney_resnet(
     task = get_task(task)
     if not isinstance(lstm_layers, int) or isinstance(lstm_layers, bool) or lstm_layers < 0:
         raise ValueError(f"`lstm_layers` must be an int >= 0. Received: lstm_layers={lstm_layers!r}")
+    check_choice("size", size, tuple(SIZES))
+    units = SIZES[size]["lstm_units"]
+    check_weights_fit("lstm", {"kernels": (lstm_layers, 8 * units * units)}, f"lstm_layers={lstm_layers}")
+    head_options = check_options("head_options", head_options)
     backbone = build_courtney_backbone(
         op=op, size=size, input_shape=input_shape, temporal_strides=temporal_strides,
         temporal_kernel_size=temporal_kernel_size, width_multiplier=width_multiplier, normalization=normalization,
         placement=placement, op_options=op_options,
     )
     if head is None:
-        head, defaults = ("lstm", {"layers": lstm_layers, "units": SIZES[size]["lstm_units"]}) if lstm_layers else (
+        head, defaults = ("lstm", {"layers": lstm_layers, "units": units}) if lstm_layers else (
             "temporal_pool", {"mode": "last"})
         head_options = {**defaults, **(head_options or {})}
     label = _op_label(check_per_stage("op", op, NUM_STAGES, kind=str))

@@ -3,11 +3,13 @@
 import keras
 
 from stkeras.blocks.ops import get_op
+from stkeras.layers.frame_pool import FrameMaxPooling3D
 from stkeras.models.checks import check_input_shape
 from stkeras.models.video_model import VideoModel
 from stkeras.models.video_resnet import DEPTHS
 from stkeras.models.video_resnet import build_video_resnet_backbone
 from stkeras.tasks import Task
+from stkeras.validation import check_activation
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 
@@ -95,7 +97,8 @@ def build_stdcf_resnet(
         input_shape=check_input_shape(settings["input_shape"]), temporal_strides=settings["temporal_strides"],
         stem_pool=settings["stem_pool"], op_options=options,
     )
-    task = Task.classification("classes", num_classes, activation=classifier_activation)
+    task = Task.classification("classes", num_classes,
+                               activation=check_activation("classifier_activation", classifier_activation))
     return backbone.with_head("pool", task=task, output_name="predictions", name=name or f"stdcf_r{depth}")
 
 
@@ -164,8 +167,8 @@ def build_small_3d_cnn(
     options = {"num_spatial_atoms": num_spatial_atoms, "num_temporal_atoms": num_temporal_atoms}
     options = spec.check_options({k: v for k, v in options.items() if v is not None}, "num_spatial_atoms and num_temporal_atoms")
 
-    def convolution(x, units, index, strides=1):
-        return spec.build(units, strides=strides, name=f"conv{index}", **options)(x)
+    def convolution(x, units, index, strides=1, **dtype):
+        return spec.build(units, strides=strides, name=f"conv{index}", **options, **dtype)(x)
 
     inputs = keras.Input(shape=shape, name="clips")
     x = inputs
@@ -174,7 +177,7 @@ def build_small_3d_cnn(
             x = convolution(x, units, index)
             x = keras.layers.BatchNormalization(momentum=0.9, name=f"conv{index}_bn")(x)
             x = keras.layers.Activation("relu", name=f"conv{index}_relu")(x)
-            x = keras.layers.MaxPooling3D((1, 2, 2), padding="same", name=f"pool{index}")(x)
+            x = FrameMaxPooling3D((1, 2, 2), padding="same", name=f"pool{index}")(x)
         backbone = VideoModel(inputs, x, stage_names=["pool1", "pool2", "pool3"], name=f"{conv}_3d_cnn_backbone")
         task = Task.classification("classes", num_classes)
         return backbone.with_head("pool", task=task, output_name="predictions",
@@ -183,6 +186,6 @@ def build_small_3d_cnn(
         x = keras.layers.Activation("relu", name="conv1_relu")(convolution(x, filters[0], 1, strides=2))
         x = keras.layers.Activation("relu", name="conv2_relu")(convolution(x, filters[1], 2))
         x = keras.layers.UpSampling3D((1, 2, 2), name="upsample")(x)
-        outputs = convolution(x, shape[3], 3)
+        outputs = convolution(x, shape[3], 3, dtype="float32")  # the loss reads float32 under mixed precision
     return VideoModel(inputs, outputs, stage_names=["conv1_relu", "conv2_relu", "conv3"],
                       name=name or f"{conv}_3d_cnn_{task}")

@@ -19,6 +19,7 @@ import keras
 from stkeras.heads.registry import get_head
 from stkeras.layers.conv_lstm import ConvLSTM2D
 from stkeras.layers.frame_conv import FrameConv3D
+from stkeras.layers.frame_pool import FrameMaxPooling3D
 from stkeras.models.checks import check_input_shape
 from stkeras.models.checks import check_strides_fit
 from stkeras.models.convlstm_resnet import SPATIAL_REDUCTIONS
@@ -27,8 +28,8 @@ from stkeras.models.video_model import VideoModel
 from stkeras.tasks import Task
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
-from stkeras.validation import check_weights_fit
 from stkeras.validation import check_rate
+from stkeras.validation import check_weights_fit
 
 # VGG-M's layers for lipreading: (name, spatial stride of the conv, max pool after it).
 _LAYERS = (("conv1", 1, True), ("conv2", 2, True), ("conv3", 1, False), ("conv4", 1, False), ("conv5", 1, True))
@@ -103,7 +104,7 @@ def build_vggm_convlstm(
             x = keras.layers.BatchNormalization(momentum=0.9, name=f"{layer_name}_bn")(x)
         x = keras.layers.Activation("relu", name=f"{layer_name}_relu")(x)
         if pool:
-            x = keras.layers.MaxPooling3D((1, 3, 3), strides=(1, 2, 2), padding="same", name=f"{layer_name}_pool")(x)
+            x = FrameMaxPooling3D((1, 3, 3), strides=(1, 2, 2), padding="same", name=f"{layer_name}_pool")(x)
     task = Task.classification("classes", num_classes)
     frames = reduce_frames(x, spatial_reduction)
     check_weights_fit("lstm", {"kernels": (frames.shape[-1] + lstm_units, 4 * lstm_units)}, f"lstm_units={lstm_units}")

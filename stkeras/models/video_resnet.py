@@ -17,6 +17,7 @@ import keras
 from stkeras.blocks.basic import ResidualBasic
 from stkeras.blocks.bottleneck import ResidualBottleneck
 from stkeras.blocks.ops import get_op
+from stkeras.layers.frame_pool import FrameMaxPooling3D
 from stkeras.models.checks import check_input_shape
 from stkeras.models.checks import check_op_plan
 from stkeras.models.checks import check_per_stage
@@ -26,7 +27,9 @@ from stkeras.models.checks import scale_channels
 from stkeras.models.video_model import VideoModel
 from stkeras.tasks import Task
 from stkeras.validation import check_bool
+from stkeras.validation import check_activation
 from stkeras.validation import check_choice
+from stkeras.validation import check_options
 from stkeras.validation import check_positive_int
 
 # depth -> (block type, blocks per stage conv2_x ... conv5_x)
@@ -95,7 +98,7 @@ def _check_stage_ops(ops):
             if not isinstance(name, str):
                 raise ValueError(f"`stage_ops[{i}]` must be an op name or a tuple of op names. "
                                  f"Received: stage_ops={ops!r}")
-            get_op(name)
+            get_op(name, f"stage_ops[{i}]")
         checked.append(op)
     return checked
 
@@ -154,7 +157,8 @@ def build_video_resnet_backbone(
     check_choice("depth", depth, tuple(DEPTHS))
     shape = check_input_shape(input_shape)
     ops = _check_stage_ops(check_per_stage("stage_ops", stage_ops, 4, kind=(str, tuple)))
-    stem_spec = get_op(stem)
+    stem_spec = get_op(stem, "stem")
+    stem_options = stem_spec.check_options(stem_options, "stem_options")
     t_strides = check_per_stage("temporal_strides", temporal_strides, 4, allow_none=True)
     t_kernels = check_per_stage("temporal_kernel_size", temporal_kernel_size, 4, allow_none=True)
     width_multiplier = check_width_multiplier(width_multiplier)
@@ -168,11 +172,11 @@ def build_video_resnet_backbone(
     inputs = keras.Input(shape=shape, name="clips")
     channels = [scale_channels(c, width_multiplier) for c in CHANNELS]
     x = stem_spec.build(channels[0], kernel_size=7, temporal_kernel_size=3 if stem_spec.temporal_kernel else None,
-                        strides=2, use_bias=False, name="conv1", **(stem_options or {}))(inputs)
+                        strides=2, use_bias=False, name="conv1", **stem_options)(inputs)
     x = keras.layers.BatchNormalization(momentum=0.9, name="conv1_bn")(x)
     x = keras.layers.Activation("relu", name="conv1_relu")(x)
     if stem_pool:
-        x = keras.layers.MaxPooling3D((1, 3, 3), strides=(1, 2, 2), padding="same", name="pool1")(x)
+        x = FrameMaxPooling3D((1, 3, 3), strides=(1, 2, 2), padding="same", name="pool1")(x)
     for block_name, op, stride, t_stride, t_kernel, stage in plan:
         common = dict(op=op, strides=stride, temporal_strides=t_stride, temporal_kernel_size=t_kernel,
                       op_options=op_options, name=block_name)
@@ -248,12 +252,14 @@ def build_video_resnet(
     check_choice("kind", kind, tuple(KINDS))
     check_choice("depth", depth, tuple(DEPTHS))
     check_positive_int("num_classes", num_classes)
+    head_options = check_options("head_options", head_options)
     design = KINDS[kind]
     backbone = build_video_resnet_backbone(
         stem=design["stem"], stem_options=design["stem_options"], stage_ops=stage_ops or design["stage_ops"],
         depth=depth, block=block, input_shape=input_shape, temporal_strides=temporal_strides,
         temporal_kernel_size=temporal_kernel_size, width_multiplier=width_multiplier,
     )
-    task = Task.classification("classes", num_classes, activation=classifier_activation)
+    task = Task.classification("classes", num_classes,
+                               activation=check_activation("classifier_activation", classifier_activation))
     return backbone.with_head(head, task=task, output_name="predictions", name=name or f"{kind}_{depth}",
-                              **(head_options or {}))
+                              **head_options)
