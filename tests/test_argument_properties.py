@@ -211,7 +211,7 @@ def _mentions(message, value):
 def test_odd_arguments_give_clear_errors_or_work(target):
     call, names = TARGETS[target]
 
-    @settings(max_examples=12, deadline=None, derandomize=True, database=None,
+    @settings(max_examples=10, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     @given(name=st.sampled_from(names), value=ODD_VALUES)
     def check(name, value):

@@ -24,10 +24,10 @@ from stkeras.models.stdcf_resnet import build_stdcf_resnet
 from stkeras.models.taps import block_names
 from stkeras.models.taps import expose_ops
 from stkeras.models.taps import find_layer
-from stkeras.models.vggm_convlstm import build_vggm_convlstm
 from stkeras.models.video_model import VideoModel
 from stkeras.models.video_resnet import KINDS as VIDEO_RESNET_KINDS
 from stkeras.models.video_resnet import PRESETS as VIDEO_RESNET_PRESETS
 from stkeras.models.video_resnet import build_video_resnet
 from stkeras.models.video_resnet import build_video_resnet_backbone
+from stkeras.models.vggm_convlstm import build_vggm_convlstm
 from stkeras.tasks import TASKS
