@@ -22,7 +22,7 @@ CLIPS = np.zeros((1, 4, 8, 8, 1), "float32")
     (lambda: quadrant_blink(digits=0), ValueError, r"Unknown `digits`: 0. Allowed values: 'auto'"),
     (lambda: Rank1Conv3D(4, kernel_size=10**9)(CLIPS), ValueError, r"kernel_size=\(1000000000.* would need .* GiB"),
     (lambda: STDCFConv3D(4, num_temporal_atoms=10**9)(CLIPS), ValueError, r"num_temporal_atoms=1000000000 would need"),
-    (lambda: ConvLSTM2D(10**6, 3)(CLIPS), ValueError, r"filters=1000000 would need .* GiB\), more than the"),
+    (lambda: ConvLSTM2D(10**6, 3)(CLIPS), ValueError, r"filters=1000000 would need .* GiB to train\), more than the"),
     (lambda: stkeras.build_small_3d_cnn(num_temporal_atoms=10**9), ValueError, r"num_temporal_atoms=1000000000"),
 ])
 def test_bad_arguments_fail_at_once_with_a_clear_message(make, error, message):

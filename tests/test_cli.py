@@ -15,9 +15,9 @@ from tests.cli_processes import wait_for
 TINY = ["--train-clips", "64", "--test-clips", "32", "--frames", "4", "--batch-size", "32", "--epochs", "1"]
 
 
-def test_compare_killed_mid_training_resumes_to_the_full_run_folder(tmp_path, capsys):
+def test_compare_killed_mid_training_resumes_to_the_full_run_folder_with_another_head(tmp_path, capsys):
     out = tmp_path / "run"
-    args = ["compare", "--models", "conv2d,conv3d", "--out", str(out), *TINY]
+    args = ["compare", "--models", "conv2d,conv3d", "--head", "pool", "--out", str(out), *TINY]
     log = tmp_path / "killed.log"
     with log.open("w") as handle:
         process = start_cli(*args, log=handle)
@@ -37,7 +37,9 @@ def test_compare_killed_mid_training_resumes_to_the_full_run_folder(tmp_path, ca
         assert r["epochs_trained"] == 1 and [row["epoch"] for row in r["history"]] == [0]
         assert (out / f"grid_{name}.png").stat().st_size > 1000
         assert "| res4_4 |" in (out / f"rf_{name}.md").read_text()
-        keras.saving.load_model(out / "models" / f"{name}.keras", safe_mode=True)
+        model = keras.saving.load_model(out / "models" / f"{name}.keras", safe_mode=True)
+        layers = [layer.name for layer in model.layers]
+        assert "pool" in layers and "lstm1" not in layers  # --head replaced the paper's LSTM head
     assert (out / "relative_conv3d_vs_conv2d.png").exists()
     assert (out / "training_curves.png").exists()
     report = (out / "results.md").read_text()
@@ -130,14 +132,6 @@ def test_choices_come_from_the_registries(capsys):
     with pytest.raises(SystemExit) as error:
         main(["rf", "--op", "conv4d"])
     assert error.value.code == 2 and "invalid choice: 'conv4d'" in capsys.readouterr().err
-
-
-def test_compare_with_another_head(tmp_path):
-    out = tmp_path / "pool"
-    assert main(["compare", "--models", "convlstm", "--head", "pool", "--out", str(out), *TINY]) == 0
-    model = keras.saving.load_model(out / "models" / "convlstm.keras", safe_mode=True)
-    assert "pool" in [layer.name for layer in model.layers] and "temporal_pool" not in [
-        layer.name for layer in model.layers]
 
 
 def test_heads_prints_table_3_with_every_count_matching(capsys):

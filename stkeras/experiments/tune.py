@@ -30,6 +30,7 @@ from stkeras.tuning import make_tuner
 from stkeras.tuning import pareto_front
 from stkeras.tuning import stop_after
 from stkeras.tuning import trial_records
+from stkeras.tuning.search_state import guard_search_state
 from stkeras.tuning.tuners import format_values
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
@@ -167,6 +168,8 @@ def run_tune(out, *, space="courtney", task="digit", algorithm="random", max_tri
     finally:
         if timer is not None:
             timer.cancel()
+    if role != "worker":
+        guard_search_state(os.path.join(out, PROJECT))  # good copies of the state files the search just wrote
     if role == "worker":
         log(f"worker {os.environ['KERASTUNER_TUNER_ID']}: no more trials; done")
         return None

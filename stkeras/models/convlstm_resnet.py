@@ -269,7 +269,8 @@ def build_convlstm_resnet(
         if given:
             raise ValueError(
                 f"{', '.join(given)} apply to seed 002's networks: pass `stages` "
-                f"or `preset` with them. Received: {', '.join(f'{k}={extras[k]!r}' for k in given)}"
+                f"or `preset` with them. Received: {', '.join(f'{k}={extras[k]!r}' for k in given)} with "
+                f"stages={stages!r}, preset={preset!r}"
             )
         return build_courtney_resnet(
             **MODELS["convlstm"],

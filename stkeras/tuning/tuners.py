@@ -12,6 +12,7 @@ import threading
 import keras_tuner
 
 from stkeras.tuning.hypermodel import COST_METRICS
+from stkeras.tuning.search_state import guard_search_state
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 
@@ -93,6 +94,9 @@ def make_tuner(hypermodel, *, algorithm="random", max_trials=10, epochs=3, direc
     check_choice("algorithm", algorithm, tuple(ALGORITHMS))
     max_trials = check_positive_int("max_trials", max_trials)
     epochs = check_positive_int("epochs", epochs)
+    # Only the chief (or a lone process) owns the state files; a worker reading them mid-write must not "repair" them.
+    if not overwrite and os.environ.get("KERASTUNER_TUNER_ID", "chief") == "chief":
+        guard_search_state(os.path.join(directory, project_name))
     common = dict(objective=hypermodel.objective, seed=seed, directory=directory, project_name=project_name,
                   overwrite=overwrite, max_consecutive_failed_trials=max_consecutive_failed_trials)
     if algorithm == "hyperband":

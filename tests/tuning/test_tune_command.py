@@ -9,8 +9,10 @@ import sys
 import keras
 import keras_tuner
 import numpy as np
+import pytest
 
 from stkeras.experiments import run_tune
+from stkeras.training import CheckpointWarning
 from stkeras.tuning import FrameModelHyperModel
 from tests.cli_processes import start_cli
 from tests.cli_processes import wait_for
@@ -67,12 +69,24 @@ def test_a_search_killed_mid_trial_resumes_and_more_trials_are_added(tmp_path):
     assert len(json.loads((out / "trials.json").read_text())["trials"]) == 3
 
 
-def test_the_time_budget_stops_starting_trials(tmp_path, capsys):
-    results = run_tune(tmp_path, space="heads", algorithm="random", max_trials=5, max_time=1, num_segments=4,
-                       space_options={"heads": ("mlp",), "width_multipliers": (0.25,)}, train_clips=16,
-                       validation_clips=16, test_clips=16, frames=4, batch_size=16, epochs=1)
+def test_the_time_budget_stops_starting_trials_and_damaged_state_files_are_restored(tmp_path, capsys):
+    options = dict(space="heads", algorithm="random", num_segments=4, train_clips=16, validation_clips=16,
+                   test_clips=16, frames=4, batch_size=16, epochs=1,
+                   space_options={"heads": ("mlp",), "width_multipliers": (0.25,)})
+    results = run_tune(tmp_path, max_trials=5, max_time=1, **options)
     assert [r["status"] for r in results["trials"]] == ["COMPLETED"]
     assert "time budget of 1 s reached" in capsys.readouterr().out
+
+    # keras-tuner writes its state files in place: a kill mid-write leaves them cut short.
+    oracle, trial = tmp_path / "search" / "oracle.json", tmp_path / "search" / "trial_0" / "trial.json"
+    assert (tmp_path / "search" / "oracle.json.good").exists() and (trial.parent / "trial.json.good").exists()
+    for path in (oracle, trial):
+        path.write_text(path.read_text()[: len(path.read_text()) // 2])
+    with pytest.warns(CheckpointWarning, match=r"oracle.json cannot be read .*restored its last good copy"):
+        results = run_tune(tmp_path, max_trials=2, **options)
+    assert [r["status"] for r in results["trials"]] == ["COMPLETED", "COMPLETED"]
+    for path in (oracle, trial):
+        json.loads(path.read_text())  # whole again
 
 
 def _free_port():
