@@ -60,9 +60,10 @@ def test_stdcf_experiments(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "itsl_stages.png").stat().st_size > 5000
     itsl = results["itsl"]["stdcf"]
     # Measured peaks of a training step: ITSL's larger stage (half the
-    # pixels of a full clip) needs at most 0.6 of the full step. Measured
-    # 0.25 (40 of 161 MiB); a stage that stopped downsampling would be 1.
-    assert 1 < itsl["itsl_step_mb"] < 0.6 * itsl["full_step_mb"]
+    # pixels of a full clip) needs at most 0.7 of the full step. Measured
+    # 0.27 (43.5 of 161.1 MiB, resident memory) and 0.56 (46.1 of 82.5 MiB,
+    # oneDNN's allocator); a stage that stopped downsampling would be 1.
+    assert 1 < itsl["itsl_step_mb"] < 0.7 * itsl["full_step_mb"]
     assert itsl["itsl_stage_t_step_mb"] <= itsl["itsl_stage_s_step_mb"] * 1.2
 
 

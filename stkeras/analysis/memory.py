@@ -4,10 +4,14 @@
 compiled model, and a fresh Python process loads it, trains two warm-up
 steps on random clips of that shape, and then measures further steps:
 
-- on a GPU, the device's peak memory counter (reset after the warm-up)
-  above the memory in use before the steps;
-- on a CPU, the peak resident memory of the process (reset after the
-  warm-up through `/proc/self/clear_refs`, Linux) above its resident
+- where TensorFlow's allocator keeps counts (a GPU; a CPU where
+  TensorFlow runs with oneDNN, the default on CPUs with AVX512_VNNI,
+  AVX512_BF16 or AMX), its peak bytes in use (reset after the warm-up)
+  above the bytes in use before the steps. That allocator keeps freed
+  memory in a pool, so the process's resident memory would not show the
+  step at all;
+- elsewhere on a CPU, the peak resident memory of the process (reset after
+  the warm-up through `/proc/self/clear_refs`, Linux) above its resident
   memory before the steps. The child has glibc return every freed block of
   64 KiB or more to the system (`stkeras.allocator.return_freed_memory`),
   so that the resident memory follows what the step holds.
@@ -46,9 +50,10 @@ def training_step_memory(model, clip_shape, *, batch_size=8, steps=2, frozen_ato
         timeout: seconds before the child is stopped.
 
     Returns:
-        dict with `device` (`"CPU"` or `"GPU:0"`), `step_bytes` (the peak
-        above the memory in use before the steps), `peak_bytes` and
-        `before_bytes`.
+        dict with `device` (`"CPU"` or `"GPU:0"`), `counter`
+        (`"allocator"` or `"resident"`: what was read, see above),
+        `step_bytes` (the peak above the memory in use before the steps),
+        `peak_bytes` and `before_bytes`.
 
     Example:
     >>> model.compile("adam", "mse")  # doctest: +SKIP
@@ -128,19 +133,29 @@ def _measure(request):
     targets = _targets(model, request["batch_size"])
     for _ in range(2):
         model.train_on_batch(clips, targets)
-    gpu = bool(tf.config.list_logical_devices("GPU"))
-    if gpu:
-        tf.config.experimental.reset_memory_stats("GPU:0")
-        before = tf.config.experimental.get_memory_info("GPU:0")["current"]
+    device = "GPU:0" if tf.config.list_logical_devices("GPU") else "CPU:0"
+    counted = _allocator_counts(tf, device)
+    if counted:
+        tf.config.experimental.reset_memory_stats(device)
+        before = tf.config.experimental.get_memory_info(device)["current"]
     else:
         before = _resident_bytes("VmRSS")
         with open("/proc/self/clear_refs", "w") as clear:
             clear.write("5")  # resets the peak resident memory (VmHWM)
     for _ in range(request["steps"]):
         model.train_on_batch(clips, targets)
-    peak = tf.config.experimental.get_memory_info("GPU:0")["peak"] if gpu else _resident_bytes("VmHWM")
-    return {"device": "GPU:0" if gpu else "CPU", "step_bytes": peak - before, "peak_bytes": peak,
-            "before_bytes": before}
+    peak = tf.config.experimental.get_memory_info(device)["peak"] if counted else _resident_bytes("VmHWM")
+    return {"device": "GPU:0" if device == "GPU:0" else "CPU", "counter": "allocator" if counted else "resident",
+            "step_bytes": peak - before, "peak_bytes": peak, "before_bytes": before}
+
+
+def _allocator_counts(tf, device):
+    """Whether TensorFlow's allocator for `device` keeps byte counts (GPUs; oneDNN's CPU allocator)."""
+    try:
+        tf.config.experimental.get_memory_info(device)
+    except ValueError:  # "Allocator stats not available": the plain CPU allocator, which uses malloc
+        return False
+    return True
 
 
 if __name__ == "__main__":
