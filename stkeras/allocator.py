@@ -58,7 +58,8 @@ def return_freed_memory():
     """Makes glibc's malloc return freed blocks of 64 KiB or more to the system; returns whether it applied.
 
     The resident memory then follows what the process holds (at some cost
-    in speed): what `stkeras.analysis.training_step_memory` measures with.
+    in speed): what `stkeras.analysis.training_step_memory` measures with
+    where TensorFlow's allocator keeps no counts (a CPU without oneDNN).
 
     Example:
     >>> applied = return_freed_memory()  # True on Linux with glibc
