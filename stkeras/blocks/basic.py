@@ -5,6 +5,7 @@ import keras
 from stkeras.blocks.bottleneck import _without_legacy_temporal_kernel
 from stkeras.blocks.ops import get_op
 from stkeras.layers.frame_conv import FrameConv3D
+from stkeras.layers.fused_batch_norm import FusedBatchNormalization
 from stkeras.validation import check_number
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_weights_fit
@@ -77,9 +78,9 @@ class ResidualBasic(keras.layers.Layer):
         self.op1 = spec.build(filters, strides=self.strides, temporal_strides=self.temporal_strides,
                               name="op1", **common)
         self.op2 = spec.build(filters, name="op2", **common)
-        self.norm1 = keras.layers.BatchNormalization(momentum=self.norm_momentum, name="op1_bn",
+        self.norm1 = FusedBatchNormalization(momentum=self.norm_momentum, name="op1_bn",
                                                      dtype=self.dtype_policy)
-        self.norm2 = keras.layers.BatchNormalization(momentum=self.norm_momentum, name="op2_bn",
+        self.norm2 = FusedBatchNormalization(momentum=self.norm_momentum, name="op2_bn",
                                                      dtype=self.dtype_policy)
 
     def build(self, input_shape):
@@ -99,7 +100,7 @@ class ResidualBasic(keras.layers.Layer):
                 use_bias=self.use_bias, name="projection", dtype=self.dtype_policy,
             )
             self.projection.build(shape)
-            self.projection_norm = keras.layers.BatchNormalization(
+            self.projection_norm = FusedBatchNormalization(
                 momentum=self.norm_momentum, name="projection_bn", dtype=self.dtype_policy)
             self.projection_norm.build(middle)
         else:

@@ -5,6 +5,7 @@ import keras
 from stkeras.blocks.ops import get_op
 from stkeras.layers.conv_lstm import ConvLSTM2D
 from stkeras.layers.frame_conv import FrameConv3D
+from stkeras.layers.fused_batch_norm import FusedBatchNormalization
 from stkeras.validation import check_choice
 from stkeras.validation import check_number
 from stkeras.validation import check_positive_int
@@ -138,7 +139,7 @@ class ResidualBottleneck(keras.layers.Layer):
     def _norm(self, name):
         if self.normalization is None:
             return None
-        return keras.layers.BatchNormalization(momentum=self.norm_momentum, name=name, dtype=self.dtype_policy)
+        return FusedBatchNormalization(momentum=self.norm_momentum, name=name, dtype=self.dtype_policy)
 
     def _pointwise(self, filters, name, strides=(1, 1, 1)):
         return FrameConv3D(

@@ -3,12 +3,13 @@
 import keras
 
 from stkeras.heads.registry import register_head
+from stkeras.layers.fused_batch_norm import FusedBatchNormalization
 from stkeras.validation import normalize_tuple
 
 
 def _conv_bn_relu(x, conv, name):
     x = conv(x)
-    x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = FusedBatchNormalization(name=f"{name}_bn")(x)
     return keras.layers.ReLU(name=f"{name}_relu")(x)
 
 

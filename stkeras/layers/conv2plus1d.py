@@ -3,6 +3,7 @@
 import keras
 
 from stkeras.layers.frame_conv import FrameConv3D
+from stkeras.layers.fused_batch_norm import FusedBatchNormalization
 from stkeras.layers.shapes import conv_output_size
 from stkeras.validation import check_choice
 from stkeras.validation import check_number
@@ -103,7 +104,7 @@ class Conv2Plus1D(keras.layers.Layer):
             use_bias=self.use_bias, kernel_initializer=self.kernel_initializer, name="spatial",
             dtype=self.dtype_policy,
         )
-        self.norm = keras.layers.BatchNormalization(momentum=self.norm_momentum, name="spatial_bn",
+        self.norm = FusedBatchNormalization(momentum=self.norm_momentum, name="spatial_bn",
                                                     dtype=self.dtype_policy)
         self.temporal = keras.layers.Conv3D(
             self.filters, (t, 1, 1), strides=(st, 1, 1), padding=self.padding,

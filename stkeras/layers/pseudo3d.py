@@ -3,6 +3,7 @@
 import keras
 
 from stkeras.layers.frame_conv import FrameConv3D
+from stkeras.layers.fused_batch_norm import FusedBatchNormalization
 from stkeras.validation import check_choice
 from stkeras.validation import check_number
 from stkeras.validation import check_positive_int
@@ -88,7 +89,7 @@ class Pseudo3D(keras.layers.Layer):
             self.norm = None
             self.temporal.build(shape)
         else:
-            self.norm = keras.layers.BatchNormalization(momentum=self.norm_momentum, name="spatial_bn",
+            self.norm = FusedBatchNormalization(momentum=self.norm_momentum, name="spatial_bn",
                                                         dtype=self.dtype_policy)
             self.norm.build(spatial_shape)
             self.temporal.build(spatial_shape)

@@ -21,6 +21,7 @@ import inspect
 import keras
 
 from stkeras.heads.registry import get_head
+from stkeras.layers.fused_batch_norm import FusedBatchNormalization
 from stkeras.models.video_model import VideoModel
 from stkeras.tasks import Task
 from stkeras.tasks import get_task
@@ -64,7 +65,7 @@ def build_frame_cnn(*, input_shape, widths=(32, 64, 128), weights=None, name="sm
         for j, stride in enumerate((2, 1), start=1):
             x = keras.layers.Conv2D(width, 3, strides=stride, padding="same", use_bias=False,
                                     name=f"stage{i}_conv{j}")(x)
-            x = keras.layers.BatchNormalization(name=f"stage{i}_bn{j}")(x)
+            x = FusedBatchNormalization(name=f"stage{i}_bn{j}")(x)
             x = keras.layers.ReLU(name=f"stage{i}_relu{j}")(x)
     model = keras.Model(inputs, x, name=name)
     if weights is not None:

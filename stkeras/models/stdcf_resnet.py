@@ -4,6 +4,7 @@ import keras
 
 from stkeras.blocks.ops import get_op
 from stkeras.layers.frame_pool import FrameMaxPooling3D
+from stkeras.layers.fused_batch_norm import FusedBatchNormalization
 from stkeras.models.checks import check_input_shape
 from stkeras.models.video_model import VideoModel
 from stkeras.models.video_resnet import DEPTHS
@@ -175,7 +176,7 @@ def build_small_3d_cnn(
     if task == "classification":
         for index, units in enumerate(filters, start=1):
             x = convolution(x, units, index)
-            x = keras.layers.BatchNormalization(momentum=0.9, name=f"conv{index}_bn")(x)
+            x = FusedBatchNormalization(momentum=0.9, name=f"conv{index}_bn")(x)
             x = keras.layers.Activation("relu", name=f"conv{index}_relu")(x)
             x = FrameMaxPooling3D((1, 2, 2), padding="same", name=f"pool{index}")(x)
         backbone = VideoModel(inputs, x, stage_names=["pool1", "pool2", "pool3"], name=f"{conv}_3d_cnn_backbone")

@@ -20,6 +20,7 @@ from stkeras.heads.registry import get_head
 from stkeras.layers.conv_lstm import ConvLSTM2D
 from stkeras.layers.frame_conv import FrameConv3D
 from stkeras.layers.frame_pool import FrameMaxPooling3D
+from stkeras.layers.fused_batch_norm import FusedBatchNormalization
 from stkeras.models.checks import check_input_shape
 from stkeras.models.checks import check_strides_fit
 from stkeras.models.convlstm_resnet import SPATIAL_REDUCTIONS
@@ -101,7 +102,7 @@ def build_vggm_convlstm(
         else:
             x = ConvLSTM2D(channels, 3, strides=stride, padding="same", return_sequences=True, name=layer_name)(x)
         if normalization == "batch":
-            x = keras.layers.BatchNormalization(momentum=0.9, name=f"{layer_name}_bn")(x)
+            x = FusedBatchNormalization(momentum=0.9, name=f"{layer_name}_bn")(x)
         x = keras.layers.Activation("relu", name=f"{layer_name}_relu")(x)
         if pool:
             x = FrameMaxPooling3D((1, 3, 3), strides=(1, 2, 2), padding="same", name=f"{layer_name}_pool")(x)

@@ -18,6 +18,7 @@ from stkeras.blocks.basic import ResidualBasic
 from stkeras.blocks.bottleneck import ResidualBottleneck
 from stkeras.blocks.ops import get_op
 from stkeras.layers.frame_pool import FrameMaxPooling3D
+from stkeras.layers.fused_batch_norm import FusedBatchNormalization
 from stkeras.models.checks import check_input_shape
 from stkeras.models.checks import check_op_plan
 from stkeras.models.checks import check_per_stage
@@ -173,7 +174,7 @@ def build_video_resnet_backbone(
     channels = [scale_channels(c, width_multiplier) for c in CHANNELS]
     x = stem_spec.build(channels[0], kernel_size=7, temporal_kernel_size=3 if stem_spec.temporal_kernel else None,
                         strides=2, use_bias=False, name="conv1", **stem_options)(inputs)
-    x = keras.layers.BatchNormalization(momentum=0.9, name="conv1_bn")(x)
+    x = FusedBatchNormalization(momentum=0.9, name="conv1_bn")(x)
     x = keras.layers.Activation("relu", name="conv1_relu")(x)
     if stem_pool:
         x = FrameMaxPooling3D((1, 3, 3), strides=(1, 2, 2), padding="same", name="pool1")(x)
