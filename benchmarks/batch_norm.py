@@ -17,7 +17,6 @@ the fused layer is faster).
 """
 
 import argparse
-import json
 import os
 from unittest import mock
 
@@ -30,7 +29,8 @@ import tensorflow as tf  # noqa: E402
 import stkeras  # noqa: E402
 from stkeras.allocator import keep_freed_memory  # noqa: E402
 from stkeras.layers import FusedBatchNormalization  # noqa: E402
-from timing import median_times  # noqa: E402  (benchmarks/timing.py)
+from timing import median_times  # noqa: E402
+from timing import run_cases  # noqa: E402  (benchmarks/timing.py)
 
 # The modules whose blocks build FusedBatchNormalization layers; a peer swaps them all.
 USERS = ("stkeras.blocks.bottleneck", "stkeras.blocks.basic", "stkeras.layers.pseudo3d",
@@ -92,13 +92,7 @@ def main():
     if not args.skip_models:
         for op in ("conv2d", "conv3d", "ts_conv3d", "convlstm"):
             cases[f"seed-000 {op} model (base) B=32 16x32x32x1"] = lambda op=op: model_case(op, args.repeats)
-    rows = []
-    for case, run in cases.items():
-        keras.utils.clear_session()
-        results = run()
-        for peer, seconds in results.items():
-            print(json.dumps({"case": case, "peer": peer, "seconds": round(seconds, 4), "device": device}), flush=True)
-        rows.append((case, results))
+    rows = run_cases(cases, device)
     print(f"\nTraining step, median of {args.repeats} ({device}); ratio = keras time / fused time")
     print("| case | fused (s) | keras BN (s) | no BN (s) | keras / fused |")
     print("|---|---|---|---|---|")

@@ -14,7 +14,6 @@ builds them and once with every FrameConv3D replaced by Keras' Conv3D.
 """
 
 import argparse
-import json
 import os
 from unittest import mock
 
@@ -25,7 +24,8 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import stkeras  # noqa: E402
-from timing import median_times  # noqa: E402  (benchmarks/timing.py)
+from timing import median_times  # noqa: E402
+from timing import run_cases  # noqa: E402  (benchmarks/timing.py)
 from stkeras.blocks import register_op  # noqa: E402
 from stkeras.layers import FrameConv3D  # noqa: E402
 
@@ -90,13 +90,7 @@ def main():
     if not args.skip_models:
         for op in ("conv2d", "conv3d", "ts_conv3d", "convlstm"):
             cases[f"seed-000 {op} model (base) B=32 16x32x32x1"] = lambda op=op: model_case(op, args.repeats)
-    rows = []
-    for case, run in cases.items():
-        keras.utils.clear_session()
-        results = run()
-        for peer, seconds in results.items():
-            print(json.dumps({"case": case, "peer": peer, "seconds": round(seconds, 4), "device": device}), flush=True)
-        rows.append((case, results))
+    rows = run_cases(cases, device)
     print(f"\nTraining step, median of {args.repeats} ({device}); ratio = keras time / stkeras time")
     print("| case | FrameConv3D (s) | keras Conv3D (s) | keras / FrameConv3D |")
     print("|---|---|---|---|")

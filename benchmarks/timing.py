@@ -20,3 +20,22 @@ def median_times(steps, repeats):
             step()
             times[name].append(time.perf_counter() - start)
     return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def run_cases(cases, device):
+    """Runs each `cases[name]()` (a dict of peer -> seconds) in a fresh Keras session, printing one JSON line per peer.
+
+    Returns `[(case, results), ...]` in order, for the table.
+    """
+    import json
+
+    import keras
+
+    rows = []
+    for case, run in cases.items():
+        keras.utils.clear_session()
+        results = run()
+        for peer, seconds in results.items():
+            print(json.dumps({"case": case, "peer": peer, "seconds": round(seconds, 4), "device": device}), flush=True)
+        rows.append((case, results))
+    return rows
