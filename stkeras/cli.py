@@ -174,6 +174,9 @@ def make_parser():
     _add_distribute(compare)
     compare.add_argument("--explain", type=_integer(0), nargs="?", const=8, default=0, metavar="CLIPS",
                          help="also explain each model with Grad-CAM on CLIPS held-out clips (default 8)")
+    compare.add_argument("--seeds", type=_integer(1), default=1, metavar="N",
+                         help="train every model with N seeds (--seed, --seed + 1, ...: other clips and weights) and "
+                              "report the mean, the spread and which differences exceed it (Welch's t-test, 5%%)")
     frames = compare.add_argument_group("heads comparison (seed 001): frame models instead of seed 000's networks")
     frames.add_argument("--heads", type=_heads, help=f"comma-separated heads, e.g. {','.join(SEED_001_HEADS)}")
     frames.add_argument("--backbone", default="small_cnn", choices=frame_backbones(), metavar="BACKBONE",
@@ -291,7 +294,8 @@ def _compare(args):
                          strategy=_strategy(args), **_overrides(args))
         return
     run_compare(args.out, task=args.task, models=args.models, preset=args.preset, size=args.size, head=args.head,
-                explain=args.explain, verbose=args.verbose, strategy=_strategy(args), **_overrides(args))
+                explain=args.explain, verbose=args.verbose, strategy=_strategy(args), seeds=args.seeds,
+                **_overrides(args))
 
 
 def _explain(args):

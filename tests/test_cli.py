@@ -56,6 +56,27 @@ def test_compare_speed_reports_mae_and_rounded_accuracy_and_explains(tmp_path):
     assert (out / "explain" / "conv2d" / "maps.png").exists() and (out / "explain" / "conv2d" / "clip_1.gif").exists()
 
 
+def test_compare_with_seeds_reports_each_seed_the_mean_and_which_differences_hold(tmp_path):
+    out = tmp_path / "seeds"
+    assert main(["compare", "--models", "conv2d,conv3d", "--seeds", "2", "--seed", "3", "--out", str(out),
+                 "--train-clips", "32", "--test-clips", "32", "--frames", "2", "--batch-size", "32",
+                 "--epochs", "1"]) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["seeds"] == [3, 4]
+    for name, r in results["models"].items():
+        scores = [run["accuracy"] for run in r["seeds"]]
+        assert [run["seed"] for run in r["seeds"]] == [3, 4]
+        assert r["accuracy"] == pytest.approx(np.mean(scores)) and r["std"]["accuracy"] == pytest.approx(
+            np.std(scores, ddof=1))
+        assert (out / "models" / "seed4" / f"{name}.keras").exists()
+    difference = results["differences"]["conv2d_vs_conv3d"]
+    assert difference["difference"] == pytest.approx(results["models"]["conv2d"]["accuracy"]
+                                                     - results["models"]["conv3d"]["accuracy"])
+    report = (out / "results.md").read_text()
+    assert "| seed 3 | seed 4 | mean ± std |" in report and "Welch's t-test" in report
+    assert "| conv2d vs conv3d |" in report
+
+
 def test_train_killed_mid_epoch_resumes_to_a_complete_model_and_history(tmp_path, capsys):
     out = tmp_path / "train"
     args = ["train", "--model", "small_3d_cnn_regular", "--task", "order", "--out", str(out), *TINY[:-1], "3"]

@@ -10,6 +10,7 @@ import os
 import time
 
 import keras
+import numpy as np
 
 from stkeras.analysis import collect_predictions
 from stkeras.analysis import count_flops
@@ -26,6 +27,8 @@ from stkeras.experiments.models import build_model
 from stkeras.experiments.report import format_results
 from stkeras.experiments.report import log
 from stkeras.experiments.report import write_results
+from stkeras.experiments.seeds import summarize_seeds
+from stkeras.experiments.seeds import welch_test
 from stkeras.experiments.settings import jsonable
 from stkeras.experiments.settings import resolve_settings
 from stkeras.experiments.training import seed_everything
@@ -44,7 +47,7 @@ PAPER_PAIRS = (("conv3d", "conv2d"), ("ts_conv3d", "conv3d"), ("convlstm", "conv
 
 
 def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None, verbose=False, head=None,
-                explain=0, strategy=None, **overrides):
+                explain=0, strategy=None, seeds=1, **overrides):
     """Trains `models` on the task, evaluates them and writes the run folder.
 
     Args:
@@ -52,7 +55,7 @@ def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None
         task: a registered task name (`"digit"`, `"order"`, `"speed"`) or a
             `stkeras.tasks.Task` whose target quadrant-blink clips have.
         models: names among `conv2d`, `conv3d`, `ts_conv3d`, `convlstm`.
-        preset: `"quick"` or `"paper"` (see `stkeras.experiments.settings.PRESETS`).
+        preset: a name of `stkeras.experiments.settings.PRESETS`.
         size: `"base"` or `"xl"` (default: the preset's).
         verbose: also show Keras' progress bars (stkeras prints one line
             per epoch either way).
@@ -63,6 +66,10 @@ def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None
         strategy: a `tf.distribute.Strategy` to build and train every model
             in (`stkeras.training.make_strategy("mirrored")`), or `None`.
             The batch size stays the global batch, split across replicas.
+        seeds: train every model this many times, with seeds `seed`,
+            `seed + 1`, ... (other clips and initial weights); the results
+            give each seed's score, the mean and standard deviation, and
+            which pairs of models differ (`stkeras.experiments.seeds`).
         **overrides: `epochs`, `train_clips`, `test_clips`,
             `validation_clips`, `frames`, `batch_size`, `seed`.
 
@@ -77,59 +84,74 @@ def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None
         raise ValueError("`models` must name at least one model.")
     settings = resolve_settings(preset, size, **overrides)
     check_positive_int("explain", explain, minimum=0)
+    check_positive_int("seeds", seeds)
     for name in models:  # fail on impossible strides or heads before any training
         build_model(name, settings, task, head)
         keras.utils.clear_session()
     os.makedirs(out, exist_ok=True)
-    test = clips(settings, task, "test", with_info=True)
-    baseline = task.baseline(targets(clips(settings, task, "train", num_clips=settings["train_clips"])), targets(test))
+    seed_list = [settings["seed"] + k for k in range(seeds)]
+    runs = [dict(settings, seed=seed) for seed in seed_list]
+    tests = [clips(run, task, "test", with_info=True) for run in runs]
+    baseline = _mean_baseline([
+        task.baseline(targets(clips(run, task, "train", num_clips=run["train_clips"])), targets(test))
+        for run, test in zip(runs, tests)])
     metric = task.metric
     log(
         f"stkeras compare: task={task.name}, preset={preset}, models={','.join(models)}, "
         f"{settings['epochs']} epochs of {settings['train_clips']} new clips of {settings['frames']}x{settings['size']}"
-        f"x{settings['size']}; baseline {metric} {baseline[metric]:.3f} ({baseline['predictor']})"
+        f"x{settings['size']}{f', seeds {seed_list[0]}-{seed_list[-1]}' if seeds > 1 else ''}; "
+        f"baseline {metric} {baseline[metric]:.3f} ({baseline['predictor']})"
     )
     results = {"task": task.name, "preset": preset, "settings": jsonable(settings), "baseline": baseline,
                "models": {}}
+    if seeds > 1:
+        results["seeds"] = seed_list
     grids = {}
+    metrics = [k for k in baseline if k != "predictor"]
     for index, name in enumerate(models, start=1):
-        keras.utils.clear_session()
-        seed_everything(settings["seed"])
-        with strategy_scope(strategy):
-            model = build_model(name, settings, task, head)
-            log(f"[{index}/{len(models)}] {name}: {model.count_params():,} parameters, training ...")
-            start = time.perf_counter()
-            history = train_model(model, settings, task, os.path.join(out, "models", name), name, verbose)
-        seconds = time.perf_counter() - start
-        save_model_atomically(model, os.path.join(out, "models", f"{name}.keras"))
-        predictions, clip_targets, info = collect_predictions(model, test)
-        scores = task.scores(predictions, clip_targets)
-        grids[name] = grid_from_values(task.per_clip(predictions, clip_targets), info, metric=metric)
+        seed_runs, values, infos = [], [], []
+        for run, test in zip(runs, tests):
+            label = name if seeds == 1 else f"{name} seed {run['seed']}"
+            folder = os.path.join(out, "models", *([] if seeds == 1 else [f"seed{run['seed']}"]), name)
+            model, scored = _train_and_score(name, run, task, head, strategy, folder, label, verbose, test,
+                                             f"[{index}/{len(models)}]")
+            seed_runs.append(scored.pop("run"))
+            values.append(scored["values"])
+            infos.append(scored["info"])
+        grids[name] = grid_from_values(np.concatenate(values), _concatenate(infos), metric=metric)
         plot_error_grid(grids[name], os.path.join(out, f"grid_{name}.png"), title=f"{name} {metric}")
         rows = receptive_field(model)
         with open(os.path.join(out, f"rf_{name}.md"), "w") as handle:
             handle.write(f"# Receptive fields of {model.name}\n\n{format_receptive_field(rows)}\n")
+        summary = seed_runs[0] if seeds == 1 else summarize_seeds(seed_runs, metrics)
         results["models"][name] = {
-            **scores,
+            **summary,
             "parameters": int(model.count_params()),
             "macs_per_clip": int(count_flops(model)),
-            "training_seconds": round(seconds, 1),
-            "epochs_trained": len(history),
-            "history": history,
+            "epochs_trained": len(summary["history"]),
         }
+        results["models"][name].pop("seed", None)
         if explain:
             explanation = explain_model(model, os.path.join(out, "explain", name), task=task, preset=preset,
                                         num_clips=explain, seed=settings["seed"], label=name)
             results["models"][name]["explanation"] = explanation
-        verdict = "beats" if task.is_better(scores[metric], baseline[metric]) else "does NOT beat"
-        log(f"[{index}/{len(models)}] {name}: {metric} {scores[metric]:.3f} ({verdict} the baseline "
-            f"{baseline[metric]:.3f}), {seconds:.0f} s")
+        score = results["models"][name][metric]
+        verdict = "beats" if task.is_better(score, baseline[metric]) else "does NOT beat"
+        spread = f" ± {summary['std'][metric]:.3f} over {seeds} seeds" if seeds > 1 else ""
+        log(f"[{index}/{len(models)}] {name}: {metric} {score:.3f}{spread} ({verdict} the baseline "
+            f"{baseline[metric]:.3f}), {summary['training_seconds']:.0f} s")
     results["relative"] = {}
     for a, b in _pairs(models):
         rel = relative_grid(grids[a], grids[b])
         path = f"relative_{a}_vs_{b}.png"
         plot_relative_grid(rel, os.path.join(out, path), title=f"{a} vs {b} (positive: {a} better)")
         results["relative"][f"{a}_vs_{b}"] = {"overall": rel.overall, "plot": path}
+    if seeds > 1:
+        results["differences"] = {
+            f"{a}_vs_{b}": welch_test([r[metric] for r in results["models"][a]["seeds"]],
+                                      [r[metric] for r in results["models"][b]["seeds"]], task.better)
+            for i, a in enumerate(models) for b in models[i + 1:]
+        }
     plot_training_curves(
         {name: r["history"] for name, r in results["models"].items()}, os.path.join(out, "training_curves.png")
     )
@@ -140,6 +162,38 @@ def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None
     write_results(out, "results", results, format_results(results))
     log(f"wrote {out}/results.md, results.json, grids, relative grids, receptive fields and curves")
     return results
+
+
+def _train_and_score(name, settings, task, head, strategy, folder, label, verbose, test, prefix):
+    """Trains one model with the settings' seed and scores it on `test`.
+
+    Returns:
+        the model and a dict: `run` (the seed, scores, training seconds and
+        history), `values` (the per-clip metric) and `info` (per-clip fields).
+    """
+    keras.utils.clear_session()
+    seed_everything(settings["seed"])
+    with strategy_scope(strategy):
+        model = build_model(name, settings, task, head)
+        log(f"{prefix} {label}: {model.count_params():,} parameters, training ...")
+        start = time.perf_counter()
+        history = train_model(model, settings, task, folder, label, verbose)
+    seconds = time.perf_counter() - start
+    save_model_atomically(model, f"{folder}.keras")
+    predictions, clip_targets, info = collect_predictions(model, test)
+    run = {"seed": settings["seed"], **task.scores(predictions, clip_targets), "training_seconds": round(seconds, 1),
+           "history": history}
+    return model, {"run": run, "values": task.per_clip(predictions, clip_targets), "info": info}
+
+
+def _mean_baseline(baselines):
+    """The baselines of several seeds' clips as one: each number's mean."""
+    first = baselines[0]
+    return {k: v if k == "predictor" else float(np.mean([b[k] for b in baselines])) for k, v in first.items()}
+
+
+def _concatenate(infos):
+    return {k: np.concatenate([info[k] for info in infos]) for k in infos[0]}
 
 
 def _pairs(models):

@@ -62,7 +62,7 @@ def format_results(results):
     for name, r in results["models"].items():
         paper = paper_result(name, size, task)
         paper_params = paper_parameters(name, size)
-        lines.append(f"| {name} | " + " | ".join(f"{r[c]:.3f}" for c in columns)
+        lines.append(f"| {name} | " + " | ".join(_score(r, c) for c in columns)
                      + f" | {'-' if paper is None else f'{paper:.3f}'} | {r['parameters']:,} | "
                      + f"{'-' if paper_params is None else f'{paper_params:,}'} | {r['macs_per_clip'] / 1e6:.1f}M | "
                      + f"{r['training_seconds']:.0f} |")
@@ -71,6 +71,7 @@ def format_results(results):
         "The paper's numbers are at its full scale (48 frames of 64x64, 28x28 digits, S 1-6, V 1-12; "
         "8-28 hours of training per model); \"-\" where it did not train that model at this size.",
     ]
+    lines += _seeds(results, columns[0], titles)
     lines += _ranking(results, columns[0], titles)
     lines += _learning_curve(results, columns[0], titles)
     lines += ["", "## Plots", ""]
@@ -82,6 +83,34 @@ def format_results(results):
     if any("explanation" in r for r in results["models"].values()):
         lines.append("- `explain/explain.md`: Grad-CAM localization per model; `explain/<model>/maps.png` and GIFs")
     return "\n".join(lines) + "\n"
+
+
+def _score(result, metric):
+    """A model's score in the results table: the seed mean ± standard deviation where it has several seeds."""
+    if "seeds" in result:
+        return f"{result[metric]:.3f} ± {result['std'][metric]:.3f}"
+    return f"{result[metric]:.3f}"
+
+
+def _seeds(results, metric, titles):
+    """Every seed's score, and which differences between models exceed the seed-to-seed spread."""
+    if "seeds" not in results:
+        return []
+    seeds, name = results["seeds"], titles.get(metric, metric)
+    lines = ["", f"## Seeds ({name} on each seed's test clips)", "",
+             "| model | " + " | ".join(f"seed {s}" for s in seeds) + " | mean ± std |",
+             "|" + "---|" * (len(seeds) + 2)]
+    for model, r in results["models"].items():
+        lines.append(f"| {model} | " + " | ".join(f"{run[metric]:.3f}" for run in r["seeds"]) + f" | {_score(r, metric)} |")
+    lines += ["", f"A difference counts when Welch's t-test on the {len(seeds)} per-seed scores gives p < 0.05 "
+              "(two-sided); otherwise the seed-to-seed spread can explain it.", "",
+              f"| pair | difference in {name} | p | verdict |", "|---|---|---|---|"]
+    for pair, test in results["differences"].items():
+        a, b = pair.split("_vs_")
+        verdict = "within the seed spread" if not test["significant"] else f"{a if test['better'] == 'a' else b} better"
+        p = "-" if test["p_value"] != test["p_value"] else f"{test['p_value']:.3f}"
+        lines.append(f"| {a} vs {b} | {test['difference']:+.3f} | {p} | {verdict} |")
+    return lines
 
 
 def _ranking(results, metric, titles):
