@@ -111,15 +111,15 @@ def _seconds(text):
     return value
 
 
-def _add_run_options(parser, head=True):
+def _add_run_options(parser, head=True, preset="quick"):
     from stkeras.experiments.settings import OVERRIDES
     from stkeras.experiments.settings import PRESETS
     from stkeras.models import COURTNEY_SIZES
     from stkeras.tasks import available_tasks
 
     parser.add_argument("--task", default="digit", choices=available_tasks())
-    parser.add_argument("--preset", default="quick", choices=tuple(PRESETS),
-                        help="clip and training settings (quick: minutes on a CPU)")
+    parser.add_argument("--preset", default=preset, choices=tuple(PRESETS),
+                        help=f"clip and training settings (default {preset}; quick: minutes on a CPU)")
     parser.add_argument("--size", choices=tuple(COURTNEY_SIZES), help="model size (default: the preset's)")
     if head:
         parser.add_argument("--head", choices=_clip_heads(), help="a head for every model instead of the paper's")
@@ -197,7 +197,7 @@ def make_parser():
     train = commands.add_parser("train", help="train one network of any family, resumably")
     train.add_argument("--model", required=True, choices=tuple(TRAINABLE), metavar="MODEL",
                        help=f"one of: {', '.join(TRAINABLE)}")
-    _add_run_options(train)
+    _add_run_options(train, preset="quick32")
     _add_distribute(train)
 
     tune = commands.add_parser("tune", help="search a temporal design space with keras-tuner, resumably")

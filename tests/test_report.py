@@ -37,3 +37,21 @@ def test_ties_in_the_paper_count_as_best():
     report = format_results(_results("digit", {"conv2d": 0.5, "conv3d": 0.6, "convlstm": 0.7}, "accuracy"))
     assert "- paper (Table 5): conv2d 0.979 > conv3d 0.979 > convlstm 0.972" in report
     assert "the paper's best (conv2d and conv3d) is not the best of this run." in report
+
+
+def test_seed_runs_report_mean_and_spread_and_whether_the_lead_holds():
+    from stkeras.experiments.seeds import summarize_seeds
+    from stkeras.experiments.seeds import welch_test
+
+    results = _results("speed", {"conv2d": 0.0, "convlstm": 0.0}, "mae")
+    per_seed = {"conv2d": [0.30, 0.31, 0.29], "convlstm": [0.20, 0.21, 0.19]}
+    for name, scores in per_seed.items():
+        runs = [{"seed": s, "mae": v, "training_seconds": 1.0, "history": [{"clips_seen": 2048, "val_mae": v}]}
+                for s, v in enumerate(scores)]
+        results["models"][name].update(summarize_seeds(runs, ["mae"]))
+    results["seeds"] = [0, 1, 2]
+    results["differences"] = {"conv2d_vs_convlstm": welch_test(per_seed["conv2d"], per_seed["convlstm"], "lower")}
+    report = format_results(results)
+    assert "| conv2d | 0.300 ± 0.010 |" in report and "| convlstm | 0.200 | 0.210 | 0.190 | 0.200 ± 0.010 |" in report
+    assert "| conv2d vs convlstm | +0.100 |" in report and "convlstm better |" in report
+    assert "convlstm's lead over conv2d is beyond the seed-to-seed spread" in report

@@ -24,7 +24,6 @@ def _metric_columns(results):
 def format_results(results):
     """The markdown report of a compare run."""
     task, settings, baseline = results["task"], results["settings"], results["baseline"]
-    quick = results["preset"] == "quick"
     lines = [
         f"# stkeras compare: {task} task, preset {results['preset']}",
         "",
@@ -36,10 +35,10 @@ def format_results(results):
         f"- {settings['frames']} frames of {settings['size']}x{settings['size']}, digits {settings['digit_size']}x"
         f"{settings['digit_size']}, S in {settings['speeds']}, V in {settings['visible_every']}, S*V <= {settings['max_step']}",
     ]
-    if quick:
+    if results["preset"] != "paper":
         lines.append(
-            "- scaled down from seed 000 (48 frames of 64x64, 28x28 digits, S 1-6, V 1-12, S*V <= 49): "
-            "frames /3, space /2, digits 18 px, S 1-2, V 1-3 so that each clip shows every quadrant"
+            "- scaled down from Courtney & Sreenivas' clips (48 frames of 64x64, 28x28 digits, S 1-6, V 1-12, "
+            "S*V <= 49), keeping their construction: quadrants in one of six orders, blink period V, speed S"
         )
     lines += [
         f"- {settings['epochs']} epochs of {settings['train_clips']} new clips each, batch {settings['batch_size']}, "
@@ -129,10 +128,19 @@ def _ranking(results, metric, titles):
 
     best = [m for m in paper if paper_result(m, size, task) == paper_result(paper[0], size, task)]
     holds = ours[0] in best
-    return ["", f"## Seed 000's ranking on this task ({name}, {size} models)", "",
-            f"- paper (Table 5): {listing(paper, lambda m: paper_result(m, size, task))}",
-            f"- this run: {listing(ours, lambda m: results['models'][m][metric])}",
-            f"- the paper's best ({' and '.join(best)}) is {'also' if holds else 'not'} the best of this run."]
+    lines = ["", f"## Courtney & Sreenivas' ranking on this task ({name}, {size} models)", "",
+             f"- paper (Table 5): {listing(paper, lambda m: paper_result(m, size, task))}",
+             f"- this run: {listing(ours, lambda m: results['models'][m][metric])}",
+             f"- the paper's best ({' and '.join(best)}) is {'also' if holds else 'not'} the best of this run."]
+    if "differences" in results:
+        pairs = results["differences"]
+        test = pairs.get(f"{ours[0]}_vs_{ours[1]}") or pairs[f"{ours[1]}_vs_{ours[0]}"]
+        p = "-" if test["p_value"] != test["p_value"] else f"{test['p_value']:.3f}"
+        lines.append(f"- {ours[0]}'s lead over {ours[1]} is {'beyond' if test['significant'] else 'within'} the "
+                     f"seed-to-seed spread (Welch's t-test, p = {p}).")
+    else:
+        lines.append("- one seed: whether a gap exceeds the seed-to-seed spread needs `--seeds`.")
+    return lines
 
 
 def _learning_curve(results, metric, titles):

@@ -10,13 +10,49 @@ from stkeras.models.courtney import SIZES
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 
-# Run settings as data. `quick` scales seed 000's task down (16 frames of
-# 32x32, 18-pixel digits, S 1-2, V 1-3) so that four models train in about
-# ten minutes on a 2-core CPU; every epoch streams fresh clips, and the rate
-# warms up over 5% of the steps, then decays to 0 along a cosine. The
-# learning curves in the README are what these choices were measured by.
+# Run settings as data, chosen from the learnability map
+# (`docs/learnability/`). `quick` scales Courtney & Sreenivas' task down to 16
+# frames of 16x16 with 12-pixel digits (S 1-2, V 1-3, so that each clip shows
+# every quadrant), the largest clips at which four models train on 12,288
+# clips each in about ten minutes on a 2-core CPU. Every epoch streams fresh
+# clips; the rate warms up over 5% of the steps, then decays to 0 along a
+# cosine. `learned` is the same clips trained five times longer, the budget at
+# which the map shows the networks learn the digit task.
+QUICK_CLIPS = {
+    "frames": 16,
+    "size": 16,
+    "digit_size": 12,
+    "speeds": (1, 2),
+    "visible_every": (1, 2, 3),
+    "max_step": 12,
+}
 PRESETS = {
     "quick": {
+        **QUICK_CLIPS,
+        "train_clips": 1024,
+        "test_clips": 512,
+        "validation_clips": 256,
+        "epochs": 12,
+        "batch_size": 32,
+        "learning_rate": 3e-3,
+        "warmup_fraction": 0.05,
+        "model_size": "base",
+    },
+    "learned": {
+        **QUICK_CLIPS,
+        "train_clips": 1024,
+        "test_clips": 1024,
+        "validation_clips": 256,
+        "epochs": 60,
+        "batch_size": 32,
+        "learning_rate": 3e-3,
+        "warmup_fraction": 0.05,
+        "model_size": "base",
+    },
+    # 16 frames of 32x32 with 18-pixel digits, 3 epochs of 1,024 clips: the
+    # smallest clips that every family's strides fit (the video ResNets and
+    # STDCF networks stride space five times), the default of `stkeras train`.
+    "quick32": {
         "frames": 16,
         "size": 32,
         "digit_size": 18,
