@@ -225,8 +225,9 @@ def make_parser():
                                                   "with how well they point at the digit")
     explain.add_argument("--model", required=True, nargs="+", help="saved model(s), e.g. RUN/model.keras")
     explain.add_argument("--task", default="digit", choices=available_tasks())
-    explain.add_argument("--preset", default="quick", choices=tuple(PRESETS),
-                         help="the clip settings the model was trained with")
+    explain.add_argument("--preset", choices=tuple(PRESETS),
+                         help="the clip settings the model was trained with (default: the first preset with "
+                              "the model's frame size)")
     explain.add_argument("--clips", type=_positive, default=8, help="held-out clips per model")
     explain.add_argument("--method", default="gradcam", choices=METHODS)
     explain.add_argument("--weighting", default="per_frame", choices=WEIGHTINGS,
@@ -241,8 +242,9 @@ def make_parser():
         "sensitivity", help="seed 002's Figure 5: accuracy when one spatial scale's ConvLSTMs are reset every T frames")
     sensitivity.add_argument("--model", required=True, help="a saved model with ConvLSTMs, e.g. RUN/model.keras")
     sensitivity.add_argument("--task", default="digit", choices=available_tasks())
-    sensitivity.add_argument("--preset", default="quick", choices=tuple(PRESETS),
-                             help="the clip settings the model was trained with")
+    sensitivity.add_argument("--preset", choices=tuple(PRESETS),
+                             help="the clip settings the model was trained with (default: the first preset with "
+                              "the model's frame size)")
     sensitivity.add_argument("--clips", type=_positive, default=256, help="held-out clips per measurement")
     sensitivity.add_argument("--periods", type=_periods, default=(1, 2, 4, 8, None),
                              help="reset periods T, comma-separated (default: 1,2,4,8; never-reset is always added)")

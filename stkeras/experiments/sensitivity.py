@@ -14,13 +14,14 @@ from stkeras.analysis import state_reset_sensitivity
 from stkeras.experiments.data import clips
 from stkeras.experiments.report import log
 from stkeras.experiments.report import write_results
+from stkeras.experiments.settings import preset_for_model
 from stkeras.experiments.settings import settings_for_model
 from stkeras.tasks import get_task
 from stkeras.validation import check_positive_int
 from stkeras.viz.sensitivity import plot_state_reset_sensitivity
 
 
-def run_sensitivity(model, out, *, task="digit", preset="quick", num_clips=256, periods=(1, 2, 4, 8, None),
+def run_sensitivity(model, out, *, task="digit", preset=None, num_clips=256, periods=(1, 2, 4, 8, None),
                     scales=None, seed=0, batch_size=16):
     """Writes `sensitivity.json`, `sensitivity.md` and `sensitivity.png` for one saved model.
 
@@ -30,7 +31,8 @@ def run_sensitivity(model, out, *, task="digit", preset="quick", num_clips=256, 
         out: the output folder.
         task: the task the model was trained for (classification: accuracy;
             regression: MAE).
-        preset: the clip settings it was trained with.
+        preset: the clip settings it was trained with (`None`: the first
+            preset with the model's frame size).
         num_clips: held-out clips scored per measurement.
         periods, scales, batch_size: see `stkeras.analysis.state_reset_sensitivity`.
         seed: seed of the held-out clips.
@@ -43,6 +45,7 @@ def run_sensitivity(model, out, *, task="digit", preset="quick", num_clips=256, 
         model = keras.saving.load_model(model, safe_mode=True)
     task = get_task(task)
     check_positive_int("num_clips", num_clips)
+    preset = preset_for_model(model, preset)
     settings = settings_for_model(model, preset, seed)
     batches = list(clips(settings, task, "test", num_clips=num_clips))
     clip_array = np.concatenate([np.asarray(b[0]) for b in batches])

@@ -154,14 +154,35 @@ def jsonable(settings):
     return {k: list(v) if isinstance(v, (tuple, range)) else v for k, v in settings.items()}
 
 
-def settings_for_model(model, preset, seed=0):
+def preset_for_model(model, preset=None):
+    """The preset a trained model's clips come from: `preset` if given, else the first with its frame size.
+
+    Example:
+    >>> import keras
+    >>> clips = keras.Input((16, 32, 32, 1))
+    >>> preset_for_model(keras.Model(clips, keras.layers.Identity()(clips)))
+    'quick32'
+    """
+    if preset is not None:
+        return check_choice("preset", preset, tuple(PRESETS))
+    size = model.inputs[0].shape[2]
+    for name, settings in PRESETS.items():
+        if settings["size"] == size:
+            return name
+    sizes = ", ".join(f"{name} {settings['size']}" for name, settings in PRESETS.items())
+    raise ValueError(f"No preset makes the {size}-pixel frames model {model.name!r} takes (presets: {sizes}).")
+
+
+def settings_for_model(model, preset=None, seed=0):
     """The clip settings of `preset` for a trained model: its frame count, checked against its frame size.
 
     Args:
         model: a Keras model over clips `(frames, size, size, channels)`.
-        preset: the preset the model was trained with.
+        preset: the preset the model was trained with; `None`: the first
+            preset whose frames have the model's size (`preset_for_model`).
         seed: seed of the clips.
     """
+    preset = preset_for_model(model, preset)
     frames, height, width = tuple(model.inputs[0].shape[1:4])
     settings = resolve_settings(preset, seed=seed)
     if height != width or height != settings["size"]:

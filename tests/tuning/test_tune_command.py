@@ -11,6 +11,7 @@ import keras_tuner
 import numpy as np
 import pytest
 
+from stkeras.experiments import resolve_settings
 from stkeras.experiments import run_tune
 from stkeras.training import CheckpointWarning
 from stkeras.tuning import FrameModelHyperModel
@@ -56,10 +57,11 @@ def test_a_search_killed_mid_trial_resumes_and_more_trials_are_added(tmp_path):
     best = keras.saving.load_model(out / "best.keras", safe_mode=True)
     trial = keras_tuner.engine.trial.Trial.load(str(out / "search" / f"trial_{results['best']['trial_id']}" /
                                                     "trial.json"))
-    rebuilt = FrameModelHyperModel(input_shape=(4, 32, 32, 1), heads=("mlp", "lstm", "trn"),
+    size = resolve_settings("quick")["size"]
+    rebuilt = FrameModelHyperModel(input_shape=(4, size, size, 1), heads=("mlp", "lstm", "trn"),
                                    width_multipliers=(0.25,)).build(trial.hyperparameters)
     rebuilt.load_weights(out / "search" / f"trial_{trial.trial_id}" / "checkpoint.weights.h5")
-    clips = np.random.default_rng(0).uniform(size=(2, 4, 32, 32, 1)).astype("float32")
+    clips = np.random.default_rng(0).uniform(size=(2, 4, size, size, 1)).astype("float32")
     np.testing.assert_allclose(best.predict(clips, verbose=0), rebuilt.predict(clips, verbose=0), atol=1e-6)
 
     more = subprocess.run([sys.executable, "-m", "stkeras", "tune", *command[:-4], "--max-trials", "3",
@@ -115,3 +117,4 @@ def test_a_chief_and_two_workers_run_every_trial_exactly_once(tmp_path):
     oracle = json.loads((out / "search" / "oracle.json").read_text())
     assert sorted(oracle["run_times"].values()) == [1, 1, 1, 1]
     assert (out / "best.keras").exists() and "best trial" in logs["chief"].read_text()
+
