@@ -3,7 +3,7 @@
 For each clip setting, task and network, trains one model on a fresh clip
 stream (Adam, warm-up then cosine decay over the whole curve, batch 32) and
 scores held-out clips after every 1,024 clips. Each curve is written to
-`docs/learnability/raw/<setting>__<task>__<model>.json` as soon as it
+`docs/learnability/raw/<setting>__<task>__<model>__<clips>__lr<rate>.json` as soon as it
 finishes, so a stopped study resumes at the next curve. `report` draws the
 curves and writes the table of clips and CPU minutes to 0.5, 0.8 and 0.9 of
 each curve's best.
@@ -34,16 +34,20 @@ CLIP_KEYS = ("frames", "size", "digit_size", "speeds", "visible_every", "max_ste
 SETTINGS = {
     # 16 frames of 16x16, 12-pixel digits: the clips of the quick and learned presets.
     "small16": {k: PRESETS["quick"][k] for k in CLIP_KEYS},
+    # 16 frames of 24x24, 12-pixel digits: the quick digits with room to move (12 pixels, not 4).
+    "move24": {"frames": 16, "size": 24, "digit_size": 12, "speeds": (1, 2), "visible_every": (1, 2, 3),
+               "max_step": 18},
     # 16 frames of 32x32, 18-pixel digits: four times the pixels.
     "quick32": {k: PRESETS["quick32"][k] for k in CLIP_KEYS},
 }
 # Compare runs whose learning curves join the map (the presets' own runs).
 COMPARE_RUNS = ("quick32", "quick", "learned", "quick_speed", "learned_speed")
 LEVELS = (0.5, 0.8, 0.9)
+DEFAULT_RATE = 3e-3
 
 
-def curve_path(setting, task, model):
-    return OUT / "raw" / f"{setting}__{task}__{model}.json"
+def curve_path(setting, task, model, clips, learning_rate):
+    return OUT / "raw" / f"{setting}__{task}__{model}__{clips}__lr{learning_rate:g}.json"
 
 
 def run_curve(setting, task_name, model_name, total_clips, learning_rate, seed=0):
@@ -72,7 +76,7 @@ def run_curve(setting, task_name, model_name, total_clips, learning_rate, seed=0
     metric = task.metric
     return {
         "setting": setting, "task": task_name, "model": model_name, "settings": _jsonable(settings),
-        "metric": metric, "better": task.better, "baseline": baseline[metric],
+        "metric": metric, "better": task.better, "baseline": baseline[metric], "learning_rate": learning_rate,
         "parameters": int(model.count_params()),
         "clips": [row["clips_seen"] for row in history],
         "score": [row[f"val_{metric}"] for row in history],
@@ -102,7 +106,7 @@ def run(args):
     for setting in args.settings:
         for task in args.tasks:
             for model in args.models:
-                path = curve_path(setting, task, model)
+                path = curve_path(setting, task, model, args.clips, args.learning_rate)
                 if path.exists():
                     continue
                 curve = run_curve(setting, task, model, args.clips, args.learning_rate)
@@ -129,9 +133,18 @@ def reach(curve, level):
     return None
 
 
+def _label(settings, total, source):
+    return (f"{settings['frames']}x{settings['size']}x{settings['size']}, digits {settings['digit_size']}, "
+            f"{total:,}-clip schedule ({source})")
+
+
 def load_curves():
     """The study's curves, then those of the presets' compare runs in `docs/<run>/results.json`."""
     curves = [json.loads(p.read_text()) for p in sorted((OUT / "raw").glob("*.json"))]
+    for curve in curves:
+        rate = "" if curve["learning_rate"] == DEFAULT_RATE else f", peak rate {curve['learning_rate']:g}"
+        curve["setting"] = _label(curve["settings"], curve["clips"][-1],
+                                  f"studies/learnability.py {curve['setting']}{rate}")
     for run in COMPARE_RUNS:
         path = OUT.parent / run / "results.json"
         if path.exists():
@@ -146,7 +159,7 @@ def compare_curves(results, label):
     for name, r in results["models"].items():
         clips = [row["clips_seen"] for row in r["history"]]
         curves.append({
-            "setting": label, "task": results["task"], "model": name, "metric": metric,
+            "setting": _label(results["settings"], clips[-1], label), "task": results["task"], "model": name, "metric": metric,
             "better": "lower" if metric == "mae" else "higher", "baseline": results["baseline"][metric],
             "clips": clips, "score": [row[f"val_{metric}"] for row in r["history"]],
             "seconds": [r["training_seconds"] * c / clips[-1] for c in clips],
@@ -172,15 +185,17 @@ def report(args):
         lines.append(f"| {curve['setting']} | {curve['task']} | {curve['model']} | {curve['baseline']:.3f} | "
                      f"{best:.3f} | {' / '.join(cells)} |")
     (OUT / "table.md").write_text("\n".join(lines) + "\n")
-    groups = sorted({(c["setting"], c["task"]) for c in curves})
+    plotted = [c for c in curves if c.get("learning_rate", DEFAULT_RATE) == DEFAULT_RATE]
+    groups = sorted({(c["setting"], c["task"]) for c in plotted}, key=lambda g: (g[1], g[0]))
     figure, axes = plt.subplots(1, len(groups), figsize=(4 * len(groups), 3.4), squeeze=False)
     for axis, (setting, task) in zip(axes[0], groups):
-        for curve in curves:
+        for curve in plotted:
             if (curve["setting"], curve["task"]) == (setting, task):
-                axis.plot(curve["clips"], curve["score"], marker=".", label=curve["model"])
+                axis.plot(curve["clips"], curve["score"], marker=".", markersize=3, label=curve["model"],
+                          color=f"C{MODELS.index(curve['model'])}")
                 baseline = curve["baseline"]
         axis.axhline(baseline, color="grey", linestyle="--", label="baseline")
-        axis.set_title(f"{setting}, {task}")
+        axis.set_title(f"{task}: {setting.replace(' (', chr(10) + '(')}", fontsize=8)
         axis.set_xlabel("training clips")
         axis.set_ylabel(f"held-out {curves[0]['metric'] if task != 'speed' else 'MAE'}")
         axis.legend(fontsize=7)
@@ -197,7 +212,7 @@ def main():
     run_parser.add_argument("--tasks", type=lambda s: s.split(","), default=["digit", "order", "speed"])
     run_parser.add_argument("--models", type=lambda s: s.split(","), default=list(MODELS))
     run_parser.add_argument("--clips", type=int, default=20 * CLIPS_PER_POINT)
-    run_parser.add_argument("--learning-rate", type=float, default=3e-3)
+    run_parser.add_argument("--learning-rate", type=float, default=DEFAULT_RATE)
     commands.add_parser("report", help="write table.md and curves.png from the raw curves")
     args = parser.parse_args()
     (run if args.command == "run" else report)(args)

@@ -10,6 +10,10 @@ from stkeras.tasks import get_task
 from stkeras.training.atomic import write_text_atomically
 
 
+# Columns of the learning-curve table; longer runs show every few epochs (`results.json` has them all).
+MAX_CURVE_COLUMNS = 12
+
+
 def log(message):
     """One progress line on the terminal, flushed at once."""
     print(message, flush=True)
@@ -144,11 +148,13 @@ def _ranking(results, metric, titles):
 
 
 def _learning_curve(results, metric, titles):
-    """A table of the held-out metric after each epoch, per model."""
+    """A table of the held-out metric after each epoch (every few epochs in long runs), per model."""
     histories = {name: r["history"] for name, r in results["models"].items()}
     points = sorted({row["clips_seen"] for h in histories.values() for row in h if "clips_seen" in row})
     if not points:
         return []
+    step = -(-len(points) // MAX_CURVE_COLUMNS)
+    points = points[::-1][::step][::-1]  # at most MAX_CURVE_COLUMNS, always the last
     lines = ["", f"## Learning curve (held-out {titles.get(metric, metric)} against training clips seen)", "",
              "| model | " + " | ".join(f"{p:,}" for p in points) + " |", "|" + "---|" * (len(points) + 1)]
     for name, history in histories.items():
