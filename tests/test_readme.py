@@ -67,6 +67,25 @@ def test_quick_run_numbers_are_the_documented_run():
         assert f"| {name} | {curve} |" in readme, curve
 
 
+def test_learned_and_quick_speed_runs_are_the_documented_runs_of_todays_presets():
+    import json
+
+    from stkeras.experiments import resolve_settings
+    from stkeras.experiments.settings import jsonable
+
+    readme = README.read_text()
+    learned = json.loads((ROOT / "docs" / "learned" / "results.json").read_text())
+    assert learned["preset"] == "learned" and learned["settings"] == jsonable(resolve_settings("learned"))
+    for name, r in learned["models"].items():
+        assert f"| {name} | {r['accuracy']:.3f} | " in readme, name
+        curve = " | ".join(f"{r['history'][i]['val_accuracy']:.3f}" for i in range(4, 60, 5))
+        assert f"| {name} | {curve} |" in readme, curve
+    speed = json.loads((ROOT / "docs" / "quick_speed" / "results.json").read_text())
+    assert speed["task"] == "speed" and speed["settings"] == jsonable(resolve_settings("quick"))
+    maes = ", ".join(f"{r['mae']:.3f}" for r in speed["models"].values())
+    assert f"MAE {maes.replace(', ' + maes.split(', ')[-1], ' and ' + maes.split(', ')[-1])}" in readme
+
+
 def test_finding_run_numbers_are_the_documented_run():
     """README's finding table and curves are those of `docs/finding/results.json`, a run of today's preset."""
     import json
@@ -121,7 +140,7 @@ def test_explain_table_is_the_documented_run():
     import json
 
     readme = README.read_text()
-    for folder in ("", "res2_1/", "res2_1_global/", "saliency/"):
+    for folder in ("", "res1_1_global/", "res2_1/", "saliency/"):
         results = json.loads((ROOT / "docs" / "explain" / folder / "explain.json").read_text())
         for entry in results["models"]:
             assert f"| {entry['model']} | " in readme
