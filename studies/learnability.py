@@ -44,6 +44,8 @@ SETTINGS = {
 COMPARE_RUNS = ("quick32", "quick", "learned", "quick_speed", "learned_speed")
 LEVELS = (0.5, 0.8, 0.9)
 DEFAULT_RATE = 3e-3
+# A curve whose best is within this share of the baseline has not learned (its "way" is noise).
+NOT_LEARNED = 0.05
 
 
 def curve_path(setting, task, model, clips, learning_rate):
@@ -182,6 +184,8 @@ def report(args):
         for level in LEVELS:
             hit = reach(curve, level)
             cells.append("-" if hit is None else f"{hit[0]:,} ({hit[1] / 60:.1f})")
+        if abs(best - curve["baseline"]) < NOT_LEARNED * abs(curve["baseline"]):
+            cells = ["not learned"]
         lines.append(f"| {curve['setting']} | {curve['task']} | {curve['model']} | {curve['baseline']:.3f} | "
                      f"{best:.3f} | {' / '.join(cells)} |")
     (OUT / "table.md").write_text("\n".join(lines) + "\n")
