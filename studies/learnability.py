@@ -191,17 +191,20 @@ def report(args):
     (OUT / "table.md").write_text("\n".join(lines) + "\n")
     plotted = [c for c in curves if c.get("learning_rate", DEFAULT_RATE) == DEFAULT_RATE]
     groups = sorted({(c["setting"], c["task"]) for c in plotted}, key=lambda g: (g[1], g[0]))
-    figure, axes = plt.subplots(1, len(groups), figsize=(4 * len(groups), 3.4), squeeze=False)
-    for axis, (setting, task) in zip(axes[0], groups):
-        for curve in plotted:
-            if (curve["setting"], curve["task"]) == (setting, task):
-                axis.plot(curve["clips"], curve["score"], marker=".", markersize=3, label=curve["model"],
-                          color=f"C{MODELS.index(curve['model'])}")
-                baseline = curve["baseline"]
-        axis.axhline(baseline, color="grey", linestyle="--", label="baseline")
+    columns = 4
+    rows = -(-len(groups) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.4 * rows), squeeze=False)
+    for axis in axes.flat[len(groups):]:
+        axis.set_visible(False)
+    for axis, (setting, task) in zip(axes.flat, groups):
+        panel = [c for c in plotted if (c["setting"], c["task"]) == (setting, task)]
+        for curve in panel:
+            axis.plot(curve["clips"], curve["score"], marker=".", markersize=3, label=curve["model"],
+                      color=f"C{MODELS.index(curve['model'])}")
+        axis.axhline(panel[0]["baseline"], color="grey", linestyle="--", label="baseline")
         axis.set_title(f"{task}: {setting.replace(' (', chr(10) + '(')}", fontsize=8)
         axis.set_xlabel("training clips")
-        axis.set_ylabel(f"held-out {curves[0]['metric'] if task != 'speed' else 'MAE'}")
+        axis.set_ylabel(f"held-out {'MAE' if panel[0]['metric'] == 'mae' else panel[0]['metric']}")
         axis.legend(fontsize=7)
     figure.tight_layout()
     figure.savefig(OUT / "curves.png", dpi=110)
