@@ -22,6 +22,7 @@ import time
 import keras
 
 from stkeras.experiments.settings import PRESETS
+from stkeras.experiments.settings import jsonable
 
 OUT = pathlib.Path(__file__).resolve().parents[1] / "docs" / "learnability"
 MODELS = ("conv2d", "conv3d", "ts_conv3d", "convlstm")
@@ -77,17 +78,13 @@ def run_curve(setting, task_name, model_name, total_clips, learning_rate, seed=0
                               callbacks=[clock])
     metric = task.metric
     return {
-        "setting": setting, "task": task_name, "model": model_name, "settings": _jsonable(settings),
+        "setting": setting, "task": task_name, "model": model_name, "settings": jsonable(settings),
         "metric": metric, "better": task.better, "baseline": baseline[metric], "learning_rate": learning_rate,
         "parameters": int(model.count_params()),
         "clips": [row["clips_seen"] for row in history],
         "score": [row[f"val_{metric}"] for row in history],
         "seconds": clock.seconds,
     }
-
-
-def _jsonable(settings):
-    return {k: list(v) if isinstance(v, (tuple, range)) else v for k, v in settings.items()}
 
 
 class EpochClock(keras.callbacks.Callback):

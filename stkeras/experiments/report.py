@@ -95,6 +95,11 @@ def _score(result, metric):
     return f"{result[metric]:.3f}"
 
 
+def _p_value(test):
+    """A Welch test's p-value for a table: "-" where it is undefined (two identical, spread-free models)."""
+    return "-" if test["p_value"] != test["p_value"] else f"{test['p_value']:.3f}"
+
+
 def _seeds(results, metric, titles):
     """Every seed's score, and which differences between models exceed the seed-to-seed spread."""
     if "seeds" not in results:
@@ -111,8 +116,7 @@ def _seeds(results, metric, titles):
     for pair, test in results["differences"].items():
         a, b = pair.split("_vs_")
         verdict = "within the seed spread" if not test["significant"] else f"{a if test['better'] == 'a' else b} better"
-        p = "-" if test["p_value"] != test["p_value"] else f"{test['p_value']:.3f}"
-        lines.append(f"| {a} vs {b} | {test['difference']:+.3f} | {p} | {verdict} |")
+        lines.append(f"| {a} vs {b} | {test['difference']:+.3f} | {_p_value(test)} | {verdict} |")
     return lines
 
 
@@ -139,9 +143,8 @@ def _ranking(results, metric, titles):
     if "differences" in results:
         pairs = results["differences"]
         test = pairs.get(f"{ours[0]}_vs_{ours[1]}") or pairs[f"{ours[1]}_vs_{ours[0]}"]
-        p = "-" if test["p_value"] != test["p_value"] else f"{test['p_value']:.3f}"
         lines.append(f"- {ours[0]}'s lead over {ours[1]} is {'beyond' if test['significant'] else 'within'} the "
-                     f"seed-to-seed spread (Welch's t-test, p = {p}).")
+                     f"seed-to-seed spread (Welch's t-test, p = {_p_value(test)}).")
     else:
         lines.append("- one seed: whether a gap exceeds the seed-to-seed spread needs `--seeds`.")
     return lines

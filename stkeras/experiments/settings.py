@@ -53,11 +53,9 @@ PRESETS = {
     # smallest clips that every family's strides fit (the video ResNets and
     # STDCF networks stride space five times), the default of `stkeras train`.
     "quick32": {
-        "frames": 16,
+        **QUICK_CLIPS,
         "size": 32,
         "digit_size": 18,
-        "speeds": (1, 2),
-        "visible_every": (1, 2, 3),
         "max_step": 24,
         "train_clips": 1024,
         "test_clips": 512,
