@@ -213,6 +213,9 @@ def make_parser():
                                                                      "(default: 1,0.5)")
     tune.add_argument("--depth", type=int, choices=(10, 18, 34, 50), default=10, help="video_resnet's depth")
     tune.add_argument("--segments", type=_positive, default=8, help="frames sampled per clip (heads space)")
+    tune.add_argument("--seeds", type=_integer(1), default=1, metavar="N",
+                      help="after the search, train the best trial's hyperparameters with N-1 more seeds and say "
+                           "whether the spread between the best and the worst trial exceeds the seed spread")
     tune.add_argument("--trials-per-process", type=_positive, default=1,
                       help="restart after this many trials, freeing the memory TensorFlow keeps (default: 1)")
     _add_run_options(tune, head=False)
@@ -382,7 +385,8 @@ def _tune_once(args, options, started):
     return run_tune(args.out, space=args.space, task=args.task, algorithm=args.tuner, max_trials=args.max_trials,
                     max_time=max_time, preset=args.preset, size=args.size, num_segments=args.segments,
                     space_options=options, trials_per_process=args.trials_per_process, oracle=args.oracle,
-                    role=args.role, tuner_id=args.tuner_id, verbose=args.verbose, **_overrides(args))
+                    role=args.role, tuner_id=args.tuner_id, seeds=args.seeds, verbose=args.verbose,
+                    **_overrides(args))
 
 
 def _rf(args):

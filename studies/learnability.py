@@ -36,13 +36,12 @@ SETTINGS = {
     # 16 frames of 16x16, 12-pixel digits: the clips of the quick and learned presets.
     "small16": {k: PRESETS["quick"][k] for k in CLIP_KEYS},
     # 16 frames of 24x24, 12-pixel digits: the quick digits with room to move (12 pixels, not 4).
-    "move24": {"frames": 16, "size": 24, "digit_size": 12, "speeds": (1, 2), "visible_every": (1, 2, 3),
-               "max_step": 18},
+    "move24": {k: PRESETS["finding"][k] for k in CLIP_KEYS},
     # 16 frames of 32x32, 18-pixel digits: four times the pixels.
     "quick32": {k: PRESETS["quick32"][k] for k in CLIP_KEYS},
 }
 # Compare runs whose learning curves join the map (the presets' own runs).
-COMPARE_RUNS = ("quick32", "quick", "learned", "quick_speed", "learned_speed")
+COMPARE_RUNS = ("quick32", "quick", "learned", "quick_speed", "finding", "learned_speed")
 LEVELS = (0.5, 0.8, 0.9)
 DEFAULT_RATE = 3e-3
 # A curve whose best is within this share of the baseline has not learned (its "way" is noise).
@@ -152,17 +151,21 @@ def load_curves():
 
 
 def compare_curves(results, label):
-    """A compare run's held-out curves, with seconds spread over its clips in proportion (linear in clips)."""
+    """A compare run's held-out curves, one per model and seed, with seconds spread over its clips in proportion."""
     metric = [k for k in results["baseline"] if k != "predictor"][0]
     curves = []
-    for name, r in results["models"].items():
-        clips = [row["clips_seen"] for row in r["history"]]
-        curves.append({
-            "setting": _label(results["settings"], clips[-1], label), "task": results["task"], "model": name, "metric": metric,
-            "better": "lower" if metric == "mae" else "higher", "baseline": results["baseline"][metric],
-            "clips": clips, "score": [row[f"val_{metric}"] for row in r["history"]],
-            "seconds": [r["training_seconds"] * c / clips[-1] for c in clips],
-        })
+    for name, summary in results["models"].items():
+        runs = summary.get("seeds") or [summary]
+        for run in runs:
+            clips = [row["clips_seen"] for row in run["history"]]
+            seed = f", seed {run['seed']}" if len(runs) > 1 else ""
+            curves.append({
+                "setting": _label(results["settings"], clips[-1], label), "task": results["task"], "model": name,
+                "seed": seed, "metric": metric, "better": "lower" if metric == "mae" else "higher",
+                "baseline": results["baseline"][metric], "clips": clips,
+                "score": [row[f"val_{metric}"] for row in run["history"]],
+                "seconds": [run["training_seconds"] * c / clips[-1] for c in clips],
+            })
     return curves
 
 
@@ -183,7 +186,7 @@ def report(args):
             cells.append("-" if hit is None else f"{hit[0]:,} ({hit[1] / 60:.1f})")
         if abs(best - curve["baseline"]) < NOT_LEARNED * abs(curve["baseline"]):
             cells = ["not learned"]
-        lines.append(f"| {curve['setting']} | {curve['task']} | {curve['model']} | {curve['baseline']:.3f} | "
+        lines.append(f"| {curve['setting']} | {curve['task']} | {curve['model']}{curve.get('seed', '')} | {curve['baseline']:.3f} | "
                      f"{best:.3f} | {' / '.join(cells)} |")
     (OUT / "table.md").write_text("\n".join(lines) + "\n")
     plotted = [c for c in curves if c.get("learning_rate", DEFAULT_RATE) == DEFAULT_RATE]
@@ -195,8 +198,11 @@ def report(args):
         axis.set_visible(False)
     for axis, (setting, task) in zip(axes.flat, groups):
         panel = [c for c in plotted if (c["setting"], c["task"]) == (setting, task)]
+        labelled = set()
         for curve in panel:
-            axis.plot(curve["clips"], curve["score"], marker=".", markersize=3, label=curve["model"],
+            label = None if curve["model"] in labelled else curve["model"]
+            labelled.add(curve["model"])
+            axis.plot(curve["clips"], curve["score"], marker=".", markersize=3, label=label,
                       color=f"C{MODELS.index(curve['model'])}")
         axis.axhline(panel[0]["baseline"], color="grey", linestyle="--", label="baseline")
         axis.set_title(f"{task}: {setting.replace(' (', chr(10) + '(')}", fontsize=8)

@@ -19,8 +19,8 @@ def _results(task, scores, metric):
 def test_speed_report_sets_table_5_and_its_ranking_beside_the_run():
     report = format_results(_results("speed", {"conv2d": 0.30, "conv3d": 0.40, "ts_conv3d": 0.2, "convlstm": 0.25},
                                      "mae"))
-    assert "| convlstm | 0.250 | 0.129 | 1,000 | 437,000 |" in report
-    assert "| ts_conv3d | 0.200 | - |" in report  # the paper trained TS-Conv3D at the XL size only
+    assert "| convlstm | 0.250 | 0.50x | 0.129 | 1,000 | 437,000 |" in report  # MAE 0.25 against the baseline's 0.5
+    assert "| ts_conv3d | 0.200 | 0.40x | - |" in report  # the paper trained TS-Conv3D at the XL size only
     assert "- paper (Table 5): convlstm 0.129 < conv2d 0.166 < conv3d 0.187" in report
     assert "- this run: convlstm 0.250 < conv2d 0.300 < conv3d 0.400" in report
     assert "the paper's best (convlstm) is also the best of this run." in report

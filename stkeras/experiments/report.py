@@ -57,15 +57,16 @@ def format_results(results):
     titles = {"accuracy": "accuracy", "mae": "MAE", "rounded_accuracy": "rounded accuracy"}
     size = settings["model_size"]
     paper_title = f"paper {titles.get(columns[0], columns[0])} (Table 5, {size})"
-    header = (["model"] + [titles.get(c, c) for c in columns]
+    header = (["model"] + [titles.get(c, c) for c in columns] + [f"{titles.get(columns[0], columns[0])} / baseline"]
               + [paper_title, "parameters", "paper parameters", "MACs per clip", "training (s)"])
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines.append(f"| baseline ({baseline['predictor']}) | " + " | ".join(f"{baseline[c]:.3f}" for c in columns)
-                 + " | - | - | - | - | - |")
+                 + " | 1.00x | - | - | - | - | - |")
     for name, r in results["models"].items():
         paper = paper_result(name, size, task)
         paper_params = paper_parameters(name, size)
-        lines.append(f"| {name} | " + " | ".join(_score(r, c) for c in columns)
+        ratio = r[columns[0]] / baseline[columns[0]] if baseline[columns[0]] else float("nan")
+        lines.append(f"| {name} | " + " | ".join(_score(r, c) for c in columns) + f" | {ratio:.2f}x"
                      + f" | {'-' if paper is None else f'{paper:.3f}'} | {r['parameters']:,} | "
                      + f"{'-' if paper_params is None else f'{paper_params:,}'} | {r['macs_per_clip'] / 1e6:.1f}M | "
                      + f"{r['training_seconds']:.0f} |")

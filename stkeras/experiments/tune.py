@@ -7,11 +7,13 @@ time, resident memory and status), `pareto.png` (score against cost, the
 Pareto front marked) and the best model as `best.keras`.
 """
 
+import json
 import os
 import socket
 import warnings
 
 import keras
+import numpy as np
 
 from stkeras.experiments.data import clips
 from stkeras.experiments.data import segmented_clips
@@ -24,12 +26,14 @@ from stkeras.experiments.training import ProgressLines
 from stkeras.experiments.training import seed_everything
 from stkeras.tasks import get_task
 from stkeras.training.atomic import save_model_atomically
+from stkeras.training.atomic import write_text_atomically
 from stkeras.tuning import ALGORITHMS
 from stkeras.tuning import SPACES
 from stkeras.tuning import make_tuner
 from stkeras.tuning import pareto_front
 from stkeras.tuning import stop_after
 from stkeras.tuning import trial_records
+from stkeras.tuning.tuners import active_values
 from stkeras.tuning.search_state import guard_search_state
 from stkeras.tuning.tuners import format_values
 from stkeras.validation import check_choice
@@ -77,7 +81,7 @@ def distributed_environment(oracle=None, role=None, tuner_id=None):
 
 def run_tune(out, *, space="courtney", task="digit", algorithm="random", max_trials=10, max_time=None,
              preset="quick", size=None, num_segments=8, space_options=None, trials_per_process=None, oracle=None,
-             role=None, tuner_id=None, verbose=False, **overrides):
+             role=None, tuner_id=None, seeds=1, verbose=False, **overrides):
     """Searches a space with keras-tuner on the run's clips; writes the trials table, Pareto plot and best model.
 
     Running it again with the same `out` continues the search (keras-tuner
@@ -106,6 +110,11 @@ def run_tune(out, *, space="courtney", task="digit", algorithm="random", max_tri
             here; `stkeras tune` restarts itself after every trial by default.
         oracle, role, tuner_id: distributed search through keras-tuner's
             chief/worker mode (see `distributed_environment`).
+        seeds: after the search, the best trial's hyperparameters are
+            trained again with `seeds - 1` more seeds (other weights and
+            training clips, the same held-out clips), and the report says
+            whether the spread between the best and the worst trial exceeds
+            this seed-to-seed spread (`seed_spread`). 1: no reruns.
         verbose: also keras-tuner's display and Keras' progress bars.
         **overrides: `epochs` (training epochs of a trial; Hyperband's
             most), `train_clips`, `validation_clips`, `test_clips`,
@@ -118,6 +127,7 @@ def run_tune(out, *, space="courtney", task="digit", algorithm="random", max_tri
     check_choice("space", space, tuple(SPACES))
     check_choice("algorithm", algorithm, tuple(ALGORITHMS))
     max_trials = check_positive_int("max_trials", max_trials)
+    seeds = check_positive_int("seeds", seeds)
     if max_time is not None and (isinstance(max_time, bool) or not isinstance(max_time, (int, float)) or max_time <= 0):
         raise ValueError(f"`max_time` must be a number of seconds > 0 or None. Received: max_time={max_time!r}")
     task = get_task(task)
@@ -130,15 +140,9 @@ def run_tune(out, *, space="courtney", task="digit", algorithm="random", max_tri
     options = dict(space_options or {})
     if space == "heads":
         check_positive_int("num_segments", num_segments)
-        train, validation, test, frame_shape = segmented_clips(settings, task, num_segments)
-        input_shape = (num_segments, *frame_shape)
-    else:
-        train = clips(settings, task, "train")
-        validation = clips(settings, task, "test", num_clips=settings["validation_clips"])
-        test = clips(settings, task, "test")
-        input_shape = (settings["frames"], settings["size"], settings["size"], 1)
-        if space == "courtney":
-            options.setdefault("size", settings["model_size"])
+    train, validation, test, input_shape = _search_data(space, settings, task, num_segments)
+    if space == "courtney":
+        options.setdefault("size", settings["model_size"])
     hypermodel = SPACES[space](input_shape=input_shape, task=task, total_steps=steps * settings["epochs"],
                                default_learning_rate=settings["learning_rate"],
                                warmup_fraction=settings["warmup_fraction"], seed=settings["seed"], **options)
@@ -175,10 +179,87 @@ def run_tune(out, *, space="courtney", task="digit", algorithm="random", max_tri
         return None
     if tuner.restart:
         return None
-    return _report(out, tuner, hypermodel, task, test, space, algorithm, preset, settings, max_trials)
+    spread = None
+    if seeds > 1 and tuner.oracle.get_best_trials(1):
+        spread = seed_spread(out, tuner, hypermodel, validation, seeds, space, settings, task, num_segments)
+    return _report(out, tuner, hypermodel, task, test, space, algorithm, preset, settings, max_trials, spread)
 
 
-def _report(out, tuner, hypermodel, task, test, space, algorithm, preset, settings, max_trials):
+def _search_data(space, settings, task, num_segments):
+    """`(train, validation, test, input_shape)` of a search: whole clips, or sampled frames for `"heads"`."""
+    if space == "heads":
+        train, validation, test, frame_shape = segmented_clips(settings, task, num_segments)
+        return train, validation, test, (num_segments, *frame_shape)
+    train = clips(settings, task, "train")
+    validation = clips(settings, task, "test", num_clips=settings["validation_clips"])
+    test = clips(settings, task, "test")
+    return train, validation, test, (settings["frames"], settings["size"], settings["size"], 1)
+
+
+# A single trial's score lies outside the seed-to-seed spread of the best
+# point when it is more than this many of its standard deviations away (about
+# 5% two-sided for normally distributed scores).
+SPREAD_DEVIATIONS = 2.0
+
+
+def seed_spread(out, tuner, hypermodel, validation, seeds, space, settings, task, num_segments):
+    """Trains the best trial's hyperparameters with more seeds; its scores over seeds and whether trials differ.
+
+    Seed `settings["seed"]` is the search's own trial; seeds `seed + 1 ...
+    seed + seeds - 1` draw other initial weights and other training clips
+    and are scored on the same held-out clips, at their best epoch as the
+    trials are. Each seed's score is kept in `best_seeds.json` as soon as it
+    is known, so an interrupted run retrains only the missing seeds.
+
+    Returns:
+        a dict: `trial_id`, `scores` (per seed), `mean`, `std` (sample),
+        `trial_spread` (best minus worst completed trial's score, as a
+        magnitude), `exceeds` (whether `trial_spread > SPREAD_DEVIATIONS *
+        std`) and `rule`.
+    """
+    best = tuner.oracle.get_best_trials(1)[0]
+    path = os.path.join(out, "best_seeds.json")
+    done = json.loads(open(path).read()) if os.path.exists(path) else {}
+    recorded = tuner.oracle.trials.get(done.get("trial_id"))
+    if recorded is not None and recorded.score == best.score:
+        best = recorded  # a tie: keep the trial whose seeds were trained
+    if done.get("trial_id") != best.trial_id:
+        done = {"trial_id": best.trial_id, "scores": {}}
+    first = settings["seed"]
+    done["scores"][str(first)] = float(best.score)
+    objective = hypermodel.objective.name
+    epochs = int(best.hyperparameters.values.get("tuner/epochs", settings["epochs"]))
+    for seed in range(first + 1, first + seeds):
+        if str(seed) in done["scores"]:
+            continue
+        log(f"best trial {best.trial_id} again with seed {seed}: {format_values(active_values(best.hyperparameters))}")
+        seeded = dict(settings, seed=seed)
+        train = _search_data(space, seeded, task, num_segments)[0]
+        hypermodel.seed = seed
+        try:
+            model = hypermodel.build(best.hyperparameters)
+            logs = hypermodel.fit(best.hyperparameters, model, train, validation_data=validation, epochs=epochs,
+                                  steps_per_epoch=steps_per_epoch(settings), shuffle=False, verbose=0,
+                                  callbacks=[ProgressLines(f"  seed {seed}", epochs, settings["train_clips"],
+                                                           task.metric)])
+        finally:
+            hypermodel.seed = first
+        done["scores"][str(seed)] = logs[objective]
+        write_text_atomically(path, json.dumps(done, indent=2))
+        keras.utils.clear_session()
+    scores = [done["scores"][str(s)] for s in range(first, first + seeds)]
+    completed = [t.score for t in tuner.oracle.trials.values() if str(t.status) == "COMPLETED" and t.score is not None]
+    std = float(np.std(scores, ddof=1))
+    trial_spread = float(max(completed) - min(completed))
+    return {
+        "trial_id": best.trial_id, "scores": [{"seed": s, "score": x} for s, x in zip(range(first, first + seeds), scores)],
+        "mean": float(np.mean(scores)), "std": std, "trial_spread": trial_spread,
+        "exceeds": bool(trial_spread > SPREAD_DEVIATIONS * std),
+        "rule": f"best minus worst trial > {SPREAD_DEVIATIONS:g} x the best point's seed standard deviation",
+    }
+
+
+def _report(out, tuner, hypermodel, task, test, space, algorithm, preset, settings, max_trials, spread=None):
     records = trial_records(tuner.oracle)
     scored = [r for r in records if r["score"] is not None and "macs" in r]
     front = pareto_front([(r["macs"], r["score"]) for r in scored], task.better)
@@ -186,9 +267,9 @@ def _report(out, tuner, hypermodel, task, test, space, algorithm, preset, settin
         "space": space, "algorithm": algorithm, "task": task.name, "metric": task.metric,
         "objective": hypermodel.objective.name, "preset": preset, "settings": jsonable(settings),
         "max_trials": max_trials, "trials": records, "pareto_front": [scored[i]["trial_id"] for i in front],
-        "best": None,
+        "best": None, "seed_spread": spread,
     }
-    best_trials = tuner.oracle.get_best_trials(1)
+    best_trials = [tuner.oracle.trials[spread["trial_id"]]] if spread else tuner.oracle.get_best_trials(1)
     if best_trials:
         best = best_trials[0]
         with warnings.catch_warnings():
@@ -242,4 +323,12 @@ def format_trials(results):
         metric = results["metric"]
         lines += ["", f"Best: trial {best['trial_id']}, {results['objective']} {best['score']:.4f}, test {metric} "
                       f"{best[f'test_{metric}']:.4f} (`{best['model']}`)."]
+    spread = results.get("seed_spread")
+    if spread:
+        scores = ", ".join(f"seed {r['seed']}: {r['score']:.4f}" for r in spread["scores"])
+        verdict = "exceeds" if spread["exceeds"] else "does not exceed"
+        lines += ["", f"Seed spread: trial {spread['trial_id']}'s hyperparameters over {len(spread['scores'])} seeds "
+                      f"(other weights and training clips, the same held-out clips) score {spread['mean']:.4f} ± "
+                      f"{spread['std']:.4f} ({scores}). The spread between the best and the worst trial, "
+                      f"{spread['trial_spread']:.4f}, {verdict} the seed spread (rule: {spread['rule']})."]
     return "\n".join(lines) + "\n"

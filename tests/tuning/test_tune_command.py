@@ -91,6 +91,31 @@ def test_the_time_budget_stops_starting_trials_and_damaged_state_files_are_resto
         json.loads(path.read_text())  # whole again
 
 
+def test_seeds_retrain_the_best_point_and_the_report_compares_trial_and_seed_spreads(tmp_path, capsys):
+    options = dict(space="heads", algorithm="random", num_segments=4, train_clips=16, validation_clips=16,
+                   test_clips=16, frames=4, batch_size=16, epochs=1,
+                   space_options={"heads": ("mlp", "lstm"), "width_multipliers": (0.25,)})
+    results = run_tune(tmp_path, max_trials=2, seeds=2, **options)
+    spread = results["seed_spread"]
+    best = results["best"]
+    assert spread["trial_id"] == best["trial_id"] and [r["seed"] for r in spread["scores"]] == [0, 1]
+    assert spread["scores"][0]["score"] == best["score"]  # seed 0 is the search's own trial
+    scores = [r["score"] for r in spread["scores"]]
+    assert all(0 <= s <= 1 for s in scores)
+    np.testing.assert_allclose(spread["std"], np.std(scores, ddof=1))
+    trial_scores = [r["score"] for r in results["trials"]]
+    assert spread["trial_spread"] == pytest.approx(max(trial_scores) - min(trial_scores))
+    assert spread["exceeds"] == (spread["trial_spread"] > 2 * spread["std"])
+    assert "Seed spread: trial" in (tmp_path / "trials.md").read_text()
+    assert capsys.readouterr().out.count("again with seed") == 1
+
+    # A rerun finds the seeds' scores on disk and trains nothing again.
+    again = run_tune(tmp_path, max_trials=2, seeds=2, **options)
+    assert again["seed_spread"] == spread and again["best"]["trial_id"] == best["trial_id"] and "again with seed" not in capsys.readouterr().out
+    with pytest.raises(ValueError, match="seeds"):
+        run_tune(tmp_path, max_trials=2, seeds=0, **options)
+
+
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
