@@ -20,6 +20,7 @@ import dataclasses
 import keras
 import numpy as np
 
+from stkeras.registry import Registry
 from stkeras.validation import check_weights_fit
 
 KINDS = ("classification", "regression")
@@ -158,20 +159,17 @@ class Task:
         return {"predictor": f"mean training {self.target} {mean:.3f}", **scores}
 
 
-TASKS = {}
+TASKS = Registry("task")
 
 
 def register_task(task):
     """Adds a `Task` to the registry (the names the command line offers); returns it."""
     if not isinstance(task, Task):
         raise TypeError(f"`task` must be a stkeras.tasks.Task. Received: task={task!r}")
-    if task.name in TASKS:
-        raise ValueError(f"A task named {task.name!r} is already registered.")
-    TASKS[task.name] = task
-    return task
+    return TASKS.register(task.name, task)
 
 
-def get_task(task):
+def get_task(task, argument="task"):
     """Returns `task` if it is a `Task`, else the registered task of that name.
 
     Raises:
@@ -179,16 +177,15 @@ def get_task(task):
     """
     if isinstance(task, Task):
         return task
-    if isinstance(task, str) and task in TASKS:
-        return TASKS[task]
-    raise ValueError(
-        f"Unknown `task`: {task!r}. Allowed values: {', '.join(map(repr, TASKS))}, or a stkeras.tasks.Task."
-    )
+    try:
+        return TASKS.get(task, argument)
+    except ValueError as error:
+        raise ValueError(f"{error} (or pass a stkeras.tasks.Task)") from None
 
 
 def available_tasks():
     """Names of the registered tasks, in registration order."""
-    return tuple(TASKS)
+    return TASKS.names()
 
 
 # Seed 000's three quadrant-blink tasks (Section 3).

@@ -22,9 +22,9 @@ def test_registered_tasks_are_seed_000s():
 
 @pytest.mark.parametrize("bad", ["digits", 3, None])
 def test_unknown_task_names_the_argument(bad):
-    with pytest.raises(ValueError, match=r"Unknown `task`: .*'digit', 'order', 'speed'"):
+    with pytest.raises(ValueError, match=r"Unknown task: .*'digit', 'order', 'speed'"):
         get_task(bad)
-    with pytest.raises(ValueError, match="Unknown `task`"):
+    with pytest.raises(ValueError, match="Unknown task"):
         stkeras.build_conv2d_lstm(task=bad)
 
 

@@ -31,6 +31,7 @@ from stkeras.layers.frame_conv import FrameConv3D
 from stkeras.layers.pseudo3d import Pseudo3D
 from stkeras.layers.rank1 import Rank1Conv3D
 from stkeras.layers.stdcf import STDCFConv3D
+from stkeras.registry import Registry
 
 # The arguments every op factory takes; anything else is an option.
 STANDARD_ARGUMENTS = (
@@ -157,7 +158,7 @@ class OpSpec:
         )
 
 
-_OPS = {}
+OPS = Registry("op")
 
 
 def _accepts(function, argument):
@@ -253,8 +254,6 @@ def register_op(
         factory = layer_factory(layer, **(fixed or {}))
 
     def add(factory):
-        if name in _OPS:
-            raise ValueError(f"An op named {name!r} is already registered.")
         if not callable(factory):
             raise TypeError(f"`factory` must be callable. Received: factory={factory!r}")
         names = options
@@ -262,10 +261,10 @@ def register_op(
             names = getattr(factory, "options", None)
         if names is None:
             names = _keyword_options(factory)
-        _OPS[name] = OpSpec(
+        OPS.register(name, OpSpec(
             name, factory, bool(temporal_kernel), bool(temporal_stride), bool(strides_time_with_space),
             projection, frozenset(names), description, bool(mixes_time),
-        )
+        ))
         return factory
 
     return add if factory is None else add(factory)
@@ -273,20 +272,17 @@ def register_op(
 
 def get_op(name, argument="op"):
     """Returns the `OpSpec` registered as `name`; raises `ValueError` naming `argument` if none."""
-    if not isinstance(name, str) or name not in _OPS:
-        raise ValueError(f"Unknown op: {name!r}. Available ops: {', '.join(available_ops())}. "
-                         f"Received: {argument}={name!r}")
-    return _OPS[name]
+    return OPS.get(name, argument)
 
 
 def available_ops():
     """Names of the registered ops, in registration order."""
-    return tuple(_OPS)
+    return OPS.names()
 
 
 def ops_supporting(capability):
     """Names of the ops whose spec has `capability` (e.g. `"temporal_stride"`) set."""
-    return tuple(n for n, spec in _OPS.items() if getattr(spec, capability))
+    return tuple(n for n, spec in OPS.items() if getattr(spec, capability))
 
 
 @register_op(

@@ -24,6 +24,7 @@ from typing import Callable
 
 import keras
 
+from stkeras.registry import Registry
 from stkeras.tasks import Task
 from stkeras.tasks import get_task
 from stkeras.validation import check_layer_name
@@ -99,7 +100,7 @@ class HeadSpec:
         )
 
 
-_HEADS = {}
+HEADS = Registry("head")
 
 
 def spatial_pool(features, prefix=""):
@@ -124,32 +125,27 @@ def register_head(name, *, input="clips", options=None, description="", reads_cl
         raise ValueError(f"Unknown `input`: {input!r}. Allowed values: {', '.join(map(repr, INPUTS))}.")
 
     def add(factory):
-        if name in _HEADS:
-            raise ValueError(f"A head named {name!r} is already registered.")
         names = options
         if names is None:
             names = [
                 p.name for p in inspect.signature(factory).parameters.values()
                 if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in STANDARD_ARGUMENTS
             ]
-        _HEADS[name] = HeadSpec(name, factory, input, frozenset(names), description, reads_class_scores,
-                                per_frame)
+        HEADS.register(name, HeadSpec(name, factory, input, frozenset(names), description, reads_class_scores,
+                                      per_frame))
         return factory
 
     return add
 
 
-def get_head(name):
-    """Returns the `HeadSpec` registered as `name`; raises `ValueError` if none."""
-    if not isinstance(name, str) or name not in _HEADS:
-        raise ValueError(f"Unknown head: {name!r}. Available heads: {', '.join(available_heads())}. "
-                         f"Received: name={name!r}")
-    return _HEADS[name]
+def get_head(name, argument="head"):
+    """Returns the `HeadSpec` registered as `name`; raises `ValueError` naming `argument` if none."""
+    return HEADS.get(name, argument)
 
 
 def available_heads():
     """Names of the registered heads, in registration order."""
-    return tuple(_HEADS)
+    return HEADS.names()
 
 
 def clip_heads():
@@ -162,7 +158,7 @@ def clip_heads():
     >>> "lstm" in clip_heads(), "per_frame" in clip_heads()
     (True, False)
     """
-    return tuple(name for name, spec in _HEADS.items()
+    return tuple(name for name, spec in HEADS.items()
                  if spec.accepts(INPUTS["clips"]) and not spec.reads_class_scores and not spec.per_frame)
 
 

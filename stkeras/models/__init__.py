@@ -30,4 +30,3 @@ from stkeras.models.video_resnet import PRESETS as VIDEO_RESNET_PRESETS
 from stkeras.models.video_resnet import build_video_resnet
 from stkeras.models.video_resnet import build_video_resnet_backbone
 from stkeras.models.vggm_convlstm import build_vggm_convlstm
-from stkeras.tasks import TASKS

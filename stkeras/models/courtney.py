@@ -18,7 +18,6 @@ from stkeras.models.checks import check_strides_fit
 from stkeras.models.checks import check_width_multiplier
 from stkeras.models.checks import scale_channels
 from stkeras.models.video_model import VideoModel
-from stkeras.tasks import TASKS
 from stkeras.tasks import get_task
 from stkeras.validation import check_choice
 from stkeras.validation import check_options

@@ -27,12 +27,13 @@ def plot_training_curves(histories, path):
     metrics = metrics or ["loss"]
     figure, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3), squeeze=False)
     for axis, metric in zip(axes[0], metrics):
-        for name, history in histories.items():
+        for i, (name, history) in enumerate(histories.items()):
             points = [(row["clips_seen"] if by_clips else row["epoch"] + 1, row[metric])
                       for row in history if metric in row]
             if points:
                 epochs, values = zip(*points)
-                axis.plot(epochs, values, marker="o", label=name)
+                # Ten colours, then the same colours with another marker: every line stays tellable apart.
+                axis.plot(epochs, values, marker="os^D"[i // 10 % 4], color=f"C{i % 10}", label=name)
         axis.set_xlabel("training clips seen" if by_clips else "epoch")
         axis.set_title(metric.replace("val_", "held-out "))
         axis.grid(alpha=0.3)

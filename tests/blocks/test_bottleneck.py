@@ -11,7 +11,7 @@ from tests.layer_checks import check_layer
 
 def test_registry_has_the_foundation_ops():
     assert available_ops()[:4] == ("conv2d", "conv3d", "ts_conv3d", "convlstm")
-    with pytest.raises(ValueError, match="Unknown op: 'conv4d'.*conv2d, conv3d"):
+    with pytest.raises(ValueError, match="Unknown op: 'conv4d'.*'conv2d', 'conv3d'"):
         get_op("conv4d")
 
 

@@ -143,7 +143,7 @@ def test_smaller_digits():
         ({"speeds": [7], "visible_every": [8]}, "No \\(S, V\\) pair"),
         ({"size": 28}, "size"),
         ({"frames": 0}, "frames"),
-        ({"task": "colour"}, "Unknown `task`: 'colour'"),
+        ({"task": "colour"}, "Unknown task: 'colour'"),
         ({"split": "val"}, "Unknown `split`"),
         ({"digits": "internet"}, "Unknown `digits`: 'internet'.*'embedded'"),
         ({"digit_size": 15}, "even"),

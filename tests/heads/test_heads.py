@@ -44,7 +44,7 @@ def test_head_options_and_task_shape_the_output():
         ("pool", {"dropout": 1.5}, ValueError, "`dropout` must be a number in \\[0, 1\\)"),
         ("temporal_pool", {"mode": "first"}, ValueError, "Unknown `mode`: 'first'"),
         ("lstm", {"units": 0}, ValueError, "`units` must be an int >= 1"),
-        ("transformer", {}, ValueError, "Unknown head: 'transformer'. Available heads: pool"),
+        ("transformer", {}, ValueError, "Unknown head: 'transformer'. Available heads: 'pool'"),
     ],
 )
 def test_bad_heads_and_options_raise(head, options, error, message):

@@ -76,7 +76,7 @@ def test_tiny_model_fits_and_round_trips(model_name, tmp_path):
     "kwargs, message",
     [
         ({"size": "huge"}, "Unknown `size`: 'huge'.*'base', 'xl'"),
-        ({"task": "colour"}, "Unknown `task`: 'colour'"),
+        ({"task": "colour"}, "Unknown task: 'colour'"),
         ({"input_shape": (48, 8, 8, 1)}, "too small for the spatial strides"),
         ({"input_shape": (48, 64, 64)}, "input_shape"),
         ({"input_shape": (0, 64, 64, 1)}, "input_shape"),
