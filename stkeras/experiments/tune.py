@@ -7,6 +7,7 @@ time, resident memory and status), `pareto.png` (score against cost, the
 Pareto front marked) and the best model as `best.keras`.
 """
 
+import contextlib
 import json
 import os
 import socket
@@ -33,8 +34,8 @@ from stkeras.tuning import make_tuner
 from stkeras.tuning import pareto_front
 from stkeras.tuning import stop_after
 from stkeras.tuning import trial_records
-from stkeras.tuning.tuners import active_values
 from stkeras.tuning.search_state import guard_search_state
+from stkeras.tuning.tuners import active_values
 from stkeras.tuning.tuners import format_values
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
@@ -218,8 +219,9 @@ def seed_spread(out, tuner, hypermodel, validation, seeds, space, settings, task
         std`) and `rule`.
     """
     best = tuner.oracle.get_best_trials(1)[0]
-    path = os.path.join(out, "best_seeds.json")
-    done = json.loads(open(path).read()) if os.path.exists(path) else {}
+    path, done = os.path.join(out, "best_seeds.json"), {}
+    with contextlib.suppress(FileNotFoundError), open(path) as handle:
+        done = json.load(handle)
     recorded = tuner.oracle.trials.get(done.get("trial_id"))
     if recorded is not None and recorded.score == best.score:
         best = recorded  # a tie: keep the trial whose seeds were trained
