@@ -97,10 +97,15 @@ def test_finding_run_numbers_are_the_documented_run():
     results = json.loads((ROOT / "docs" / "finding" / "results.json").read_text())
     assert results["preset"] == "finding" and results["task"] == "speed"
     assert results["settings"] == jsonable(resolve_settings("finding"))
+    assert results["seeds"] == [0, 1, 2]
     for name, r in results["models"].items():
-        assert f"| {name} | {r['mae']:.3f} |" in readme, name
-        curve = " | ".join(f"{h['val_mae']:.3f}" for h in r["history"])
+        assert f"| {name} | {r['mae']:.3f} ± {r['std']['mae']:.3f} |" in readme, name
+        per_seed = " | ".join(f"{run['mae']:.3f}" for run in r["seeds"])
+        assert f"| {name} | {per_seed} | {r['mae']:.3f} ± {r['std']['mae']:.3f} |" in readme, per_seed
+        curve = " | ".join(f"{h['val_mae']:.3f}" for h in r["history"][1::2])
         assert f"| {name} | {curve} |" in readme, curve
+    for pair, test in results["differences"].items():
+        assert f"| {pair.replace('_vs_', ' vs ')} | {test['difference']:+.3f} | {test['p_value']:.3f} |" in readme
 
 
 def test_seed_001_snippet_runs_and_table_3_is_the_codes():

@@ -28,10 +28,13 @@ def test_one_seed_per_model_is_refused():
 
 def test_summary_averages_scores_and_histories_over_seeds():
     runs = [{"seed": s, "accuracy": acc, "training_seconds": 2.0,
-             "history": [{"epoch": 0.0, "val_accuracy": acc - 0.1}, {"epoch": 1.0, "val_accuracy": acc}]}
+             "history": [{"epoch": 0.0, "clips_seen": 1024, "val_accuracy": acc - 0.1},
+                         {"epoch": 1.0, "clips_seen": 2048, "val_accuracy": acc}]}
             for s, acc in enumerate([0.6, 0.8, 0.7])]
     summary = summarize_seeds(runs, ["accuracy"])
     assert summary["accuracy"] == pytest.approx(0.7) and summary["std"]["accuracy"] == pytest.approx(0.1)
     assert summary["training_seconds"] == 6.0 and len(summary["seeds"]) == 3
     assert [row["val_accuracy"] for row in summary["history"]] == pytest.approx([0.6, 0.7])
     assert np.isclose(summary["history"][1]["epoch"], 1.0)
+    assert [row["clips_seen"] for row in summary["history"]] == [1024, 2048]  # whole numbers, not averages
+    assert isinstance(summary["history"][1]["clips_seen"], int)

@@ -42,7 +42,9 @@ def summarize_seeds(runs, metrics):
     for epoch in range(epochs):
         rows = [run["history"][epoch] for run in runs]
         keys = [k for k in rows[0] if all(k in row for row in rows)]
-        history.append({k: float(np.mean([row[k] for row in rows])) for k in keys})
+        # The epoch and clips seen are the same for every seed: kept as they are, the rest averaged.
+        history.append({k: rows[0][k] if k in ("epoch", "clips_seen") else float(np.mean([row[k] for row in rows]))
+                        for k in keys})
     summary.update(seeds=list(runs), training_seconds=round(sum(r["training_seconds"] for r in runs), 1),
                    history=history)
     return summary
