@@ -138,7 +138,9 @@ def test_search_table_is_the_documented_run():
     for trial in results["trials"]:
         assert f"| {trial['score']:.4f} | {trial['parameters']:,} | {trial['macs'] / 1e6:,.1f} |" in readme
     assert f"Best: trial {results['best']['trial_id']}, val_accuracy {results['best']['score']:.4f}" in readme
-    assert results["pareto_front"] == ["08"]
+    spread = results["seed_spread"]
+    assert spread["exceeds"] and f"{spread['mean']:.4f} ± {spread['std']:.4f}" in readme
+    assert f"{spread['trial_spread']:.4f}" in readme and f"front is trials {', '.join(results['pareto_front'][:-1])}" in readme
 
 
 def test_explain_table_is_the_documented_run():
