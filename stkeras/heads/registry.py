@@ -191,7 +191,7 @@ def build_head(name, *, input_shape=None, task=None, num_segments=None, feature_
     >>> build_head("mlp", num_segments=8, feature_dim=256, num_classes=27).count_params()
     1062939
     """
-    spec = get_head(name)
+    spec = get_head(name, "name")
     segment_form = (num_segments, feature_dim, num_classes, spatial_size)
     if input_shape is None and task is None:
         input_shape, task = _segment_features(spec, *segment_form)
