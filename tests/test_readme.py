@@ -25,7 +25,7 @@ def test_api_tour_runs_and_prints_what_it_says():
     assert "(None, 16, 4, 4, 144)" in printed
     assert "14.5" in printed
     assert "(None, 8, 5)" in printed
-    assert "('conv2d', 'conv3d', 'ts_conv3d', 'convlstm', 'conv2plus1d', 'p3d_a', 'p3d_b', 'p3d_c', 'stdcf', 'rank1'" in printed  # user ops registered by other tests follow
+    assert "('conv2d', 'conv3d', 'ts_conv3d', 'convlstm', 'conv2plus1d', 'p3d_a', 'p3d_b', 'p3d_c', 'stdcf', 'rank1'" in printed
     assert "(2, 6, 8, 8, 64)" in printed
     assert "shrink time below one frame" in printed
     assert "['res1_1', 'res2_1', 'res3_2', 'res4_4']" in printed and "(None, 16, 8, 8, 16)" in printed

@@ -12,11 +12,20 @@ from stkeras.blocks import ResidualBasic
 from stkeras.blocks import ResidualBottleneck
 from stkeras.blocks import available_ops
 from stkeras.blocks import get_op
-from tests.blocks import user_ops  # noqa: F401  (registers "dwsep3d")
+from stkeras.blocks.ops import OPS
+from tests.blocks import user_ops
 from tests.layer_checks import check_layer
 from tests.layer_checks import check_model
 
-ALL_OPS = available_ops()
+ALL_OPS = (*available_ops(), "dwsep3d")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def user_op():
+    """The user's op `dwsep3d`, registered for this module's tests only."""
+    with OPS.temporary():
+        user_ops.register_user_op()
+        yield
 
 
 @pytest.mark.parametrize("strides", [1, 2])

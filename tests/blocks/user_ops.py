@@ -58,5 +58,7 @@ class DepthwiseSeparableConv3D(keras.layers.Layer):
                 "strides": self.strides, "use_bias": self.use_bias, "depth_multiplier": self.depth_multiplier}
 
 
-register_op("dwsep3d", layer=DepthwiseSeparableConv3D, temporal_stride=True,
-            description="depthwise t x k x k per channel, then pointwise (a user's op)")
+def register_user_op():
+    """Registers `DepthwiseSeparableConv3D` as the op `"dwsep3d"` (inside `OPS.temporary()` in the tests)."""
+    register_op("dwsep3d", layer=DepthwiseSeparableConv3D, temporal_stride=True,
+                description="depthwise t x k x k per channel, then pointwise (a user's op)")

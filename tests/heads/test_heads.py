@@ -9,6 +9,7 @@ from stkeras.heads import available_heads
 from stkeras.heads import build_head
 from stkeras.heads import get_head
 from stkeras.heads import register_head
+from stkeras.heads.registry import HEADS
 from stkeras.tasks import Task
 from tests.layer_checks import check_model
 
@@ -67,15 +68,23 @@ def test_user_chosen_head_in_a_builder(tmp_path):
     check_model(model, np.random.default_rng(2).uniform(size=(2, 4, 16, 16, 1)).astype("float32"), tmp_path)
 
 
-@register_head("max_then_dense")
 def _max_then_dense(features, *, task, output_name, prefix="", hidden=8):
     x = keras.layers.GlobalMaxPooling3D(name=f"{prefix}max")(features)
     x = keras.layers.Dense(hidden, activation="relu", name=f"{prefix}hidden")(x)
     return keras.layers.Dense(task.units, activation=task.activation, name=output_name)(x)
 
 
-def test_user_registered_head_on_any_backbone(tmp_path):
-    assert "max_then_dense" in available_heads() and get_head("max_then_dense").options == {"hidden"}
+@pytest.fixture
+def user_head():
+    """A head registered as a user would, for one test only."""
+    with HEADS.temporary():
+        register_head("max_then_dense")(_max_then_dense)
+        yield "max_then_dense"
+    assert "max_then_dense" not in available_heads()
+
+
+def test_user_registered_head_on_any_backbone(tmp_path, user_head):
+    assert user_head in available_heads() and get_head(user_head).options == {"hidden"}
     video = stkeras.build_video_resnet(kind="mc3", depth=10, input_shape=(4, 32, 32, 3), num_classes=5,
                                        head="max_then_dense", head_options={"hidden": 6})
     assert video.get_layer("hidden").units == 6 and video.output.shape == (None, 5)
