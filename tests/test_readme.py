@@ -86,6 +86,22 @@ def test_learned_and_quick_speed_runs_are_the_documented_runs_of_todays_presets(
     assert f"MAE {maes.replace(', ' + maes.split(', ')[-1], ' and ' + maes.split(', ')[-1])}" in readme
 
 
+def test_learned_speed_run_is_the_documented_run_of_todays_preset():
+    import json
+
+    from stkeras.experiments import resolve_settings
+    from stkeras.experiments.settings import jsonable
+
+    readme = README.read_text()
+    results = json.loads((ROOT / "docs" / "learned_speed" / "results.json").read_text())
+    assert results["task"] == "speed" and results["settings"] == jsonable(resolve_settings("learned_speed"))
+    baseline = results["baseline"]["mae"]
+    for name, r in results["models"].items():
+        assert f"| {name} | {r['mae']:.3f} | {r['mae'] / baseline:.2f} | {r['rounded_accuracy']:.3f} |" in readme
+        curve = " | ".join(f"{r['history'][i]['val_mae']:.3f}" for i in range(6, 84, 7))
+        assert f"| {name} | {curve} |" in readme, curve
+
+
 def test_finding_run_numbers_are_the_documented_run():
     """README's finding table and curves are those of `docs/finding/results.json`, a run of today's preset."""
     import json
