@@ -71,7 +71,7 @@ PRESETS = {
     },
     # Reduced-scale reproduction of one of Courtney & Sreenivas' findings, in
     # under an hour on a 2-core CPU: `stkeras compare --preset finding --task
-    # speed --models conv2d,convlstm --seeds 3` asks whether ConvLSTM
+    # speed --models conv2d,conv3d,convlstm --seeds 3` asks whether ConvLSTM
     # estimates speed better than Conv2D + LSTM (Table 5). The quick digits
     # on 24x24 frames, a 12-pixel box to move in, where the learnability map
     # (`move24`) shows speed being learned within 20,480 clips.
