@@ -73,9 +73,11 @@ def _uninterrupted(module, folder, epochs=EPOCHS):
 
 def test_a_run_killed_at_random_moments_ends_like_an_uninterrupted_one(training, tmp_path):
     script, module = training
-    expected, expected_history = _uninterrupted(module, tmp_path / "straight", epochs=10)
+    # Enough epochs that three kills, each after an epoch and a random pause, cannot finish the run on a fast CPU.
+    epochs = 30
+    expected, expected_history = _uninterrupted(module, tmp_path / "straight", epochs=epochs)
     folder, rng, kills = tmp_path / "killed", random.Random(0), 0
-    command = [sys.executable, str(script), "10", str(STEPS), str(folder)]
+    command = [sys.executable, str(script), str(epochs), str(STEPS), str(folder)]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     while kills < 3:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
@@ -95,9 +97,9 @@ def test_a_run_killed_at_random_moments_ends_like_an_uninterrupted_one(training,
     for a, b in zip(expected.get_weights(), resumed.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     history = read_history(folder / "history.csv")
-    assert [int(r["epoch"]) for r in history] == list(range(10))
+    assert [int(r["epoch"]) for r in history] == list(range(epochs))
     np.testing.assert_allclose([r["loss"] for r in history], [r["loss"] for r in expected_history], rtol=1e-5)
-    assert [done for done, _ in list_backups(folder / "backup")] == [10, 9]  # the last two are kept
+    assert [done for done, _ in list_backups(folder / "backup")] == [epochs, epochs - 1]  # the last two are kept
     leftovers = [name for name in os.listdir(folder) + os.listdir(folder / "backup") if "partial" in name]
     assert not leftovers  # every half-written file was replaced when its epoch was written again
 
