@@ -19,7 +19,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     os.makedirs(os.path.dirname(args.path) or ".", exist_ok=True)
 
-    model = stkeras.build_convlstm_resnet(
+    model = stkeras.build_res_convlstm(
         stages=[stkeras.ResConvLSTM(2, 1, 8, 16), stkeras.ResConvLSTM(2, 16, 16, 32)],
         input_shape=(args.frames, 32, 32, 1), num_classes=5, per_timestep=True,
         op_options={"state_reset_period": 4},

@@ -26,6 +26,7 @@ import os
 import keras
 import tensorflow as tf
 
+from stkeras import build_small_3d_autoencoder
 from stkeras import build_small_3d_cnn
 from stkeras.analysis import clip_psnr
 from stkeras.analysis import training_step_memory
@@ -47,7 +48,7 @@ def reconstruction(args):
     results = {}
     for conv in CONVS:
         keras.utils.set_random_seed(0)
-        model = build_small_3d_cnn(conv=conv, task="reconstruction", input_shape=(8, 32, 32, 1), filters=(16, 16, 16))
+        model = build_small_3d_autoencoder(conv=conv, input_shape=(8, 32, 32, 1), filters=(16, 16))
         model.compile(keras.optimizers.Adam(1e-3), "mse")
         model.fit(train, epochs=args.epochs, verbose=0)
         results[conv] = {"psnr_db": clip_psnr(model, test), "parameters": model.count_params()}

@@ -6,7 +6,7 @@ The paper (seed 004, Figure 2) reports test PSNR 24.60 dB for STDCF against
 21.50 dB for rank-1 with a three-layer 3D CNN on TR-MNIST; its Appendix B
 (the settings) is not in its text. `stdcf_experiments.py` finds the two
 close, rank-1 slightly ahead. This script trains the reconstruction network
-of `build_small_3d_cnn(task="reconstruction")` with three convolutions —
+of `build_small_3d_autoencoder` with three convolutions —
 STDCF, rank-1 with free kernels (`12 C^2` weights per layer at k = t = 3,
 as many as STDCF's M N = 12) and rank-1 built over shared atoms, the form of
 the paper's count of free variables (`(M + N) C^2`) — under the settings of
@@ -25,7 +25,7 @@ import time
 import keras
 import numpy as np
 
-from stkeras import build_small_3d_cnn
+from stkeras import build_small_3d_autoencoder
 from stkeras.analysis import clip_psnr
 from stkeras.data import tr_mnist
 
@@ -67,8 +67,7 @@ def run_setting(setting, train_clips, test_clips, seed):
         keras.utils.set_random_seed(seed)
         m, n = setting["atoms"]
         atoms = {"num_spatial_atoms": m, "num_temporal_atoms": n} if with_atoms else {}
-        model = build_small_3d_cnn(conv=conv, task="reconstruction", input_shape=shape,
-                                   filters=(setting["width"],) * 3, **atoms)
+        model = build_small_3d_autoencoder(conv=conv, input_shape=shape, filters=(setting["width"],) * 2, **atoms)
         if setting["initializer"] != BASE["initializer"]:
             initializer = keras.initializers.get(setting["initializer"])
             for weight in model.weights:

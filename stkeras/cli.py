@@ -4,12 +4,14 @@
     stkeras train --model convlstm --task speed --out runs/convlstm
     stkeras tune --space courtney --tuner bayesian --max-trials 20 --out runs/search
     stkeras rf --model ts_conv3d --size xl
-    stkeras sensitivity --model runs/convlstm/model.keras --out runs/convlstm/sensitivity
+    stkeras sensitivity --model-file runs/convlstm/model.keras --out runs/convlstm/sensitivity
 
-Bad arguments exit with a one-line error and status 2.
+`--model` is a registered model name; `--model-file` a saved model. Errors
+in the arguments exit with a one-line error and status 2; see `main`.
 """
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -17,6 +19,28 @@ import time
 from stkeras.allocator import keep_freed_memory
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+EXIT_STATUS = ("exit status: 0 done; 2 an error in the arguments, on one line, before any training (argparse's "
+               "checks, then settings, names and files resolved and the models built once); 1 an error while "
+               "training or evaluating, with its traceback, or a training whose loss diverged, on one line")
+
+
+class ArgumentError(Exception):
+    """An error in a command's arguments: `main` prints it on one line and returns status 2."""
+
+
+@contextlib.contextmanager
+def _arguments():
+    """The argument phase of a command: the errors raised in it are the arguments' (`ArgumentError`).
+
+    A command resolves its settings, names and files and builds its models
+    once in this phase, before it trains or evaluates anything.
+    """
+    try:
+        yield
+    except (ValueError, TypeError, LookupError, OSError) as error:
+        raise ArgumentError(str(error)) from error
 
 
 class _Parser(argparse.ArgumentParser):
@@ -152,7 +176,7 @@ def _overrides(args):
 def make_parser():
     from stkeras.blocks import available_ops
     from stkeras.experiments.models import MODEL_NAMES
-    from stkeras.experiments.models import TRAINABLE
+    from stkeras.experiments.models import trainable_names
     from stkeras.experiments.settings import PRESETS
     from stkeras.explain import METHODS
     from stkeras.explain import WEIGHTINGS
@@ -164,7 +188,7 @@ def make_parser():
     from stkeras.tuning import SPACES
     from stkeras.tuning import searchable_ops
 
-    parser = _Parser(prog="stkeras", description="Spatiotemporal networks in Keras 3.")
+    parser = _Parser(prog="stkeras", description="Spatiotemporal networks in Keras 3.", epilog=EXIT_STATUS)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     compare = commands.add_parser("compare", help="train seed 000's networks on a synthetic task and compare them")
@@ -195,8 +219,8 @@ def make_parser():
     _add_verbose(heads)
 
     train = commands.add_parser("train", help="train one network of any family, resumably")
-    train.add_argument("--model", required=True, choices=tuple(TRAINABLE), metavar="MODEL",
-                       help=f"one of: {', '.join(TRAINABLE)}")
+    train.add_argument("--model", required=True, choices=trainable_names(), metavar="MODEL",
+                       help=f"a preset: {', '.join(trainable_names())}")
     _add_run_options(train, preset="quick32")
     _add_distribute(train)
 
@@ -224,9 +248,12 @@ def make_parser():
     distributed.add_argument("--role", choices=("chief", "worker"), help="chief: serves the oracle; worker: runs trials")
     distributed.add_argument("--tuner-id", help="a worker's unique name (default: worker-<host>-<pid>)")
 
+    # explain and sensitivity read saved models (--model-file) and take no abbreviated option: --model, a model
+    # name in the other commands, is refused here.
     explain = commands.add_parser("explain", help="Grad-CAM maps of saved models on held-out clips, as GIFs and PNGs, "
-                                                  "with how well they point at the digit")
-    explain.add_argument("--model", required=True, nargs="+", help="saved model(s), e.g. RUN/model.keras")
+                                                  "with how well they point at the digit", allow_abbrev=False)
+    explain.add_argument("--model-file", required=True, nargs="+", metavar="FILE",
+                         help="saved model(s), e.g. RUN/model.keras")
     explain.add_argument("--task", default="digit", choices=available_tasks())
     explain.add_argument("--preset", choices=tuple(PRESETS),
                          help="the clip settings the model was trained with (default: the first preset with "
@@ -242,8 +269,10 @@ def make_parser():
     _add_verbose(explain)
 
     sensitivity = commands.add_parser(
-        "sensitivity", help="seed 002's Figure 5: accuracy when one spatial scale's ConvLSTMs are reset every T frames")
-    sensitivity.add_argument("--model", required=True, help="a saved model with ConvLSTMs, e.g. RUN/model.keras")
+        "sensitivity", help="seed 002's Figure 5: accuracy when one spatial scale's ConvLSTMs are reset every T frames",
+        allow_abbrev=False)
+    sensitivity.add_argument("--model-file", required=True, metavar="FILE",
+                             help="a saved model with ConvLSTMs, e.g. RUN/model.keras")
     sensitivity.add_argument("--task", default="digit", choices=available_tasks())
     sensitivity.add_argument("--preset", choices=tuple(PRESETS),
                              help="the clip settings the model was trained with (default: the first preset with "
@@ -286,72 +315,130 @@ def _strategy(args):
     return make_strategy(args.distribute)
 
 
+def _run_settings(args, size=True):
+    """The task and the resolved settings of a run's options."""
+    from stkeras.experiments.settings import resolve_settings
+    from stkeras.tasks import get_task
+
+    return get_task(args.task), resolve_settings(args.preset, args.size if size else None, **_overrides(args))
+
+
+def _build_each(names, build):
+    """Builds each model once and frees it: what the arguments cannot make fails before any training."""
+    import keras
+
+    for name in names:
+        build(name)
+        keras.utils.clear_session()
+
+
+def _load_model(path):
+    """The saved model a `--model-file` names; a missing or unreadable file is an argument error."""
+    import keras
+
+    if not os.path.isfile(path):
+        raise ValueError(f"--model-file must name saved model files; {path!r} is not a file.")
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except Exception as error:  # a damaged or foreign file fails in many ways, all of them the file's
+        raise ValueError(f"--model-file {path!r} is not a model stkeras can load: {error}") from error
+
+
 def _compare(args):
-    from stkeras.experiments import run_compare
-
     if args.heads:
-        from stkeras.experiments.head_compare import run_head_compare
-
-        run_head_compare(args.out, heads=args.heads, task=args.task, preset=args.preset, backbone=args.backbone,
-                         num_segments=args.segments, feature_dim=args.feature_dim, video_root=args.video_folder,
-                         train_labels=args.train_labels, test_labels=args.test_labels,
-                         image_size=(args.image_size, args.image_size), verbose=args.verbose,
-                         strategy=_strategy(args), **_overrides(args))
+        _compare_heads(args)
         return
+    from stkeras.experiments import run_compare
+    from stkeras.experiments.models import build_trainable
+
+    with _arguments():
+        task, settings = _run_settings(args)
+        _build_each(args.models, lambda name: build_trainable(name, settings, task, args.head))
+        strategy = _strategy(args)
     run_compare(args.out, task=args.task, models=args.models, preset=args.preset, size=args.size, head=args.head,
-                explain=args.explain, verbose=args.verbose, strategy=_strategy(args), seeds=args.seeds,
-                **_overrides(args))
+                explain=args.explain, verbose=args.verbose, strategy=strategy, seeds=args.seeds, **_overrides(args))
+
+
+def _compare_heads(args):
+    from stkeras.experiments.head_compare import run_head_compare
+    from stkeras.models import build_frame_model
+
+    image_size = (args.image_size, args.image_size)
+    with _arguments():
+        task, settings = _run_settings(args, size=False)
+        frame_shape = (settings["size"], settings["size"], 1)
+        if args.video_folder is not None:
+            task, frame_shape = _video_folder_task(args, image_size), (*image_size, 3)
+        _build_each(args.heads, lambda head: build_frame_model(
+            backbone=args.backbone, head=head, num_segments=args.segments, feature_dim=args.feature_dim, task=task,
+            input_shape=frame_shape))
+        strategy = _strategy(args)
+    run_head_compare(args.out, heads=args.heads, task=args.task, preset=args.preset, backbone=args.backbone,
+                     num_segments=args.segments, feature_dim=args.feature_dim, video_root=args.video_folder,
+                     train_labels=args.train_labels, test_labels=args.test_labels, image_size=image_size,
+                     verbose=args.verbose, strategy=strategy, **_overrides(args))
+
+
+def _video_folder_task(args, image_size):
+    """The classes of `--video-folder`'s label CSVs as a task, once both CSVs are read."""
+    from stkeras.data import video_folder
+    from stkeras.tasks import Task
+
+    if not (args.train_labels and args.test_labels):
+        raise ValueError(f"--video-folder needs --train-labels and --test-labels CSVs. Received: "
+                         f"--train-labels {args.train_labels!r}, --test-labels {args.test_labels!r}")
+    common = dict(num_segments=args.segments, image_size=image_size)
+    train = video_folder(args.video_folder, args.train_labels, training=True, **common)
+    video_folder(args.video_folder, args.test_labels, classes=train.class_names, **common)
+    return Task.classification("classes", max(len(train.class_names), 2))
 
 
 def _explain(args):
+    from stkeras.experiments.explain import model_label
     from stkeras.experiments.explain import run_explain
+    from stkeras.experiments.settings import preset_for_model
+    from stkeras.experiments.settings import settings_for_model
+    from stkeras.explain import feature_layer
 
-    for path in args.model:
-        if not os.path.isfile(path):
-            raise ValueError(f"`--model` must be saved model files. Received: {path!r}, which is not a file.")
-    run_explain(args.model, args.out, task=args.task, preset=args.preset, num_clips=args.clips, method=args.method,
+    with _arguments():
+        models = {model_label(path): _load_model(path) for path in args.model_file}
+        for model in models.values():
+            settings_for_model(model, preset_for_model(model, args.preset), args.seed)
+            if args.method != "saliency":
+                feature_layer(model, args.layer)
+    run_explain(models, args.out, task=args.task, preset=args.preset, num_clips=args.clips, method=args.method,
                 layer=args.layer, weighting=args.weighting, seed=args.seed, batch_size=args.batch_size)
 
 
 def _sensitivity(args):
+    from stkeras.analysis import convlstm_scales
     from stkeras.experiments.sensitivity import run_sensitivity
+    from stkeras.experiments.settings import preset_for_model
+    from stkeras.experiments.settings import settings_for_model
 
-    if not os.path.isfile(args.model):
-        raise ValueError(f"`--model` must be a saved model file. Received: {args.model!r}, which is not a file.")
     scales = [s.strip() for s in args.scales.split(",") if s.strip()] if args.scales else None
-    run_sensitivity(args.model, args.out, task=args.task, preset=args.preset, num_clips=args.clips,
-                    periods=args.periods, scales=scales, seed=args.seed, batch_size=args.batch_size)
+    with _arguments():
+        model = _load_model(args.model_file)
+        settings_for_model(model, preset_for_model(model, args.preset), args.seed)
+        known = [scale.label for scale in convlstm_scales(model)]
+        for scale in scales or ():
+            if scale not in known:
+                raise ValueError(f"Unknown scale {scale!r} in --scales. Model {model.name!r} has ConvLSTMs at: "
+                                 f"{', '.join(known)}.")
+    run_sensitivity(model, args.out, task=args.task, preset=args.preset, num_clips=args.clips, periods=args.periods,
+                    scales=scales, seed=args.seed, batch_size=args.batch_size, label=args.model_file)
 
 
 def _train(args):
-    import time
-
+    from stkeras.experiments import run_train
     from stkeras.experiments.models import build_trainable
-    from stkeras.experiments.report import log
-    from stkeras.experiments.settings import resolve_settings
-    from stkeras.experiments.training import seed_everything
-    from stkeras.experiments.training import train_model
-    from stkeras.tasks import get_task
-    from stkeras.training.atomic import save_model_atomically
-    from stkeras.training.distribute import strategy_scope
 
-    task = get_task(args.task)
-    settings = resolve_settings(args.preset, args.size, **_overrides(args))
-    seed_everything(settings["seed"])
-    strategy = _strategy(args)
-    with strategy_scope(strategy):
-        model = build_trainable(args.model, settings, task, args.head)
-        replicas = f", {strategy.num_replicas_in_sync} replica(s)" if strategy else ""
-        log(f"stkeras train: {args.model} ({model.count_params():,} parameters), task={task.name}, "
-            f"preset={args.preset}, {settings['epochs']} epochs of {settings['train_clips']} new clips{replicas}")
-        start = time.perf_counter()
-        history = train_model(model, settings, task, args.out, args.model, args.verbose)
-    path = os.path.join(args.out, "model.keras")
-    save_model_atomically(model, path)
-    last = history[-1] if history else {}
-    summary = ", ".join(f"{k} {v:.4g}" for k, v in last.items() if k not in ("epoch", "clips_seen"))
-    log(f"{args.model}: {len(history)} epoch(s) trained in all ({time.perf_counter() - start:.0f} s this run); "
-        f"{summary}; saved {path}")
+    with _arguments():
+        task, settings = _run_settings(args)
+        _build_each([args.model], lambda name: build_trainable(name, settings, task, args.head))
+        strategy = _strategy(args)
+    run_train(args.out, model=args.model, task=args.task, preset=args.preset, size=args.size, head=args.head,
+              strategy=strategy, verbose=args.verbose, **_overrides(args))
 
 
 def _tune(args):
@@ -364,6 +451,8 @@ def _tune(args):
         options["heads"] = args.heads
     if args.space == "video_resnet":
         options["depth"] = args.depth
+    with _arguments():
+        _check_tune(args, options)
     # A restarted process continues the time budget where the first one started it.
     started = float(os.environ.get("STKERAS_TUNE_STARTED", time.time()))
     while True:
@@ -376,6 +465,23 @@ def _tune(args):
             sys.stdout.flush()
             os.environ["STKERAS_TUNE_STARTED"] = repr(started)
             os.execv(sys.executable, [sys.executable, "-m", "stkeras", *sys.argv[1:]])
+
+
+def _check_tune(args, options):
+    """What `run_tune` resolves before its search: settings, the distributed roles and the space's hypermodel."""
+    from stkeras.experiments.data import steps_per_epoch
+    from stkeras.experiments.tune import distributed_environment
+    from stkeras.tuning import SPACES
+
+    task, settings = _run_settings(args)
+    distributed_environment(args.oracle, args.role, args.tuner_id)
+    frames = args.segments if args.space == "heads" else settings["frames"]
+    if args.space == "courtney":
+        options = {"size": settings["model_size"], **options}
+    SPACES[args.space](input_shape=(frames, settings["size"], settings["size"], 1), task=task,
+                       total_steps=steps_per_epoch(settings) * settings["epochs"],
+                       default_learning_rate=settings["learning_rate"], warmup_fraction=settings["warmup_fraction"],
+                       seed=settings["seed"], **options)
 
 
 def _tune_once(args, options, started):
@@ -396,8 +502,9 @@ def _rf(args):
     from stkeras.models import build_courtney_resnet
 
     design = COURTNEY_MODELS[args.model] if args.model else {"op": args.op}
-    model = build_courtney_resnet(**design, size=args.size,
-                                  input_shape=(args.frames, args.resolution, args.resolution, 1))
+    with _arguments():
+        model = build_courtney_resnet(**design, size=args.size,
+                                      input_shape=(args.frames, args.resolution, args.resolution, 1))
     print(f"Receptive fields of {model.name}, input {args.frames}x{args.resolution}x{args.resolution}\n")
     print(format_receptive_field(receptive_field(model, include_sublayers=args.sublayers)))
 
@@ -406,21 +513,33 @@ def _head_table(args):
     from stkeras.experiments.head_costs import format_head_costs
     from stkeras.experiments.head_costs import head_costs
 
+    with _arguments():  # the table is the heads the arguments describe, built and counted: nothing is trained
+        rows = head_costs(num_segments=args.segments, feature_dim=args.feature_dim, num_classes=args.classes)
     print(f"Seed 001, Table 3: every head alone, {args.segments} segments, D={args.feature_dim}, {args.classes} classes; "
           "ConvLSTM and 3D-FCN on 7x7 / 13x13 maps. MMACs: stkeras' multiply-accumulates.\n")
-    print(format_head_costs(head_costs(num_segments=args.segments, feature_dim=args.feature_dim,
-                                       num_classes=args.classes)))
+    print(format_head_costs(rows))
 
 
 def main(argv=None):
-    """Entry point of the `stkeras` console script; returns the exit status."""
+    """Entry point of the `stkeras` console script; returns the exit status.
+
+    Every command first checks its arguments: argparse's checks, then, in
+    its argument phase (`_arguments`), it resolves the settings, names and
+    files they give and builds the models they describe once, before it
+    trains or evaluates anything. An error in the arguments (`ArgumentError`,
+    or argparse's) is one line, `stkeras <command>: error: ...`, and status
+    2. An exception raised after that phase, while training or evaluating,
+    is not the arguments': it propagates with its traceback (the console
+    script and `python -m stkeras` exit with status 1). A training whose loss
+    diverged (`FloatingPointError`) is one line and status 1.
+    """
     args = make_parser().parse_args(argv)
     args.argv = argv
     keep_freed_memory()  # about 1.8x faster training steps on Linux: see stkeras.allocator
     try:
         {"compare": _compare, "train": _train, "tune": _tune, "rf": _rf, "heads": _head_table,
          "explain": _explain, "sensitivity": _sensitivity}[args.command](args)
-    except ValueError as error:
+    except ArgumentError as error:
         print(f"stkeras {args.command}: error: {error}", file=sys.stderr)
         return 2
     except FloatingPointError as error:  # stkeras.training.NonFiniteLossError: the training diverged

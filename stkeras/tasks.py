@@ -21,6 +21,8 @@ import keras
 import numpy as np
 
 from stkeras.registry import Registry
+from stkeras.validation import check_activation
+from stkeras.validation import check_positive_int
 from stkeras.validation import check_weights_fit
 
 KINDS = ("classification", "regression")
@@ -33,7 +35,7 @@ class Task:
     Use the constructors `Task.classification` and `Task.regression`.
 
     Attributes:
-        name: the task's name (also the default name of the output layer).
+        name: the task's name.
         kind: `"classification"` (integer class targets, softmax scores) or
             `"regression"` (a scalar).
         target: the key of the target in a clip's `info` dict.
@@ -181,6 +183,49 @@ def get_task(task, argument="task"):
         return TASKS.get(task, argument)
     except ValueError as error:
         raise ValueError(f"{error} (or pass a stkeras.tasks.Task)") from None
+
+
+def resolve_task(num_classes=None, task=None, *, default=None, classifier_activation="softmax"):
+    """The `Task` a model builder is asked for: `num_classes` or `task`, not both.
+
+    Every builder and `VideoModel.with_head` take their output this way, so
+    the rule and its errors live here.
+
+    Args:
+        num_classes: a classifier of that many classes (a task named
+            `"classes"`), with `classifier_activation`.
+        task: a `Task` or a registered task name.
+        default: what to build when neither is given: a task name, a `Task`
+            or a number of classes; `None` makes one of them required.
+        classifier_activation: the classifier's activation (`None`: logits);
+            only with `num_classes` or a default number of classes.
+
+    Returns:
+        a `Task`.
+
+    Example:
+    >>> resolve_task(num_classes=7).units, resolve_task(task="speed").kind
+    (7, 'regression')
+    """
+    if num_classes is not None and task is not None:
+        raise ValueError(f"Give `num_classes` or `task`, not both. Received: num_classes={num_classes!r}, "
+                         f"task={task!r}")
+    if num_classes is None and task is None:
+        if default is None:
+            raise ValueError("Give `num_classes` (a classifier) or `task` (a stkeras.tasks.Task or one of "
+                             f"{', '.join(map(repr, available_tasks()))}). Received: num_classes=None, task=None")
+        if isinstance(default, int):
+            num_classes = default
+        else:
+            task = default
+    if task is not None:
+        if classifier_activation != "softmax":
+            raise ValueError("`classifier_activation` applies to `num_classes`; a task sets its own output. "
+                             f"Received: classifier_activation={classifier_activation!r} with task={task!r}")
+        return get_task(task)
+    check_positive_int("num_classes", num_classes, minimum=2)
+    return Task.classification("classes", num_classes,
+                               activation=check_activation("classifier_activation", classifier_activation))
 
 
 def available_tasks():

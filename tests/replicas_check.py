@@ -38,10 +38,10 @@ def convlstm_classifier():
 # Models without batch normalization: Keras normalizes each replica's part
 # of the batch on its own, so models with it do not match one replica.
 MODELS = {
-    "stdcf_reconstruction": (lambda: stkeras.build_small_3d_cnn(conv="stdcf", task="reconstruction",
-                                                                input_shape=(4, 16, 16, 1), filters=(4, 4, 4)), "mse"),
-    "rank1_reconstruction": (lambda: stkeras.build_small_3d_cnn(conv="rank1", task="reconstruction",
-                                                                input_shape=(4, 16, 16, 1), filters=(4, 4, 4)), "mse"),
+    "stdcf_reconstruction": (lambda: stkeras.build_small_3d_autoencoder(conv="stdcf",
+                                                                input_shape=(4, 16, 16, 1), filters=(4, 4)), "mse"),
+    "rank1_reconstruction": (lambda: stkeras.build_small_3d_autoencoder(conv="rank1",
+                                                                input_shape=(4, 16, 16, 1), filters=(4, 4)), "mse"),
     "convlstm": (convlstm_classifier, "sparse_categorical_crossentropy"),
 }
 

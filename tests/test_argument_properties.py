@@ -79,27 +79,29 @@ SMALL_CLIP = (4, 16, 16, 1)
 TARGETS = {
     "build_small_3d_cnn": (
         _build(models.build_small_3d_cnn, input_shape=(4, 16, 16, 1), filters=(4, 4, 4), num_classes=3),
-        ["conv", "task", "input_shape", "num_classes", "filters", "num_spatial_atoms", "num_temporal_atoms",
-         "name"]),
+        ["conv", "input_shape", "num_classes", "task", "classifier_activation", "filters", "num_spatial_atoms",
+         "num_temporal_atoms", "name"]),
     "build_courtney_resnet": (
         _build(models.build_courtney_resnet, op="conv2d", input_shape=SMALL_CLIP, width_multiplier=0.25),
-        ["op", "size", "input_shape", "task", "lstm_layers", "head", "head_options", "temporal_strides",
+        ["op", "size", "input_shape", "num_classes", "task", "classifier_activation", "lstm_layers", "head", "head_options", "temporal_strides",
          "temporal_kernel_size", "width_multiplier", "normalization", "placement", "op_options", "name"]),
     "build_conv2d_lstm": (_build(models.build_conv2d_lstm, input_shape=SMALL_CLIP, width_multiplier=0.25),
-                          ["size", "input_shape", "task"]),
+                          ["size", "input_shape", "num_classes", "task"]),
     "build_conv3d_lstm": (_build(models.build_conv3d_lstm, input_shape=SMALL_CLIP, width_multiplier=0.25),
-                          ["size", "input_shape", "task"]),
+                          ["size", "input_shape", "num_classes", "task"]),
     "build_ts_conv3d_lstm": (_build(models.build_ts_conv3d_lstm, input_shape=(8, 16, 16, 1), size="base",
-                                    width_multiplier=0.25), ["size", "input_shape", "task"]),
-    "build_convlstm_resnet": (
-        _build(models.build_convlstm_resnet, preset="lipreading_reduced", input_shape=(4, 16, 16, 1),
+                                    width_multiplier=0.25), ["size", "input_shape", "num_classes", "task"]),
+    "build_convlstm_resnet": (_build(models.build_convlstm_resnet, input_shape=SMALL_CLIP, width_multiplier=0.25),
+                              ["size", "input_shape", "num_classes", "task"]),
+    "build_res_convlstm": (
+        _build(models.build_res_convlstm, stages=((1, 1, 4, 8), (1, 8, 8, 8, "conv2d")), input_shape=(4, 16, 16, 1),
                num_classes=3, lstm_units=4),
-        ["size", "input_shape", "task", "stages", "preset", "num_classes", "lstm_units", "dropout", "bidirectional",
-         "per_timestep", "spatial_reduction", "normalization", "placement", "op_options", "name"]),
+        ["stages", "input_shape", "num_classes", "task", "classifier_activation", "lstm_units", "dropout",
+         "bidirectional", "per_timestep", "spatial_reduction", "normalization", "placement", "op_options", "name"]),
     "build_video_resnet": (
         _build(models.build_video_resnet, kind="r2plus1d", depth=10, input_shape=(8, 32, 32, 3), num_classes=3,
                width_multiplier=0.125),
-        ["kind", "depth", "preset", "block", "input_shape", "num_classes", "classifier_activation", "stage_ops",
+        ["kind", "depth", "block", "input_shape", "num_classes", "task", "classifier_activation", "stage_ops",
          "temporal_strides", "temporal_kernel_size", "width_multiplier", "head", "head_options", "name"]),
     "build_video_resnet_backbone": (
         _build(models.build_video_resnet_backbone, depth=10, input_shape=(8, 32, 32, 3), width_multiplier=0.125),
@@ -107,16 +109,17 @@ TARGETS = {
          "width_multiplier", "stem_options", "op_options", "stem_pool", "name"]),
     "build_stdcf_resnet": (
         _build(models.build_stdcf_resnet, depth=10, input_shape=(4, 32, 32, 3), num_classes=3),
-        ["preset", "depth", "num_spatial_atoms", "num_temporal_atoms", "stem_pool", "temporal_strides",
-         "input_shape", "num_classes", "classifier_activation", "implementation", "name"]),
+        ["depth", "num_spatial_atoms", "num_temporal_atoms", "stem_pool", "temporal_strides",
+         "input_shape", "num_classes", "task", "classifier_activation", "implementation", "name"]),
     "build_frame_model": (
         _build(models.build_frame_model, input_shape=(16, 16, 1), num_segments=4, feature_dim=8, num_classes=3),
-        ["backbone", "head", "num_segments", "feature_dim", "num_classes", "task", "input_shape", "dropout",
+        ["backbone", "head", "num_segments", "feature_dim", "num_classes", "task", "classifier_activation",
+         "input_shape", "dropout",
          "weights", "backbone_options", "head_options", "name"]),
     "build_vggm_convlstm": (
         _build(models.build_vggm_convlstm, input_shape=(4, 32, 32, 1), num_classes=3, filters=(4, 4, 4, 4, 4),
                lstm_units=4),
-        ["input_shape", "num_classes", "filters", "lstm_units", "dropout", "normalization", "spatial_reduction",
+        ["input_shape", "num_classes", "task", "classifier_activation", "filters", "lstm_units", "dropout", "normalization", "spatial_reduction",
          "per_timestep", "name"]),
     "build_head": (
         _build(heads.build_head, name="pool", input_shape=(4, 4, 4, 8), task="digit"),

@@ -5,14 +5,14 @@ import numpy as np
 import pytest
 
 from stkeras.models import ResConvLSTM
-from stkeras.models import build_convlstm_resnet
+from stkeras.models import build_res_convlstm
 from stkeras.training import average_directions
 from stkeras.training import reverse_direction
 
 
 def _forward(per_timestep=False):
     keras.utils.set_random_seed(1)
-    return build_convlstm_resnet(stages=[ResConvLSTM(1, 1, 4, 8)], input_shape=(4, 8, 8, 1), num_classes=3,
+    return build_res_convlstm(stages=[ResConvLSTM(1, 1, 4, 8)], input_shape=(4, 8, 8, 1), num_classes=3,
                                  lstm_units=4, dropout=0.0, per_timestep=per_timestep, name="forward")
 
 
@@ -61,7 +61,7 @@ def test_bad_models_are_refused():
         reverse_direction("model.keras")
     with pytest.raises(ValueError, match="different names"):
         average_directions(forward, forward)
-    other = build_convlstm_resnet(stages=[ResConvLSTM(1, 1, 4, 8)], input_shape=(4, 8, 8, 1), num_classes=5,
+    other = build_res_convlstm(stages=[ResConvLSTM(1, 1, 4, 8)], input_shape=(4, 8, 8, 1), num_classes=5,
                                   lstm_units=4, name="other")
     with pytest.raises(ValueError, match="same clips and give the same outputs"):
         average_directions(forward, other)

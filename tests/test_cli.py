@@ -192,7 +192,7 @@ def test_sensitivity_on_a_convlstm_model_saved_by_train(tmp_path, capsys):
     run = tmp_path / "run"
     assert main(["train", "--model", "convlstm", "--task", "order", "--out", str(run), *TINY]) == 0
     out = tmp_path / "sensitivity"
-    assert main(["sensitivity", "--model", str(run / "model.keras"), "--task", "order", "--clips", "16",
+    assert main(["sensitivity", "--model-file", str(run / "model.keras"), "--task", "order", "--clips", "16",
                  "--periods", "2", "--scales", "s/2,s/16", "--out", str(out)]) == 0
     results = json.loads((out / "sensitivity.json").read_text())
     assert [s["label"] for s in results["scales"]] == ["s/2", "s/16"] and results["periods"] == [2, None]
@@ -202,6 +202,6 @@ def test_sensitivity_on_a_convlstm_model_saved_by_train(tmp_path, capsys):
     assert "| s/16 (2x2) | 4 |" in (out / "sensitivity.md").read_text()
     printed = capsys.readouterr()
     assert "s/16: reset every 2 frame(s)" in printed.out
-    assert main(["sensitivity", "--model", str(run / "model.keras"), "--scales", "s/3", "--out", str(out)]) == 2
+    assert main(["sensitivity", "--model-file", str(run / "model.keras"), "--scales", "s/3", "--out", str(out)]) == 2
     assert "Unknown scale 's/3'" in capsys.readouterr().err
-    assert main(["sensitivity", "--model", str(tmp_path / "missing.keras"), "--out", str(out)]) == 2
+    assert main(["sensitivity", "--model-file", str(tmp_path / "missing.keras"), "--out", str(out)]) == 2

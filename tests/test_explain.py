@@ -156,7 +156,7 @@ def test_explain_command_on_a_model_saved_by_train(tmp_path, capsys):
     assert main(["train", "--model", "conv2d", "--epochs", "1", "--train-clips", "32", "--validation-clips", "32",
                  "--frames", "8", "--out", str(run)]) == 0
     out = tmp_path / "explained"
-    assert main(["explain", "--model", str(run / "model.keras"), "--clips", "3", "--batch-size", "2",
+    assert main(["explain", "--model-file", str(run / "model.keras"), "--clips", "3", "--batch-size", "2",
                  "--out", str(out)]) == 0
     results = json.loads((out / "explain.json").read_text())
     (entry,) = results["models"]
@@ -164,4 +164,4 @@ def test_explain_command_on_a_model_saved_by_train(tmp_path, capsys):
     assert 0 <= entry["localization"] <= 1 and 0 < entry["chance"] < 1
     assert sorted(os.listdir(out / "run")) == ["clip_0.gif", "clip_1.gif", "clip_2.gif", "maps.png"]
     assert "localization" in capsys.readouterr().out
-    assert main(["explain", "--model", str(tmp_path / "missing.keras"), "--out", str(out)]) == 2
+    assert main(["explain", "--model-file", str(tmp_path / "missing.keras"), "--out", str(out)]) == 2

@@ -10,7 +10,7 @@ from stkeras.data import augment_clips
 from stkeras.data import per_frame_targets
 from stkeras.data import random_subsequences
 from stkeras.models import ResConvLSTM
-from stkeras.models import build_convlstm_resnet
+from stkeras.models import build_res_convlstm
 from stkeras.tasks import get_task
 from stkeras.training import compile_for_task
 from stkeras.training import predict_tta
@@ -97,7 +97,7 @@ def test_per_frame_targets_train_a_per_frame_model_with_clipped_adam():
     windows = per_frame_targets(random_subsequences(dataset, 4, seed=0))
     first = next(iter(windows))
     assert first[0].shape == (4, 4, 8, 8, 1) and first[1].numpy().tolist() == [[0] * 4, [1] * 4, [2] * 4, [0] * 4]
-    model = build_convlstm_resnet(stages=[ResConvLSTM(1, 1, 4, 8)], input_shape=(None, 8, 8, 1), num_classes=3,
+    model = build_res_convlstm(stages=[ResConvLSTM(1, 1, 4, 8)], input_shape=(None, 8, 8, 1), num_classes=3,
                                   lstm_units=4, per_timestep=True)
     compile_for_task(model, get_task("digit"), learning_rate=1e-4, global_clipnorm=5.0)
     assert model.optimizer.global_clipnorm == 5.0

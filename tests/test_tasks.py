@@ -69,7 +69,7 @@ def test_quadrant_blink_refuses_targets_it_lacks():
 
 @pytest.mark.parametrize("build", [
     lambda: stkeras.build_conv2d_lstm(input_shape=(4, 32, 32, 1)),
-    lambda: stkeras.build_convlstm_resnet(preset="lipreading", input_shape=(4, 48, 48, 1), num_classes=5),
+    lambda: stkeras.from_preset("lipreading", input_shape=(4, 48, 48, 1), num_classes=5),
     lambda: stkeras.models.build_frame_model(head="trn_multiscale", num_segments=4, input_shape=(4, 32, 32, 3),
                                              task="digit"),
     lambda: stkeras.build_vggm_convlstm(input_shape=(4, 32, 32, 1), num_classes=5, filters=(8, 8, 8, 8, 8),
@@ -78,8 +78,7 @@ def test_quadrant_blink_refuses_targets_it_lacks():
                                        width_multiplier=0.25),
     lambda: stkeras.build_stdcf_resnet(depth=10, input_shape=(4, 32, 32, 3), num_classes=5),
     lambda: stkeras.build_small_3d_cnn(conv="rank1", input_shape=(4, 32, 32, 1), filters=(4, 4, 4)),
-    lambda: stkeras.build_small_3d_cnn(conv="stdcf", task="reconstruction", input_shape=(4, 32, 32, 1),
-                                       filters=(4, 4, 4)),
+    lambda: stkeras.build_small_3d_autoencoder(conv="stdcf", input_shape=(4, 32, 32, 1), filters=(4, 4)),
 ], ids=["seed_000", "seed_002", "seed_001", "seed_002_vggm", "seed_003", "seed_004", "seed_004_small",
         "seed_004_reconstruction"])
 def test_outputs_stay_float32_under_mixed_precision(build):

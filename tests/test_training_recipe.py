@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 
 from stkeras.experiments import resolve_settings
-from stkeras.experiments.models import TRAINABLE
+from stkeras.experiments.models import trainable_names
+from stkeras.models import get_preset
+from stkeras.models import list_presets
 from stkeras.experiments.models import build_trainable
 from stkeras.experiments.training import seed_everything
 from stkeras.experiments.training import train_model
@@ -60,17 +62,13 @@ def test_an_interrupted_run_resumes_on_the_same_clips(tmp_path):
 
 def test_every_family_is_trainable_by_name():
     settings = resolve_settings("quick32")
-    families = {}
-    for name, entry in TRAINABLE.items():
-        families.setdefault(entry.family, name)
-    assert set(families) == {"seed 000", "seed 001", "seed 002", "seed 003", "seed 004"}
-    for name in ("small_3d_cnn_rank1", "r2plus1d_10", "convlstm_resnet_lipreading_reduced", "stdcf_r10",
-                 "frames_trn_multiscale"):
+    assert {get_preset(name).family for name in trainable_names()} == {preset.family for preset in list_presets()}
+    for name in ("small_3d_cnn_rank1", "r2plus1d_10", "lipreading_reduced", "stdcf_r50_r3d", "frames_trn_multiscale"):
         keras.utils.clear_session()
         assert build_trainable(name, settings, "order").output.shape == (None, 6)
-    with pytest.raises(ValueError, match="ends in a classifier; task 'speed' is a regression"):
-        build_trainable("r3d_18", settings, "speed")
-    with pytest.raises(ValueError, match="`head` applies to seed 000's networks"):
-        build_trainable("r3d_18", settings, "digit", head="pool")
+    assert build_trainable("r3d_10", settings, "speed").output.shape == (None, 1)
+    assert build_trainable("r3d_10", settings, "digit", head="temporal_pool").get_layer("predictions")
+    with pytest.raises(ValueError, match="does not take head"):
+        build_trainable("lipreading", settings, "digit", head="pool")
     with pytest.raises(ValueError, match="r4d_18"):
         build_trainable("r4d_18", settings, "digit")

@@ -13,8 +13,8 @@ model's layers and, through the analysis protocol's `paths()`, inside
 residual blocks.
 
 Example:
->>> from stkeras.models import ResConvLSTM, build_convlstm_resnet
->>> model = build_convlstm_resnet(stages=[ResConvLSTM(1, 1, 4, 8), ResConvLSTM(2, 8, 8, 16)],
+>>> from stkeras.models import ResConvLSTM, build_res_convlstm
+>>> model = build_res_convlstm(stages=[ResConvLSTM(1, 1, 4, 8), ResConvLSTM(2, 8, 8, 16)],
 ...                               input_shape=(4, 16, 16, 1), num_classes=3, lstm_units=8)
 >>> [(scale.label, scale.layers) for scale in convlstm_scales(model)]
 [('s/2', ('res1_1/op', 'res1_1/projection')), ('s/4', ('res2_1/op', 'res2_1/projection', 'res2_2/op'))]
@@ -194,8 +194,8 @@ def with_state_resets(model, period, scales=None):
         the new model (uncompiled).
 
     Example:
-    >>> from stkeras.models import ResConvLSTM, build_convlstm_resnet
-    >>> model = build_convlstm_resnet(stages=[ResConvLSTM(1, 1, 4, 8)], input_shape=(4, 8, 8, 1), num_classes=2,
+    >>> from stkeras.models import ResConvLSTM, build_res_convlstm
+    >>> model = build_res_convlstm(stages=[ResConvLSTM(1, 1, 4, 8)], input_shape=(4, 8, 8, 1), num_classes=2,
     ...                               lstm_units=4)
     >>> reset = with_state_resets(model, 2, scales="s/2")
     >>> reset.get_layer("res1_1").projection.state_reset_period
@@ -262,8 +262,8 @@ def state_reset_sensitivity(model, dataset, *, periods=(1, 2, 4, 8, 16, None), s
 
     Example:
     >>> import numpy as np
-    >>> from stkeras.models import ResConvLSTM, build_convlstm_resnet
-    >>> model = build_convlstm_resnet(stages=[ResConvLSTM(1, 1, 4, 8)], input_shape=(4, 8, 8, 1), num_classes=2,
+    >>> from stkeras.models import ResConvLSTM, build_res_convlstm
+    >>> model = build_res_convlstm(stages=[ResConvLSTM(1, 1, 4, 8)], input_shape=(4, 8, 8, 1), num_classes=2,
     ...                               lstm_units=4)
     >>> clips = np.random.default_rng(0).uniform(size=(4, 4, 8, 8, 1)).astype("float32")
     >>> result = state_reset_sensitivity(model, (clips, np.array([0, 1, 0, 1])), periods=(2, None))

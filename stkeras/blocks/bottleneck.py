@@ -2,17 +2,15 @@
 
 import keras
 
+from stkeras.blocks.arguments import block_config
+from stkeras.blocks.arguments import build_projection
+from stkeras.blocks.arguments import check_block_arguments
+from stkeras.blocks.arguments import without_legacy_temporal_kernel
 from stkeras.blocks.ops import get_op
-from stkeras.layers.conv_lstm import ConvLSTM2D
 from stkeras.layers.frame_conv import FrameConv3D
 from stkeras.layers.fused_batch_norm import FusedBatchNormalization
-from stkeras.validation import check_choice
-from stkeras.validation import check_number
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_weights_fit
-
-SHORTCUTS = ("auto", "identity", "conv", "convlstm")
-PLACEMENTS = ("post", "pre")
 
 
 @keras.saving.register_keras_serializable(package="stkeras")
@@ -31,11 +29,16 @@ class ResidualBottleneck(keras.layers.Layer):
     (conv -> BN -> ReLU, with the last ReLU after the addition), `"pre"` the
     pre-activation ResNet (BN -> ReLU -> conv, nothing after the addition).
 
+    It takes the same keyword arguments as `ResidualBasic`, checked by
+    `stkeras.blocks.arguments.check_block_arguments`; the defaults are the
+    same too, except `use_bias=True` (the Courtney and Res_ConvLSTM models
+    rely on it; the video ResNets pass `use_bias=False`).
+
     Args:
         filters: output channels (`out` in the papers' `(in, ch, out)`).
         bottleneck_filters: channels of the specialized op (`ch`).
         op: name of the specialized op, one of
-            `stkeras.blocks.available_ops()`.
+            `stkeras.blocks.available_ops()` (default `"conv3d"`).
         strides: spatial stride of the block (1 or more).
         temporal_strides: temporal stride of the block. `None` means the op's
             default (`OpSpec.default_temporal_strides`: the spatial stride
@@ -47,7 +50,7 @@ class ResidualBottleneck(keras.layers.Layer):
         shortcut: `"auto"` (open skip unless the stride or channels change,
             then a strided 1x1 convolution), `"identity"`, `"conv"` (always a
             1x1 projection) or `"convlstm"` (a strided 1x1 ConvLSTM, seed
-            002's type A).
+            002's type A; not with a temporal stride).
         normalization: `"batch"` or `None`.
         norm_momentum: momentum of the batch-norm moving statistics. 0.9
             (PyTorch's default, written 0.1 there): Keras' 0.99 lags behind
@@ -60,7 +63,10 @@ class ResidualBottleneck(keras.layers.Layer):
             `"convlstm"` shortcut); options the op does not declare are
             refused.
 
-    The op is the layer `op_layer` (named `"op"`, path `"<block>/op"`);
+    Sub-layers: `reduce`, the op, `expand`, `projection` (if any) and the
+    normalizations `<sub-layer>_bn`. The block has one op, the layer
+    `op_layer` (named `"op"`, path `"<block>/op"`; `op_layers` is
+    `(op_layer,)`, as `ResidualBasic`'s is `(op1, op2)`);
     `stkeras.models.expose_ops` makes it a node of a model's graph so that
     its activation can be read.
 
@@ -73,6 +79,9 @@ class ResidualBottleneck(keras.layers.Layer):
     >>> block = ResidualBottleneck(64, 16, op="ts_conv3d", strides=2)
     >>> block(np.zeros((1, 8, 16, 16, 4), "float32")).shape
     TensorShape([1, 4, 8, 8, 64])
+    >>> pre = ResidualBottleneck(64, 16, op="conv2d", placement="pre", normalization=None)
+    >>> pre(np.zeros((1, 8, 16, 16, 64), "float32")).shape
+    TensorShape([1, 8, 16, 16, 64])
 
     Reference: Courtney & Sreenivas 2022, Section 4 (seed 000); Courtney &
     Sreenivas, Res_ConvLSTM sub-blocks, Section 3.3 (seed 002).
@@ -82,7 +91,7 @@ class ResidualBottleneck(keras.layers.Layer):
         self,
         filters,
         bottleneck_filters,
-        op="conv2d",
+        op="conv3d",
         strides=1,
         temporal_strides=None,
         kernel_size=3,
@@ -101,24 +110,16 @@ class ResidualBottleneck(keras.layers.Layer):
         self.bottleneck_filters = check_positive_int(
             "bottleneck_filters", bottleneck_filters
         )
-        self.op = op
-        spec = get_op(op)
-        self.strides = check_positive_int("strides", strides)
-        if temporal_strides is None:
-            temporal_strides = spec.default_temporal_strides(self.strides)
-        self.temporal_strides = check_positive_int("temporal_strides", temporal_strides)
-        self.kernel_size = check_positive_int("kernel_size", kernel_size)
-        spec.resolve_temporal_kernel(temporal_kernel_size)
-        self.temporal_kernel_size = temporal_kernel_size
-        self.shortcut = check_choice("shortcut", shortcut, SHORTCUTS)
-        self.normalization = check_choice("normalization", normalization, ("batch", None))
-        self.norm_momentum = check_number("norm_momentum", norm_momentum, 0, 1)
-        self.placement = check_choice("placement", placement, PLACEMENTS)
-        self.activation = keras.activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.op_options = spec.check_options(op_options)
+        checked = check_block_arguments(
+            op=op, strides=strides, temporal_strides=temporal_strides, kernel_size=kernel_size,
+            temporal_kernel_size=temporal_kernel_size, shortcut=shortcut, normalization=normalization,
+            placement=placement, activation=activation, use_bias=use_bias, op_options=op_options,
+            norm_momentum=norm_momentum,
+        )
+        for name, value in checked.items():
+            setattr(self, name, value)
         # Creating the op now checks op-specific arguments at construction.
-        self.op_layer = spec.build(
+        self.op_layer = get_op(op).build(
             self.bottleneck_filters,
             kernel_size=self.kernel_size,
             temporal_kernel_size=self.temporal_kernel_size,
@@ -129,22 +130,19 @@ class ResidualBottleneck(keras.layers.Layer):
             dtype=self.dtype_policy,
             **self.op_options,
         )
-        if self.shortcut == "identity" and (self.strides > 1 or self.temporal_strides > 1):
-            raise ValueError(
-                "shortcut='identity' cannot be used with a strided block. "
-                f"Received: strides={self.strides}, "
-                f"temporal_strides={self.temporal_strides}"
-            )
+
+    @property
+    def op_layers(self):
+        """The block's op sub-layers in call order: `(op_layer,)`."""
+        return (self.op_layer,)
 
     def _norm(self, name):
         if self.normalization is None:
             return None
         return FusedBatchNormalization(momentum=self.norm_momentum, name=name, dtype=self.dtype_policy)
 
-    def _pointwise(self, filters, name, strides=(1, 1, 1)):
-        return FrameConv3D(
-            filters, 1, strides=strides, use_bias=self.use_bias, name=name, dtype=self.dtype_policy
-        )
+    def _pointwise(self, filters, name):
+        return FrameConv3D(filters, 1, use_bias=self.use_bias, name=name, dtype=self.dtype_policy)
 
     def build(self, input_shape):
         if len(input_shape) != 5:
@@ -160,41 +158,9 @@ class ResidualBottleneck(keras.layers.Layer):
             {"reduce": (in_channels, b), "op": (kt, k, k, b, b), "expand": (b, self.filters),
              "projection": (in_channels, self.filters)},
             f"filters={self.filters}, bottleneck_filters={b}, kernel_size={k}, temporal_kernel_size={kt}")
-        strided = self.strides > 1 or self.temporal_strides > 1
-        projection = self.shortcut
-        if projection == "auto":
-            projection = "conv" if strided or in_channels != self.filters else "identity"
-        if projection == "identity" and in_channels != self.filters:
-            raise ValueError(
-                "shortcut='identity' needs as many input channels as `filters`. "
-                f"Received: input channels={in_channels}, filters={self.filters}"
-            )
-        stride3 = (self.temporal_strides, self.strides, self.strides)
-
         self.reduce = self._pointwise(self.bottleneck_filters, "reduce")
         self.expand = self._pointwise(self.filters, "expand")
-        if projection == "conv":
-            self.projection = self._pointwise(self.filters, "projection", stride3)
-        elif projection == "convlstm":
-            if self.temporal_strides != 1:
-                raise ValueError(
-                    "shortcut='convlstm' cannot stride in time. Received: "
-                    f"temporal_strides={self.temporal_strides}"
-                )
-            # A scale's ConvLSTMs are reset together (seed 002, Figure 5).
-            self.projection = ConvLSTM2D(
-                self.filters,
-                1,
-                strides=self.strides,
-                padding="same",
-                use_bias=self.use_bias,
-                return_sequences=True,
-                state_reset_period=self.op_options.get("state_reset_period"),
-                name="projection",
-                dtype=self.dtype_policy,
-            )
-        else:
-            self.projection = None
+        self.projection = build_projection(self, in_channels)
 
         if self.placement == "post":
             self.norm_reduce = self._norm("reduce_bn")
@@ -291,35 +257,13 @@ class ResidualBottleneck(keras.layers.Layer):
         return tuple(op_shape[:-1]) + (self.filters,)
 
     def get_config(self):
-        config = {
+        return {
+            **super().get_config(),
             "filters": self.filters,
             "bottleneck_filters": self.bottleneck_filters,
-            "op": self.op,
-            "strides": self.strides,
-            "temporal_strides": self.temporal_strides,
-            "kernel_size": self.kernel_size,
-            "temporal_kernel_size": self.temporal_kernel_size,
-            "shortcut": self.shortcut,
-            "normalization": self.normalization,
-            "placement": self.placement,
-            "activation": keras.activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "op_options": dict(self.op_options),
-            "norm_momentum": self.norm_momentum,
+            **block_config(self),
         }
-        return {**super().get_config(), **config}
 
     @classmethod
     def from_config(cls, config):
-        return cls(**_without_legacy_temporal_kernel(config))
-
-
-def _without_legacy_temporal_kernel(config):
-    """Configs saved before ops declared their capabilities stored
-    `temporal_kernel_size=3` for every op; ops without a temporal kernel now
-    refuse it, so such a saved value is read as the op's default."""
-    config = dict(config)
-    op = config.get("op")
-    if isinstance(op, str) and not get_op(op).temporal_kernel and config.get("temporal_kernel_size") == 3:
-        config["temporal_kernel_size"] = None
-    return config
+        return cls(**without_legacy_temporal_kernel(config))

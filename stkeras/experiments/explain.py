@@ -111,7 +111,7 @@ def format_explanations(results):
     return "\n".join(lines) + "\n"
 
 
-def _label(path):
+def model_label(path):
     """A saved model's name in tables: its file's stem, or its run folder's name for `RUN/model.keras`."""
     stem = os.path.splitext(os.path.basename(str(path)))[0]
     return os.path.basename(os.path.dirname(os.path.abspath(str(path)))) if stem == "model" else stem
@@ -131,7 +131,7 @@ def run_explain(models, out, *, task="digit", preset=None, num_clips=8, method="
         the results dict also written to `explain.json`.
     """
     if not isinstance(models, dict):
-        models = {_label(path): path for path in models}
+        models = {model_label(path): path for path in models}
     if not models:
         raise ValueError("`models` must name at least one model.")
     log(f"stkeras explain: {len(models)} model(s), {num_clips} held-out clips each, {method} ({weighting})")

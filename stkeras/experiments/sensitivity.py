@@ -22,7 +22,7 @@ from stkeras.viz.sensitivity import plot_state_reset_sensitivity
 
 
 def run_sensitivity(model, out, *, task="digit", preset=None, num_clips=256, periods=(1, 2, 4, 8, None),
-                    scales=None, seed=0, batch_size=16):
+                    scales=None, seed=0, batch_size=16, label=None):
     """Writes `sensitivity.json`, `sensitivity.md` and `sensitivity.png` for one saved model.
 
     Args:
@@ -36,11 +36,13 @@ def run_sensitivity(model, out, *, task="digit", preset=None, num_clips=256, per
         num_clips: held-out clips scored per measurement.
         periods, scales, batch_size: see `stkeras.analysis.state_reset_sensitivity`.
         seed: seed of the held-out clips.
+        label: the model's name in lines and files (default: the path, or
+            the model's name).
 
     Returns:
         the results dict written to `sensitivity.json`.
     """
-    label = str(model) if isinstance(model, (str, os.PathLike)) else model.name
+    label = label or (str(model) if isinstance(model, (str, os.PathLike)) else model.name)
     if isinstance(model, (str, os.PathLike)):
         model = keras.saving.load_model(model, safe_mode=True)
     task = get_task(task)

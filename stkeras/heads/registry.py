@@ -95,7 +95,7 @@ class HeadSpec:
         if len(features.shape) != rank:
             features = spatial_pool(features, prefix)
         return self.factory(
-            features, task=task, output_name=output_name or f"{prefix}{task.name}", prefix=prefix,
+            features, task=task, output_name=output_name or f"{prefix}predictions", prefix=prefix,
             **self.check_options(options, "head_options"),
         )
 
@@ -182,7 +182,7 @@ def build_head(name, *, input_shape=None, task=None, num_segments=None, feature_
         num_classes: classes of a classification task named `"classes"`.
         spatial_size: `h` or `(h, w)` of the feature maps, for heads that
             read them.
-        output_name: name of the output layer (default: the task's name).
+        output_name: name of the output layer (default `"predictions"`).
         **options: the head's options.
 
     Example:

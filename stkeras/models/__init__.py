@@ -1,24 +1,31 @@
-"""Model builders, one file per family of published architectures.
+"""Model builders, one file per family of published architectures, and the presets of all of them.
 
 Every builder returns a `VideoModel`: a backbone (clips to features, stage
-outputs named) plus a head from `stkeras.heads`.
+outputs named) plus a head from `stkeras.heads`, whose output layer is
+`"predictions"`. Each family's named models are presets: data in its
+`*_presets.py` file, listed by `list_presets()` and built by `from_preset`.
 """
 
-from stkeras.models.convlstm_resnet import PRESETS as CONVLSTM_RESNET_PRESETS
-from stkeras.models.convlstm_resnet import ResConvLSTM
-from stkeras.models.convlstm_resnet import build_convlstm_resnet
-from stkeras.models.convlstm_resnet import res_convlstm_features
 from stkeras.models.courtney import MODELS as COURTNEY_MODELS
 from stkeras.models.courtney import SIZES as COURTNEY_SIZES
 from stkeras.models.courtney import build_conv2d_lstm
 from stkeras.models.courtney import build_conv3d_lstm
+from stkeras.models.courtney import build_convlstm_resnet
 from stkeras.models.courtney import build_courtney_backbone
 from stkeras.models.courtney import build_courtney_resnet
 from stkeras.models.courtney import build_ts_conv3d_lstm
 from stkeras.models.frame_model import build_frame_cnn
 from stkeras.models.frame_model import build_frame_model
 from stkeras.models.frame_model import frame_backbones
-from stkeras.models.stdcf_resnet import PRESETS as STDCF_RESNET_PRESETS
+from stkeras.models.presets import Preset
+from stkeras.models.presets import from_preset
+from stkeras.models.presets import get_preset
+from stkeras.models.presets import list_presets
+from stkeras.models.presets import register_presets
+from stkeras.models.res_convlstm import ResConvLSTM
+from stkeras.models.res_convlstm import build_res_convlstm
+from stkeras.models.res_convlstm import res_convlstm_features
+from stkeras.models.stdcf_resnet import build_small_3d_autoencoder
 from stkeras.models.stdcf_resnet import build_small_3d_cnn
 from stkeras.models.stdcf_resnet import build_stdcf_resnet
 from stkeras.models.taps import block_names
@@ -26,7 +33,6 @@ from stkeras.models.taps import expose_ops
 from stkeras.models.taps import find_layer
 from stkeras.models.video_model import VideoModel
 from stkeras.models.video_resnet import KINDS as VIDEO_RESNET_KINDS
-from stkeras.models.video_resnet import PRESETS as VIDEO_RESNET_PRESETS
 from stkeras.models.video_resnet import build_video_resnet
 from stkeras.models.video_resnet import build_video_resnet_backbone
 from stkeras.models.vggm_convlstm import build_vggm_convlstm

@@ -1,22 +1,29 @@
 """Build-time checks of clip shapes shared by the model builders."""
 
 
-def check_input_shape(input_shape, name="input_shape"):
-    """Checks a clip shape `(time, height, width, channels)`; returns a tuple."""
+def check_input_shape(input_shape, name="input_shape", allow_unknown_size=False):
+    """Checks a clip shape `(time, height, width, channels)`; returns a tuple.
+
+    Args:
+        input_shape: the shape; time may be None.
+        name: the argument's name, quoted in errors.
+        allow_unknown_size: height and width may be None too (fully
+            convolutional networks).
+    """
     try:
         shape = tuple(input_shape)
     except TypeError:
         shape = None
-    ok = (
-        shape is not None
-        and len(shape) == 4
-        and all(isinstance(d, int) and d >= 1 for d in shape[1:])
-        and (shape[0] is None or (isinstance(shape[0], int) and shape[0] >= 1))
+    free = (0, 1, 2) if allow_unknown_size else (0,)
+    ok = shape is not None and len(shape) == 4 and all(
+        (d is None and i in free) or (isinstance(d, int) and not isinstance(d, bool) and d >= 1)
+        for i, d in enumerate(shape)
     )
     if not ok:
+        may = "time, height and width may be None" if allow_unknown_size else "time may be None"
         raise ValueError(
             f"`{name}` must be (time, height, width, channels) with positive "
-            f"ints (time may be None). Received: {name}={input_shape!r}"
+            f"ints ({may}). Received: {name}={input_shape!r}"
         )
     return shape
 

@@ -4,7 +4,9 @@ Courtney & Sreenivas 2022, *Comparison of spatiotemporal networks for learning
 video related tasks*, Section 4 and Tables 1-4. Eight residual bottleneck
 blocks (`res1_1 ... res4_4`), a spatial pool, and two LSTM layers where the
 paper has them; only the block's specialized op differs between the models.
-The four public builders are argument sets of `build_courtney_resnet`.
+The four public builders (`build_conv2d_lstm`, `build_conv3d_lstm`,
+`build_ts_conv3d_lstm`, `build_convlstm_resnet`) are argument sets of
+`build_courtney_resnet`.
 """
 
 import keras
@@ -18,7 +20,7 @@ from stkeras.models.checks import check_strides_fit
 from stkeras.models.checks import check_width_multiplier
 from stkeras.models.checks import scale_channels
 from stkeras.models.video_model import VideoModel
-from stkeras.tasks import get_task
+from stkeras.tasks import resolve_task
 from stkeras.validation import check_choice
 from stkeras.validation import check_options
 from stkeras.validation import check_weights_fit
@@ -154,7 +156,9 @@ def build_courtney_resnet(
     op,
     size="base",
     input_shape=(48, 64, 64, 1),
-    task="digit",
+    num_classes=None,
+    task=None,
+    classifier_activation="softmax",
     lstm_layers=2,
     head=None,
     head_options=None,
@@ -177,8 +181,12 @@ def build_courtney_resnet(
             `"convlstm"`, or any registered op), or one per stage.
         size: `"base"` or `"xl"` (channels of Tables 1-4, LSTM 128 or 144).
         input_shape: `(frames, height, width, channels)`.
-        task: `"digit"` (10-way softmax), `"order"` (6-way softmax),
-            `"speed"` (scalar regression), or a `stkeras.tasks.Task`.
+        num_classes: a softmax classifier of that many classes; or give
+            `task`.
+        task: `"digit"` (10-way softmax, the default), `"order"` (6-way
+            softmax), `"speed"` (scalar regression), or a `stkeras.tasks.Task`.
+        classifier_activation: the classifier's activation with
+            `num_classes` (`None`: logits).
         lstm_layers: LSTM layers of the default head (2 in the paper's
             Conv2D/Conv3D/TS-Conv3D models; 0: the ConvLSTM model's head).
         head: a registered head instead of the default (see
@@ -203,7 +211,7 @@ def build_courtney_resnet(
 
     Reference: Courtney & Sreenivas 2022, Section 4, Tables 1-5 (seed 000).
     """
-    task = get_task(task)
+    task = resolve_task(num_classes, task, default="digit", classifier_activation=classifier_activation)
     if not isinstance(lstm_layers, int) or isinstance(lstm_layers, bool) or lstm_layers < 0:
         raise ValueError(f"`lstm_layers` must be an int >= 0. Received: lstm_layers={lstm_layers!r}")
     check_choice("size", size, tuple(SIZES))
@@ -223,18 +231,18 @@ def build_courtney_resnet(
     return backbone.with_head(head, task=task, name=name or f"{label}_{size}", **(head_options or {}))
 
 
-def build_conv2d_lstm(*, size="base", input_shape=(48, 64, 64, 1), task="digit", **kwargs):
+def build_conv2d_lstm(*, size="base", **kwargs):
     """Conv2D + LSTM (seed 000, Table 1): per-frame 2D convolutions, 2 LSTMs.
 
     Args: see `build_courtney_resnet`.
 
     Example:
-    >>> model = build_conv2d_lstm(size="base")
+    >>> model = build_conv2d_lstm(size="base", num_classes=101)
     """
-    return build_courtney_resnet(**MODELS["conv2d"], size=size, input_shape=input_shape, task=task, **kwargs)
+    return build_courtney_resnet(**MODELS["conv2d"], size=size, **kwargs)
 
 
-def build_conv3d_lstm(*, size="base", input_shape=(48, 64, 64, 1), task="digit", **kwargs):
+def build_conv3d_lstm(*, size="base", **kwargs):
     """Conv3D + LSTM (seed 000, Table 2): 3x3x3 convolutions, 2 LSTMs.
 
     Args: see `build_courtney_resnet`.
@@ -242,10 +250,10 @@ def build_conv3d_lstm(*, size="base", input_shape=(48, 64, 64, 1), task="digit",
     Example:
     >>> model = build_conv3d_lstm(size="xl", task="speed")
     """
-    return build_courtney_resnet(**MODELS["conv3d"], size=size, input_shape=input_shape, task=task, **kwargs)
+    return build_courtney_resnet(**MODELS["conv3d"], size=size, **kwargs)
 
 
-def build_ts_conv3d_lstm(*, size="xl", input_shape=(48, 64, 64, 1), task="digit", **kwargs):
+def build_ts_conv3d_lstm(*, size="xl", **kwargs):
     """TS-Conv3D + LSTM (seed 000, Table 3): 3D convolutions strided in time.
 
     Every spatially strided block also strides by 2 in time (48 -> 3 frames).
@@ -256,4 +264,23 @@ def build_ts_conv3d_lstm(*, size="xl", input_shape=(48, 64, 64, 1), task="digit"
     Example:
     >>> model = build_ts_conv3d_lstm(task="order")
     """
-    return build_courtney_resnet(**MODELS["ts_conv3d"], size=size, input_shape=input_shape, task=task, **kwargs)
+    return build_courtney_resnet(**MODELS["ts_conv3d"], size=size, **kwargs)
+
+
+def build_convlstm_resnet(*, size="base", **kwargs):
+    """ConvLSTM (seed 000, Table 4): a residual network whose blocks' op is a 3x3 ConvLSTM.
+
+    Eight bottleneck blocks, a spatial pool, and the task output read at the
+    last frame (no LSTM layers: `lstm_layers=0`). Seed 002's ResNet ConvLSTM,
+    built from `Res_ConvLSTM` modules, is `build_res_convlstm`.
+
+    Args: see `build_courtney_resnet`.
+
+    Example:
+    >>> model = build_convlstm_resnet(size="base", task="speed")
+    >>> model.get_layer("predictions").units
+    1
+
+    Reference: Courtney & Sreenivas 2022, Table 4 (seed 000).
+    """
+    return build_courtney_resnet(**MODELS["convlstm"], size=size, **kwargs)

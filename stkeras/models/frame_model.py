@@ -23,8 +23,7 @@ import keras
 from stkeras.heads.registry import get_head
 from stkeras.layers.fused_batch_norm import FusedBatchNormalization
 from stkeras.models.video_model import VideoModel
-from stkeras.tasks import Task
-from stkeras.tasks import get_task
+from stkeras.tasks import resolve_task
 from stkeras.validation import check_options
 from stkeras.validation import check_path_or_none
 from stkeras.validation import check_positive_int
@@ -103,7 +102,7 @@ def _frame_backbone(backbone, frame_shape, weights, options):
 
 
 def build_frame_model(*, backbone="small_cnn", head="mlp", num_segments=None, feature_dim=256, num_classes=None,
-                      task=None, input_shape=(32, 32, 1), dropout=0.3, weights=None, backbone_options=None,
+                      task=None, classifier_activation="softmax", input_shape=(32, 32, 1), dropout=0.3, weights=None, backbone_options=None,
                       head_options=None, name=None):
     """A 2D backbone applied to each of `num_segments` frames, a projection to `feature_dim`, and a head.
 
@@ -118,6 +117,7 @@ def build_frame_model(*, backbone="small_cnn", head="mlp", num_segments=None, fe
         num_classes: classes (a classification task named `"classes"`);
             or give `task`.
         task: a `stkeras.tasks.Task` or a registered task name.
+        classifier_activation: the classifier's activation with `num_classes`.
         input_shape: one frame `(height, width, channels)`, or the clip
             `(num_segments, height, width, channels)`.
         dropout: rate before the projection of pooled features (0.3).
@@ -145,11 +145,7 @@ def build_frame_model(*, backbone="small_cnn", head="mlp", num_segments=None, fe
     check_positive_int("num_segments", num_segments)
     check_positive_int("feature_dim", feature_dim)
     check_rate("dropout", dropout)
-    if (num_classes is None) == (task is None):
-        raise ValueError(f"Give exactly one of `num_classes` and `task`. Received: num_classes={num_classes!r}, "
-                         f"task={task!r}")
-    task = Task.classification("classes", check_positive_int("num_classes", num_classes, minimum=2)) \
-        if task is None else get_task(task)
+    task = resolve_task(num_classes, task, classifier_activation=classifier_activation)
     if isinstance(shape, tuple) and len(shape) == 4:
         if shape[0] != num_segments:
             raise ValueError(f"`input_shape` {shape} has {shape[0]} frames but num_segments={num_segments}. "

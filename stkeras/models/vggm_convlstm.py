@@ -23,10 +23,10 @@ from stkeras.layers.frame_pool import FrameMaxPooling3D
 from stkeras.layers.fused_batch_norm import FusedBatchNormalization
 from stkeras.models.checks import check_input_shape
 from stkeras.models.checks import check_strides_fit
-from stkeras.models.convlstm_resnet import SPATIAL_REDUCTIONS
-from stkeras.models.convlstm_resnet import reduce_frames
+from stkeras.models.res_convlstm import SPATIAL_REDUCTIONS
+from stkeras.models.res_convlstm import reduce_frames
 from stkeras.models.video_model import VideoModel
-from stkeras.tasks import Task
+from stkeras.tasks import resolve_task
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_rate
@@ -39,7 +39,9 @@ _LAYERS = (("conv1", 1, True), ("conv2", 2, True), ("conv3", 1, False), ("conv4"
 def build_vggm_convlstm(
     *,
     input_shape=(29, 48, 48, 1),
-    num_classes=500,
+    num_classes=None,
+    task=None,
+    classifier_activation="softmax",
     filters=(96, 96, 192, 192, 192),
     lstm_units=256,
     dropout=0.5,
@@ -52,15 +54,18 @@ def build_vggm_convlstm(
 
     Args:
         input_shape: `(frames, height, width, channels)`; frames may be None.
-        num_classes: classes of the softmax output.
+        num_classes: classes of the softmax output (500, LRW's words, when
+            neither `num_classes` nor `task` is given); or give `task`.
+        task: a `stkeras.tasks.Task` or a registered task name.
+        classifier_activation: the classifier's activation with `num_classes`.
         filters: channels of conv1 (a per-frame 2D convolution) and of the
             ConvLSTMs conv2-conv5.
         lstm_units: units of the LSTM before the output.
         dropout: dropout before the LSTM, one mask per sequence.
         normalization: `"batch"` (after every layer) or `None`.
         spatial_reduction: how the LSTM reads the last maps: `"flatten"` or
-            `"mean"` (see `build_convlstm_resnet`).
-        per_timestep: class probabilities at every frame, for a per-frame loss.
+            `"mean"` (see `build_res_convlstm`).
+        per_timestep: outputs at every frame, for a per-frame loss.
         name: model name.
 
     Returns:
@@ -76,7 +81,7 @@ def build_vggm_convlstm(
     """
     # ---- arguments
     shape = check_input_shape(input_shape)
-    check_positive_int("num_classes", num_classes)
+    task = resolve_task(num_classes, task, default=500, classifier_activation=classifier_activation)
     check_positive_int("lstm_units", lstm_units)
     rate = check_rate("dropout", dropout)
     check_choice("normalization", normalization, ("batch", None))
@@ -106,10 +111,9 @@ def build_vggm_convlstm(
         x = keras.layers.Activation("relu", name=f"{layer_name}_relu")(x)
         if pool:
             x = FrameMaxPooling3D((1, 3, 3), strides=(1, 2, 2), padding="same", name=f"{layer_name}_pool")(x)
-    task = Task.classification("classes", num_classes)
     frames = reduce_frames(x, spatial_reduction)
     check_weights_fit("lstm", {"kernels": (frames.shape[-1] + lstm_units, 4 * lstm_units)}, f"lstm_units={lstm_units}")
-    outputs = get_head("lstm").apply(frames, task=task, output_name="output", layers=1,
+    outputs = get_head("lstm").apply(frames, task=task, layers=1,
                                      units=lstm_units, dropout=rate, per_frame=per_timestep)
     return VideoModel(inputs, outputs, stage_names=[f"conv{i}" for i in range(1, 6)],
                       feature_name="conv5_pool", name=name)

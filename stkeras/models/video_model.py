@@ -3,6 +3,7 @@
 import keras
 
 from stkeras.heads.registry import get_head
+from stkeras.tasks import resolve_task
 
 
 @keras.saving.register_keras_serializable(package="stkeras")
@@ -28,9 +29,11 @@ class VideoModel(keras.Model):
     >>> backbone = build_courtney_backbone(op="conv3d", input_shape=(8, 32, 32, 1))
     >>> list(backbone.stage_outputs)
     ['res1_1', 'res2_1', 'res3_2', 'res4_4']
-    >>> model = backbone.with_head("pool", task="digit")
+    >>> model = backbone.with_head("pool", num_classes=10)
     >>> model.output.shape, model.count_params() - backbone.count_params()
     ((None, 10), 1290)
+    >>> frozen = model.get_backbone()
+    >>> frozen.trainable = False  # fine-tuning the head only: the backbone's layers are the model's
     """
 
     def __init__(self, *args, stage_names=(), feature_name=None, **kwargs):
@@ -61,19 +64,24 @@ class VideoModel(keras.Model):
         return VideoModel(self._graph_inputs(), self.features, stage_names=self.stage_names,
                           name=f"{self.name}_backbone")
 
-    def with_head(self, head, *, task, output_name=None, name=None, **options):
+    def with_head(self, head, *, num_classes=None, task=None, classifier_activation="softmax",
+                  output_name="predictions", name=None, **options):
         """This model's backbone with a registered head on its features.
 
         Args:
             head: a name in `stkeras.heads.available_heads()`.
+            num_classes: a classifier of that many classes; or give `task`.
             task: a `stkeras.tasks.Task` or a registered task name.
-            output_name: name of the output layer (default: the task's name).
+            classifier_activation: the classifier's activation (`None`:
+                logits), with `num_classes`.
+            output_name: name of the output layer.
             name: the new model's name.
             **options: the head's options.
 
         Returns:
             a new `VideoModel` sharing the backbone's layers (and weights).
         """
+        task = resolve_task(num_classes, task, classifier_activation=classifier_activation)
         outputs = get_head(head).apply(self.features, task=task, output_name=output_name, **options)
         return VideoModel(self._graph_inputs(), outputs, stage_names=self.stage_names, feature_name=self.feature_name,
                           name=name or self.name)

@@ -8,8 +8,8 @@ channels (x4 at the output of bottleneck blocks); convolutions without bias,
 each followed by batch normalization; stride 2 at the first block of
 conv3_x, conv4_x and conv5_x, in time too where the block's convolutions are
 3D; 1x1x1 projection shortcuts with batch normalization; global average
-pooling and a dense classifier. The named variants are `PRESETS`, argument
-sets of `build_video_resnet`.
+pooling and a dense classifier. The named variants are presets
+(`video_resnet_presets.py`), argument sets of `build_video_resnet`.
 """
 
 import keras
@@ -26,12 +26,10 @@ from stkeras.models.checks import check_strides_fit
 from stkeras.models.checks import check_width_multiplier
 from stkeras.models.checks import scale_channels
 from stkeras.models.video_model import VideoModel
-from stkeras.tasks import Task
+from stkeras.tasks import resolve_task
 from stkeras.validation import check_bool
-from stkeras.validation import check_activation
 from stkeras.validation import check_choice
 from stkeras.validation import check_options
-from stkeras.validation import check_positive_int
 
 # depth -> (block type, blocks per stage conv2_x ... conv5_x)
 DEPTHS = {
@@ -60,7 +58,6 @@ KINDS = {
     # P3D "starts with 2D convs then uses the proposed version" (seed 003).
     "p3d": {**_STEM_2D, "stage_ops": (_P3D_CYCLE,) * 4},
 }
-PRESETS = {f"{kind}_{depth}": {"kind": kind, "depth": depth} for kind in KINDS for depth in DEPTHS}
 
 
 def stage_ops(kind):
@@ -191,12 +188,12 @@ def build_video_resnet_backbone(
 
 def build_video_resnet(
     *,
-    kind=None,
-    depth=None,
-    preset=None,
+    kind="r3d",
+    depth=18,
     block=None,
     input_shape=(16, 112, 112, 3),
-    num_classes=400,
+    num_classes=None,
+    task=None,
     classifier_activation="softmax",
     stage_ops=None,
     temporal_strides=None,
@@ -218,12 +215,12 @@ def build_video_resnet(
             (the reverse), `r3d`, `r2plus1d`, or `p3d` (P3D-A, B, C blocks in
             turn).
         depth: 10, 18, 34 (basic blocks) or 50 (bottleneck blocks).
-        preset: a name in `PRESETS` such as `"r2plus1d_18"`, instead of
-            `kind` and `depth`.
         block: `"basic"` or `"bottleneck"` at any depth, e.g. P3D's
             bottleneck blocks at depth 18; `None`: the depth's.
         input_shape: `(frames, height, width, channels)`.
-        num_classes: classifier outputs.
+        num_classes: classifier outputs (400 when neither `num_classes` nor
+            `task` is given); or give `task`.
+        task: a `stkeras.tasks.Task` or a registered task name.
         classifier_activation: activation of the classifier (`None` for logits).
         stage_ops, temporal_strides, temporal_kernel_size: override the
             kind's per-stage design (see `build_video_resnet_backbone`).
@@ -244,15 +241,8 @@ def build_video_resnet(
     Reference: Tran et al. 2018; Qiu et al. 2017 (seed 003).
     """
     # ---- arguments
-    if preset is not None:
-        if kind is not None or depth is not None:
-            raise ValueError(f"Pass `preset` or `kind` and `depth`, not both. Received: preset={preset!r}, "
-                             f"kind={kind!r}, depth={depth!r}")
-        check_choice("preset", preset, tuple(PRESETS))
-        kind, depth = PRESETS[preset]["kind"], PRESETS[preset]["depth"]
     check_choice("kind", kind, tuple(KINDS))
-    check_choice("depth", depth, tuple(DEPTHS))
-    check_positive_int("num_classes", num_classes)
+    task = resolve_task(num_classes, task, default=400, classifier_activation=classifier_activation)
     head_options = check_options("head_options", head_options)
     design = KINDS[kind]
     backbone = build_video_resnet_backbone(
@@ -260,7 +250,4 @@ def build_video_resnet(
         depth=depth, block=block, input_shape=input_shape, temporal_strides=temporal_strides,
         temporal_kernel_size=temporal_kernel_size, width_multiplier=width_multiplier,
     )
-    task = Task.classification("classes", num_classes,
-                               activation=check_activation("classifier_activation", classifier_activation))
-    return backbone.with_head(head, task=task, output_name="predictions", name=name or f"{kind}_{depth}",
-                              **head_options)
+    return backbone.with_head(head, task=task, name=name or f"{kind}_{depth}", **head_options)

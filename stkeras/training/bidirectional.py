@@ -7,14 +7,14 @@ network." So: train a forward model; `reverse_direction` gives a copy that
 reads clips backwards and starts from the forward weights; train it on its
 own; `average_directions` averages the two at test time.
 
-`build_convlstm_resnet(bidirectional=True)` (preset `"lipreading_two_tower"`)
+`build_res_convlstm(bidirectional=True)` (or `from_preset("lipreading", bidirectional=True)`)
 is the alternative: both directions in one model, trained jointly from
 scratch.
 
 Example:
 >>> import numpy as np
->>> from stkeras.models import ResConvLSTM, build_convlstm_resnet
->>> forward = build_convlstm_resnet(stages=[ResConvLSTM(1, 1, 4, 8)], input_shape=(4, 8, 8, 1), num_classes=3,
+>>> from stkeras.models import ResConvLSTM, build_res_convlstm
+>>> forward = build_res_convlstm(stages=[ResConvLSTM(1, 1, 4, 8)], input_shape=(4, 8, 8, 1), num_classes=3,
 ...                                 lstm_units=4)
 >>> backward = reverse_direction(forward)   # then compile and fit it
 >>> both = average_directions(forward, backward)
@@ -89,5 +89,5 @@ def average_directions(forward, backward, *, name=None):
     if forward.name == backward.name:
         raise ValueError(f"`forward` and `backward` must have different names. Received: {forward.name!r} twice")
     clips = keras.Input(shape=tuple(forward.inputs[0].shape[1:]), name="clips")
-    outputs = keras.layers.Average(name="output")([forward(clips), backward(clips)])
+    outputs = keras.layers.Average(name="predictions")([forward(clips), backward(clips)])
     return keras.Model(clips, outputs, name=name or f"{forward.name}_bidirectional")

@@ -10,13 +10,15 @@ from stkeras.analysis import with_state_resets
 from stkeras.layers import ConvLSTM2D
 from stkeras.models import ResConvLSTM
 from stkeras.models import build_convlstm_resnet
+from stkeras.models import build_res_convlstm
+from stkeras.models import from_preset
 from stkeras.models import build_courtney_resnet
 
 FRAMES = 6
 
 
 def _build(op_options=None):
-    return build_convlstm_resnet(stages=[ResConvLSTM(1, 1, 4, 8), ResConvLSTM(2, 8, 8, 16)],
+    return build_res_convlstm(stages=[ResConvLSTM(1, 1, 4, 8), ResConvLSTM(2, 8, 8, 16)],
                                  input_shape=(FRAMES, 16, 16, 1), num_classes=3, lstm_units=8, per_timestep=True,
                                  op_options=op_options)
 
@@ -122,7 +124,7 @@ def test_seed_000_convlstm_model_has_a_scale_per_stage():
 
 
 def test_lipreading_model_has_the_papers_four_scales_and_eighteen_convlstms():
-    scales = convlstm_scales(build_convlstm_resnet(preset="lipreading", input_shape=(4, 48, 48, 1)))
+    scales = convlstm_scales(from_preset("lipreading", input_shape=(4, 48, 48, 1)))
     assert [(s.label, s.size) for s in scales] == [("s/2", (24, 24)), ("s/4", (12, 12)), ("s/8", (6, 6)),
                                                    ("s/16", (3, 3))]
     assert sum(len(s.layers) for s in scales) == 18  # 14 3x3 and 4 1x1 ConvLSTMs (Section 3.3)

@@ -22,14 +22,14 @@ def test_stdcf_resnet_replaces_every_3x3x3():
     # SlowFast's 3D-R50: max pooling after the stem, 8 frames kept to the end.
     assert model.get_layer("pool1").output.shape[1:4] == (8, 8, 8)
     assert model.features.shape[1:4] == (8, 1, 1)
-    r3d = stkeras.build_stdcf_resnet(preset="stdcf_r50_r3d", input_shape=(8, 32, 32, 3), num_classes=5)
+    r3d = stkeras.from_preset("stdcf_r50_r3d", input_shape=(8, 32, 32, 3), num_classes=5)
     assert r3d.features.shape[1:4] == (1, 2, 2)
     assert r3d.count_params() == model.count_params()
 
 
 def test_stdcf_r50_presets_meet_table_3():
     """Table 3: 18.5M parameters, 52.2 GFLOPs per 8x256x256 test clip (multiply-accumulates)."""
-    small = stkeras.build_stdcf_resnet(preset="stdcf_r50_18m", input_shape=(8, 32, 32, 3))
+    small = stkeras.from_preset("stdcf_r50_18m", input_shape=(8, 32, 32, 3))
     assert abs(small.count_params() / 18.5e6 - 1) < 0.03
     paper = stkeras.build_stdcf_resnet(implementation="atoms", input_shape=(8, 256, 256, 3))
     assert abs(count_flops(paper) / 52.2e9 - 1) < 0.03
@@ -41,18 +41,21 @@ def test_stdcf_r50_presets_meet_table_3():
         assert f"| {model.count_params() / 1e6:.1f}M |" in row, row
     assert f"| {count_flops(paper) / 1e9:.1f}G |" in next(l for l in readme.splitlines() if l.startswith("| `stdcf_r50`"))
     # Explicit arguments override the preset's.
-    override = stkeras.build_stdcf_resnet(preset="stdcf_r50_18m", num_spatial_atoms=6, input_shape=(8, 32, 32, 3))
+    override = stkeras.from_preset("stdcf_r50_18m", num_spatial_atoms=6, input_shape=(8, 32, 32, 3))
     assert {l.num_spatial_atoms for l in override._flatten_layers() if isinstance(l, STDCFConv3D)} == {6}
     with pytest.raises(ValueError, match="preset"):
-        stkeras.build_stdcf_resnet(preset="stdcf_r101")
+        stkeras.from_preset("stdcf_r101")
     with pytest.raises(TypeError, match="stem_pool"):
         stkeras.build_stdcf_resnet(stem_pool="yes")
 
 
 @pytest.mark.parametrize("conv", ["regular", "rank1", "stdcf"])
-@pytest.mark.parametrize("task", ["classification", "reconstruction"])
-def test_small_cnns_train_and_round_trip(conv, task, tmp_path):
-    model = stkeras.build_small_3d_cnn(conv=conv, task=task, input_shape=(4, 16, 16, 1), num_classes=3)
+@pytest.mark.parametrize("network", ["classification", "reconstruction"])
+def test_small_cnns_train_and_round_trip(conv, network, tmp_path):
+    if network == "classification":
+        model = stkeras.build_small_3d_cnn(conv=conv, input_shape=(4, 16, 16, 1), num_classes=3)
+    else:
+        model = stkeras.build_small_3d_autoencoder(conv=conv, input_shape=(4, 16, 16, 1))
     x = np.random.default_rng(0).uniform(size=(2, 4, 16, 16, 1)).astype("float32")
     check_model(model, x, tmp_path)
 

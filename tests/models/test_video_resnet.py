@@ -6,7 +6,7 @@ from stkeras.blocks import ResidualBasic
 from stkeras.blocks import ResidualBottleneck
 from stkeras.models.video_resnet import DEPTHS
 from stkeras.models.video_resnet import KINDS
-from stkeras.models.video_resnet import PRESETS
+from stkeras.models import get_preset
 from stkeras.models.video_resnet import stage_ops
 from tests.layer_checks import check_model
 
@@ -70,16 +70,17 @@ def test_p3d_bottleneck_blocks_below_depth_50():
         stkeras.build_video_resnet(kind="p3d", depth=18, block="wide", input_shape=TINY)
 
 
-@pytest.mark.parametrize("preset", ["r2plus1d_10", "p3d_10", "mc3_10", "r2d_10", "rmc4_10", "r3d_50"])
-def test_tiny_models_train_and_round_trip(preset, tmp_path):
-    model = stkeras.build_video_resnet(preset=preset, input_shape=TINY, num_classes=3)
+@pytest.mark.parametrize("kind, depth", [("r2plus1d", 10), ("p3d", 10), ("mc3", 10), ("r2d", 10), ("rmc4", 10),
+                                         ("r3d", 50)])
+def test_tiny_models_train_and_round_trip(kind, depth, tmp_path):
+    model = stkeras.build_video_resnet(kind=kind, depth=depth, input_shape=TINY, num_classes=3)
     x = np.random.default_rng(0).uniform(size=(2, *TINY)).astype("float32")
     check_model(model, x, tmp_path)
 
 
 def test_presets_are_argument_sets():
-    assert PRESETS["r2plus1d_18"] == {"kind": "r2plus1d", "depth": 18}
-    assert stkeras.build_video_resnet(preset="r3d_10", input_shape=TINY).name == "r3d_10"
+    assert get_preset("r2plus1d_18").arguments == {"kind": "r2plus1d", "depth": 18}
+    assert stkeras.from_preset("r3d_10", input_shape=TINY).name == "r3d_10"
 
 
 @pytest.mark.parametrize(
@@ -87,7 +88,6 @@ def test_presets_are_argument_sets():
     [
         ({"kind": "r4d", "depth": 18}, "Unknown `kind`: 'r4d'"),
         ({"kind": "r3d", "depth": 19}, "Unknown `depth`: 19.*10, 18, 34, 50"),
-        ({"preset": "r3d_19"}, "Unknown `preset`"),
         ({"preset": "r3d_18", "kind": "r3d"}, "not both"),
         ({"kind": "r3d", "depth": 18, "input_shape": (4, 112, 112, 3)}, "shrink time below one frame"),
         ({"kind": "r2d", "depth": 18, "input_shape": (4, 8, 8, 3)}, "too small for the spatial strides"),

@@ -22,7 +22,7 @@ def _count(model):
 
 
 def test_lipreading_preset_matches_the_paper():
-    model = stkeras.build_convlstm_resnet(preset="lipreading")
+    model = stkeras.from_preset("lipreading")
     assert _count(model) == {"convlstm3": 14, "convlstm1": 4, "conv1x1": 28, "lstm": 1}
     assert abs(model.count_params() / 14.5e6 - 1) < 0.05
     # Scales s/2 ... s/16 of a 48x48 input (seed 002, Figure 5).
@@ -31,19 +31,19 @@ def test_lipreading_preset_matches_the_paper():
 
 
 def test_bidirectional_doubles_the_network():
-    model = stkeras.build_convlstm_resnet(preset="lipreading_two_tower")
+    model = stkeras.from_preset("lipreading", bidirectional=True)
     assert abs(model.count_params() / 29e6 - 1) < 0.05
     assert _count(model)["convlstm3"] == 28
 
 
 def test_reduced_preset_replaces_convlstms_at_12_and_6():
-    model = stkeras.build_convlstm_resnet(preset="lipreading_reduced")
+    model = stkeras.from_preset("lipreading_reduced")
     ops = {layer.name: layer.op for layer in model.layers if isinstance(layer, ResidualBottleneck)}
     assert {n: o for n, o in ops.items() if n.startswith("res1")} == {f"res1_{j}": "convlstm" for j in (1, 2, 3)}
     assert all(o == "conv2d" for n, o in ops.items() if not n.startswith("res1"))
     assert not any(n.startswith("res4") for n in ops)
     # "Roughly half as many parameters" (Section 3.4): 7.64M of 14.46M.
-    assert 0.45 < model.count_params() / stkeras.build_convlstm_resnet(preset="lipreading").count_params() < 0.55
+    assert 0.45 < model.count_params() / stkeras.from_preset("lipreading").count_params() < 0.55
     # The LSTM reads each frame's 6x6x176 map, flattened.
     assert model.get_layer("flatten").output.shape[-1] == 6 * 6 * 176
 
@@ -53,6 +53,7 @@ def test_seed_000_convlstm_is_the_default():
     assert model.name == "convlstm_base"
     assert tuple(model.input.shape) == (None, 48, 64, 64, 1)
     assert tuple(model.output.shape) == (None, 10)
+    assert stkeras.build_convlstm_resnet(num_classes=7, input_shape=(8, 32, 32, 1)).output.shape == (None, 7)
 
 
 STAGES = [ResConvLSTM(2, 1, 4, 8), (1, 8, 4, 16, "conv2d")]
@@ -61,7 +62,7 @@ STAGES = [ResConvLSTM(2, 1, 4, 8), (1, 8, 4, 16, "conv2d")]
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("per_timestep", [False, True])
 def test_custom_stages_fit_and_round_trip(bidirectional, per_timestep, tmp_path):
-    model = stkeras.build_convlstm_resnet(
+    model = stkeras.build_res_convlstm(
         stages=STAGES,
         input_shape=(3, 8, 8, 1),
         num_classes=5,
@@ -81,7 +82,7 @@ def test_bidirectional_per_timestep_aligns_frames():
     # The backward network's per-frame outputs are put back in forward order:
     # at the last frame it has seen only that frame, at the first every frame.
     def build(frames):
-        return stkeras.build_convlstm_resnet(
+        return stkeras.build_res_convlstm(
             stages=[(1, 1, 2, 4)], input_shape=(frames, 4, 4, 1), num_classes=3,
             lstm_units=3, dropout=0.0, bidirectional=True, per_timestep=True,
         )
@@ -103,22 +104,24 @@ def test_bidirectional_per_timestep_aligns_frames():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"preset": "lipreading", "size": "xl"}, "size"),
-        ({"preset": "lipread"}, "Unknown `preset`: 'lipread'"),
         ({"stages": [(1, 3, 4, 8)], "num_classes": 2}, "in_channels=3 does not match"),
         ({"stages": [(1, 1, 4, 8), (1, 16, 4, 8)], "num_classes": 2}, r"stages\[1\].in_channels=16"),
         ({"stages": [(1, 1, 4)], "num_classes": 2}, "Each stage"),
         ({"stages": [(0, 1, 4, 8)], "num_classes": 2}, "blocks"),
         ({"stages": [(1, 1, 4, 8, "conv9d")], "num_classes": 2}, "Unknown op"),
         ({"stages": [(1, 1, 4, 8)]}, "num_classes"),
-        ({"num_classes": 3}, "apply to seed 002"),
-        ({"spatial_reduction": "flatten"}, "apply to seed 002"),
+        ({"stages": [(1, 1, 4, 8)], "num_classes": 2, "task": "speed"}, "not both"),
         ({"stages": [(1, 1, 4, 8)], "num_classes": 2, "spatial_reduction": "max"},
          "Unknown `spatial_reduction`: 'max'"),
-        ({"preset": "lipreading", "input_shape": (8, 1, 1, 1)}, "too small"),
-        ({"preset": "lipreading", "dropout": 1.5}, "dropout"),
+        ({"stages": [(1, 1, 4, 8)], "num_classes": 2, "input_shape": (8, 1, 1, 1)}, "too small"),
+        ({"stages": [(1, 1, 4, 8)], "num_classes": 2, "dropout": 1.5}, "dropout"),
     ],
 )
 def test_bad_arguments_raise(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        stkeras.build_convlstm_resnet(**kwargs)
+        stkeras.build_res_convlstm(**kwargs)
+
+
+def test_a_preset_with_a_task_regresses():
+    model = stkeras.from_preset("lipreading", task="speed", input_shape=(4, 16, 16, 1))
+    assert model.output.shape == (None, 1) and model.get_layer("predictions").units == 1

@@ -1,4 +1,4 @@
-"""ConvLSTM residual networks: seed 000's ConvLSTM model and seed 002's ResNet ConvLSTM.
+"""Seed 002's ResNet ConvLSTM: stacked `Res_ConvLSTM` modules, a spatial reduction, one LSTM.
 
 Seed 002 (Courtney & Sreenivas, *Using deep convolutional LSTM networks for
 learning spatiotemporal features*, Section 3.3) stacks `Res_ConvLSTM(n, in,
@@ -8,7 +8,8 @@ path) followed by `n - 1` type-B sub-blocks (open skip), each
 output layer.
 
 The paper's Figure 3b, which gives the lipreading network's channels, is not
-in its text; the `"lipreading"` preset is a reconstruction that satisfies
+in its text; the `"lipreading"` preset (`res_convlstm_presets.py`) is a
+reconstruction that satisfies
 every number the text gives: 48x48 input, scales s/2..s/16 (24, 12, 6, 3
 pixels, Figure 5), 14 3x3 ConvLSTMs, 4 1x1 ConvLSTMs, 28 1x1 Conv2D, 1 LSTM
 before the output layer, about 14.5M parameters (29M bidirectional), and a
@@ -31,10 +32,9 @@ from stkeras.heads.registry import get_head
 from stkeras.layers.time_reverse import TimeReverse
 from stkeras.models.checks import check_input_shape
 from stkeras.models.checks import check_strides_fit
-from stkeras.models.courtney import MODELS
-from stkeras.models.courtney import build_courtney_resnet
 from stkeras.models.video_model import VideoModel
-from stkeras.tasks import Task
+from stkeras.tasks import resolve_task
+from stkeras.validation import check_bool
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_rate
@@ -60,39 +60,7 @@ class ResConvLSTM(NamedTuple):
     op: str = "convlstm"
 
 
-_LIPREADING = {
-    "input_shape": (29, 48, 48, 1),
-    "stages": (
-        ResConvLSTM(3, 1, 24, 48),
-        ResConvLSTM(3, 48, 48, 96),
-        ResConvLSTM(5, 96, 88, 176),
-        ResConvLSTM(3, 176, 168, 336),
-    ),
-    "spatial_reduction": "flatten",
-    "lstm_units": 256,
-    "num_classes": 500,
-    "dropout": 0.5,
-}
-
 SPATIAL_REDUCTIONS = ("mean", "flatten")
-
-# Named variants of seed 002, as argument sets of `build_convlstm_resnet`.
-PRESETS = {
-    "lipreading": _LIPREADING,
-    # Both directions in one model, trained jointly: an alternative to the
-    # paper's procedure (stkeras.training.reverse_direction, Section 4.1).
-    "lipreading_two_tower": {**_LIPREADING, "bidirectional": True},
-    # Section 3.4: ConvLSTMs at 12x12 and 6x6 become 2D convolutions, the
-    # 3x3 scale is removed.
-    "lipreading_reduced": {
-        **_LIPREADING,
-        "stages": (
-            ResConvLSTM(3, 1, 24, 48),
-            ResConvLSTM(3, 48, 48, 96, "conv2d"),
-            ResConvLSTM(5, 96, 88, 176, "conv2d"),
-        ),
-    },
-}
 
 
 def reduce_frames(features, spatial_reduction, prefix=""):
@@ -185,55 +153,49 @@ def res_convlstm_features(x, stages, *, normalization="batch", placement="post",
     return x, names
 
 
-def build_convlstm_resnet(
+def build_res_convlstm(
     *,
-    size=None,
-    input_shape=None,
-    task="digit",
-    stages=None,
-    preset=None,
+    stages,
+    input_shape=(48, 48, 48, 1),
     num_classes=None,
-    lstm_units=None,
-    dropout=None,
-    bidirectional=None,
+    task=None,
+    classifier_activation="softmax",
+    lstm_units=256,
+    dropout=0.5,
+    bidirectional=False,
     per_timestep=False,
-    spatial_reduction=None,
+    spatial_reduction="mean",
     normalization="batch",
     placement="post",
     op_options=None,
     name=None,
 ):
-    """Builds a residual network of convolutional LSTMs.
+    """Builds seed 002's ResNet ConvLSTM from `Res_ConvLSTM` modules.
 
-    Without `stages` or `preset` it is seed 000's ConvLSTM model (Table 4):
-    eight bottleneck blocks with a 3x3 ConvLSTM, a spatial pool and the task
-    output read at the last frame. With `stages` (a list of `ResConvLSTM`
-    modules) or a `preset` it is seed 002's ResNet ConvLSTM.
+    The lipreading networks are presets: `from_preset("lipreading")` and
+    `from_preset("lipreading_reduced")` (Section 3.4).
 
     Args:
-        size: seed 000 only: `"base"` (default) or `"xl"`.
-        input_shape: `(frames, height, width, channels)`; defaults to
-            `(48, 64, 64, 1)` (seed 000) or the preset's.
-        task: seed 000 only: `"digit"`, `"order"` or `"speed"`.
-        stages: list of `ResConvLSTM(blocks, in, mid, out[, op])`.
-        preset: a name in `PRESETS` (`"lipreading"`,
-            `"lipreading_two_tower"`, `"lipreading_reduced"`); explicit
-            arguments override the preset's.
-        num_classes: classes of the softmax output (seed 002; default 500
-            with a preset, else required with `stages`).
-        lstm_units: units of the LSTM before the output (default 256).
-        dropout: dropout before the LSTM, one mask per sequence (default 0.5).
+        stages: list of `ResConvLSTM(blocks, in, mid, out[, op])` (or plain
+            tuples of those fields).
+        input_shape: `(frames, height, width, channels)`; frames may be None.
+        num_classes: classes of the softmax output; or give `task`.
+        task: a `stkeras.tasks.Task` or a registered task name.
+        classifier_activation: the classifier's activation with
+            `num_classes` (`None`: logits).
+        lstm_units: units of the LSTM before the output.
+        dropout: dropout before the LSTM, one mask per sequence.
         bidirectional: add a second network that reads the clip backwards,
-            trained jointly with the first; the two networks' class
-            probabilities are averaged. Doubles the parameters. The paper
-            trains the reverse network separately, starting from the trained
-            forward one (Section 4.1): `stkeras.training.reverse_direction`
-            and `average_directions`.
-        per_timestep: output class probabilities at every frame
-            `(batch, frames, classes)`, for a per-frame loss.
+            trained jointly with the first; the two networks' outputs are
+            averaged. Doubles the parameters. The paper trains the reverse
+            network separately, starting from the trained forward one
+            (Section 4.1): `stkeras.training.reverse_direction` and
+            `average_directions`.
+        per_timestep: output at every frame `(batch, frames, units)`, for a
+            per-frame loss.
         spatial_reduction: how the LSTM reads each frame's last feature map:
-            `"mean"` (averaged over space; the default with `stages`) or
-            `"flatten"` (the whole map; the presets').
+            `"mean"` (averaged over space) or `"flatten"` (the whole map;
+            the lipreading presets').
         normalization, placement: batch-norm settings of every block.
         op_options: extra arguments of the ops of every stage whose op
             supports them all (for example `{"state_reset_period": 5}` for
@@ -246,100 +208,50 @@ def build_convlstm_resnet(
 
     Returns:
         An uncompiled `VideoModel` whose head is an `"lstm"` head of one
-        layer (seed 002) or seed 000's ConvLSTM head.
+        layer and whose output layer is `"predictions"`.
 
     Example:
-    >>> model = build_convlstm_resnet(preset="lipreading", input_shape=(8, 48, 48, 1))
-    >>> round(model.count_params() / 1e6, 1)
-    14.5
+    >>> model = build_res_convlstm(stages=[(1, 1, 8, 16), (1, 16, 16, 32)], input_shape=(4, 16, 16, 1),
+    ...                            num_classes=5)
+    >>> model.output.shape
+    (None, 5)
 
-    Reference: Courtney & Sreenivas 2022, Table 4 (seed 000); Courtney &
-    Sreenivas, Sections 3.3-3.4 and 4.1 (seed 002).
+    Reference: Courtney & Sreenivas, Sections 3.3-3.4 and 4.1 (seed 002).
     """
-    if stages is None and preset is None:
-        extras = {
-            "num_classes": num_classes,
-            "lstm_units": lstm_units,
-            "dropout": dropout,
-            "bidirectional": bidirectional,
-            "per_timestep": per_timestep or None,
-            "spatial_reduction": spatial_reduction,
-        }
-        given = [k for k, v in extras.items() if v is not None]
-        if given:
-            raise ValueError(
-                f"{', '.join(given)} apply to seed 002's networks: pass `stages` "
-                f"or `preset` with them. Received: {', '.join(f'{k}={extras[k]!r}' for k in given)} with "
-                f"stages={stages!r}, preset={preset!r}"
-            )
-        return build_courtney_resnet(
-            **MODELS["convlstm"],
-            size=size or "base",
-            input_shape=input_shape or (48, 64, 64, 1),
-            task=task,
-            normalization=normalization,
-            placement=placement,
-            op_options=op_options,
-            name=name or f"convlstm_{size or 'base'}",
-        )
-
     # ---- arguments
-    if size is not None:
-        raise ValueError(
-            f"`size` applies to seed 000's ConvLSTM model, not to `stages` or "
-            f"`preset`. Received: size={size!r}, stages={stages!r}, preset={preset!r}"
-        )
-    settings = {"input_shape": (48, 48, 48, 1), "lstm_units": 256, "dropout": 0.5, "bidirectional": False,
-                "spatial_reduction": "mean"}
-    if preset is not None:
-        check_choice("preset", preset, tuple(PRESETS))
-        settings.update(PRESETS[preset])
-    overrides = {
-        "input_shape": input_shape,
-        "stages": stages,
-        "num_classes": num_classes,
-        "lstm_units": lstm_units,
-        "dropout": dropout,
-        "bidirectional": bidirectional,
-        "spatial_reduction": spatial_reduction,
-    }
-    settings.update({k: v for k, v in overrides.items() if v is not None})
-    if settings.get("num_classes") is None:
-        raise ValueError("`num_classes` is required with `stages`. Received: num_classes=None")
-    check_positive_int("num_classes", settings["num_classes"])
-    check_positive_int("lstm_units", settings["lstm_units"])
-    rate = check_rate("dropout", settings["dropout"])
-    reduction = check_choice("spatial_reduction", settings["spatial_reduction"], SPATIAL_REDUCTIONS)
-    shape = check_input_shape(settings["input_shape"])
-    checked = _check_stages(settings["stages"], shape[-1])
+    task = resolve_task(num_classes, task, classifier_activation=classifier_activation)
+    check_positive_int("lstm_units", lstm_units)
+    rate = check_rate("dropout", dropout)
+    reduction = check_choice("spatial_reduction", spatial_reduction, SPATIAL_REDUCTIONS)
+    bidirectional = check_bool("bidirectional", bidirectional)
+    per_timestep = check_bool("per_timestep", per_timestep)
+    shape = check_input_shape(input_shape)
+    checked = _check_stages(stages, shape[-1])
     check_strides_fit(shape, [(f"res{i + 1}_1", 1, 2) for i in range(len(checked))])
 
     # ---- functional graph
-    task = Task.classification("classes", settings["num_classes"])
     head = get_head("lstm")
-    head_options = dict(layers=1, units=settings["lstm_units"], dropout=rate, per_frame=per_timestep)
+    head_options = dict(layers=1, units=lstm_units, dropout=rate, per_frame=per_timestep)
     blocks = dict(normalization=normalization, placement=placement, op_options=op_options)
     inputs = keras.Input(shape=shape, name="clips")
 
     def frame_features(features, prefix=""):
         frames = reduce_frames(features, reduction, prefix)
-        units = settings["lstm_units"]
-        check_weights_fit("lstm", {"kernels": (frames.shape[-1] + units, 4 * units)}, f"lstm_units={units}")
+        check_weights_fit("lstm", {"kernels": (frames.shape[-1] + lstm_units, 4 * lstm_units)},
+                          f"lstm_units={lstm_units}")
         return frames
 
-    if not settings["bidirectional"]:
-        features, stages = res_convlstm_features(inputs, checked, **blocks)
-        outputs = head.apply(frame_features(features), task=task, output_name="output", **head_options)
-        return VideoModel(inputs, outputs, stage_names=stages, name=name or preset or "resnet_convlstm")
+    if not bidirectional:
+        features, stage_names = res_convlstm_features(inputs, checked, **blocks)
+        outputs = head.apply(frame_features(features), task=task, **head_options)
+        return VideoModel(inputs, outputs, stage_names=stage_names, name=name or "res_convlstm")
     forward, forward_stages = res_convlstm_features(inputs, checked, prefix="forward_", **blocks)
-    forward = head.apply(frame_features(forward, "forward_"), task=task, output_name="forward_output",
-                         prefix="forward_", **head_options)
+    forward = head.apply(frame_features(forward, "forward_"), task=task, prefix="forward_", **head_options)
     reversed_clips = TimeReverse(name="reverse_clips")(inputs)
     backward, backward_stages = res_convlstm_features(reversed_clips, checked, prefix="backward_", **blocks)
-    backward = head.apply(frame_features(backward, "backward_"), task=task, output_name="backward_output",
-                          prefix="backward_", **head_options)
+    backward = head.apply(frame_features(backward, "backward_"), task=task, prefix="backward_", **head_options)
     if per_timestep:
         backward = TimeReverse(name="reverse_outputs")(backward)
-    outputs = keras.layers.Average(name="output")([forward, backward])
+    outputs = keras.layers.Average(name="predictions")([forward, backward])
     return VideoModel(inputs, outputs, stage_names=forward_stages + backward_stages,
-                      name=name or preset or "resnet_convlstm")
+                      name=name or "res_convlstm_bidirectional")
