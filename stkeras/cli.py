@@ -116,13 +116,12 @@ _ops = _registered_names("op", _available_ops)
 
 
 def _multipliers(text):
+    from stkeras.tuning.hypermodel import check_multipliers
+
     try:
-        values = [float(v) for v in text.split(",") if v]
-    except ValueError:
-        values = []
-    if not values or any(not v > 0 for v in values):
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers > 0, got {text!r}")
-    return values
+        return list(check_multipliers(float(v) for v in text.split(",") if v))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected comma-separated channel multipliers, got {text!r}: {error}")
 
 
 def _seconds(text):

@@ -9,6 +9,7 @@ from stkeras.models.courtney import MODELS
 from stkeras.models.courtney import build_courtney_resnet
 from stkeras.models.presets import PRESETS
 from stkeras.models.presets import from_preset
+from stkeras.models.presets import get_preset
 from stkeras.tasks import get_task
 from stkeras.validation import check_choice
 
@@ -54,4 +55,6 @@ def build_trainable(name, settings, task, head=None):
         return build_model(name, settings, task, head)
     shape = (settings["frames"], settings["size"], settings["size"], 1)
     extra = {} if head is None else {"head": head}
+    if "num_segments" in get_preset(name).arguments:  # frame models see every frame of the run's clips
+        extra["num_segments"] = settings["frames"]
     return from_preset(name, input_shape=shape, task=task, **extra)

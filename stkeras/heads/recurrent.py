@@ -38,22 +38,45 @@ DESCRIPTIONS = {
 }
 
 
+def check_recurrent_units(units, input_features=None, *, kind="lstm", argument="units"):
+    """Checks the units of one recurrent layer, and, given its input features, that its weights fit.
+
+    The one check of a recurrent head's size: the heads call it, and
+    builders that expose the size under their own name pass that name.
+
+    Args:
+        units: outputs of the layer (split between two directions for `"blstm"`).
+        input_features: features per frame read by the layer; None skips the
+            memory check.
+        kind: the head (`"lstm"`, `"gru"`, `"rnn_tanh"`, `"rnn_relu"`, `"blstm"`).
+        argument: the name the caller gave the units, used in errors.
+
+    Example:
+    >>> check_recurrent_units(256, 512)
+    256
+    """
+    check_positive_int(argument, units, minimum=2 if kind == "blstm" else 1)
+    if kind == "blstm" and units % 2:
+        raise ValueError(f"`{argument}` of a B-LSTM head is split between two directions: it must be even. "
+                         f"Received: {argument}={units}")
+    if input_features is not None:
+        check_weights_fit(kind, {"kernels": (input_features + units, 4 * units)}, f"{argument}={units}")
+    return units
+
+
 def _recurrent_head(kind):
     layer_name, make_layer = RECURRENT_LAYERS[kind]
 
     def head(features, *, task, output_name, prefix="", layers=1, units=256, dropout=0.0, per_frame=False):
         check_positive_int("layers", layers)
-        check_positive_int("units", units, minimum=2 if kind == "blstm" else 1)
-        if kind == "blstm" and units % 2:
-            raise ValueError(f"`units` of a B-LSTM head is split between two directions: it must be even. "
-                             f"Received: units={units}")
+        check_recurrent_units(units, kind=kind)
         check_rate("dropout", dropout)
         x = features
         if dropout:
             x = keras.layers.SpatialDropout1D(dropout, name=f"{prefix}dropout")(x)
         for i in range(layers):
             name = f"{prefix}{layer_name}" if layers == 1 else f"{prefix}{layer_name}{i + 1}"
-            check_weights_fit(name, {"kernels": (x.shape[-1] + units, 4 * units)}, f"units={units}")
+            check_recurrent_units(units, x.shape[-1], kind=kind)
             x = make_layer(units, name=name, return_sequences=per_frame or i < layers - 1)(x)
         return task.outputs(x, output_name)
 

@@ -13,6 +13,7 @@ import keras
 
 from stkeras.blocks.bottleneck import ResidualBottleneck
 from stkeras.blocks.ops import get_op
+from stkeras.heads.registry import get_head
 from stkeras.models.checks import check_input_shape
 from stkeras.models.checks import check_op_plan
 from stkeras.models.checks import check_per_stage
@@ -226,6 +227,7 @@ def build_courtney_resnet(
     if head is None:
         head, defaults = ("lstm", {"layers": lstm_layers, "units": units}) if lstm_layers else (
             "temporal_pool", {"mode": "last"})
+        get_head(head).check_options(head_options)  # names the user's options, not the merged ones
         head_options = {**defaults, **(head_options or {})}
     label = _op_label(check_per_stage("op", op, NUM_STAGES, kind=str))
     return backbone.with_head(head, task=task, name=name or f"{label}_{size}", **(head_options or {}))

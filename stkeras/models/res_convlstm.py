@@ -28,6 +28,7 @@ import keras
 
 from stkeras.blocks.bottleneck import ResidualBottleneck
 from stkeras.blocks.ops import get_op
+from stkeras.heads.recurrent import check_recurrent_units
 from stkeras.heads.registry import get_head
 from stkeras.layers.time_reverse import TimeReverse
 from stkeras.models.checks import check_input_shape
@@ -38,7 +39,6 @@ from stkeras.validation import check_bool
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_rate
-from stkeras.validation import check_weights_fit
 
 
 class ResConvLSTM(NamedTuple):
@@ -220,7 +220,7 @@ def build_res_convlstm(
     """
     # ---- arguments
     task = resolve_task(num_classes, task, classifier_activation=classifier_activation)
-    check_positive_int("lstm_units", lstm_units)
+    check_recurrent_units(lstm_units, argument="lstm_units")
     rate = check_rate("dropout", dropout)
     reduction = check_choice("spatial_reduction", spatial_reduction, SPATIAL_REDUCTIONS)
     bidirectional = check_bool("bidirectional", bidirectional)
@@ -237,8 +237,7 @@ def build_res_convlstm(
 
     def frame_features(features, prefix=""):
         frames = reduce_frames(features, reduction, prefix)
-        check_weights_fit("lstm", {"kernels": (frames.shape[-1] + lstm_units, 4 * lstm_units)},
-                          f"lstm_units={lstm_units}")
+        check_recurrent_units(lstm_units, frames.shape[-1], argument="lstm_units")
         return frames
 
     if not bidirectional:

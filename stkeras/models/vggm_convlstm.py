@@ -16,6 +16,7 @@ flattened replaces the fully connected layers, as in the ResNet ConvLSTM.
 
 import keras
 
+from stkeras.heads.recurrent import check_recurrent_units
 from stkeras.heads.registry import get_head
 from stkeras.layers.conv_lstm import ConvLSTM2D
 from stkeras.layers.frame_conv import FrameConv3D
@@ -30,7 +31,6 @@ from stkeras.tasks import resolve_task
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_rate
-from stkeras.validation import check_weights_fit
 
 # VGG-M's layers for lipreading: (name, spatial stride of the conv, max pool after it).
 _LAYERS = (("conv1", 1, True), ("conv2", 2, True), ("conv3", 1, False), ("conv4", 1, False), ("conv5", 1, True))
@@ -82,7 +82,7 @@ def build_vggm_convlstm(
     # ---- arguments
     shape = check_input_shape(input_shape)
     task = resolve_task(num_classes, task, default=500, classifier_activation=classifier_activation)
-    check_positive_int("lstm_units", lstm_units)
+    check_recurrent_units(lstm_units, argument="lstm_units")
     rate = check_rate("dropout", dropout)
     check_choice("normalization", normalization, ("batch", None))
     check_choice("spatial_reduction", spatial_reduction, SPATIAL_REDUCTIONS)
@@ -112,7 +112,7 @@ def build_vggm_convlstm(
         if pool:
             x = FrameMaxPooling3D((1, 3, 3), strides=(1, 2, 2), padding="same", name=f"{layer_name}_pool")(x)
     frames = reduce_frames(x, spatial_reduction)
-    check_weights_fit("lstm", {"kernels": (frames.shape[-1] + lstm_units, 4 * lstm_units)}, f"lstm_units={lstm_units}")
+    check_recurrent_units(lstm_units, frames.shape[-1], argument="lstm_units")
     outputs = get_head("lstm").apply(frames, task=task, layers=1,
                                      units=lstm_units, dropout=rate, per_frame=per_timestep)
     return VideoModel(inputs, outputs, stage_names=[f"conv{i}" for i in range(1, 6)],

@@ -16,6 +16,8 @@ import psutil
 
 from stkeras.analysis import count_flops
 from stkeras.heads import clip_heads
+from stkeras.models.checks import MAX_WIDTH_MULTIPLIER
+from stkeras.models.checks import check_width_multiplier
 from stkeras.tasks import get_task
 from stkeras.training import compile_for_task
 from stkeras.validation import check_choice
@@ -128,8 +130,13 @@ def check_heads(heads, allowed=None):
 
 
 def check_multipliers(multipliers):
-    """Channel multipliers (numbers > 0) as a tuple of floats."""
+    """Channel multipliers, each checked as a model's `width_multiplier`, as a tuple of floats."""
     multipliers = tuple(multipliers)
-    if not multipliers or any(isinstance(m, bool) or not isinstance(m, (int, float)) or m <= 0 for m in multipliers):
-        raise ValueError(f"`width_multipliers` must be numbers > 0. Received: width_multipliers={multipliers!r}")
-    return tuple(float(m) for m in multipliers)
+    if not multipliers:
+        raise ValueError(f"`width_multipliers` must name at least one multiplier. Received: "
+                         f"width_multipliers={multipliers!r}")
+    try:
+        return tuple(check_width_multiplier(m) for m in multipliers)
+    except ValueError:
+        raise ValueError(f"Each of `width_multipliers` must be a number in (0, {MAX_WIDTH_MULTIPLIER}]. "
+                         f"Received: width_multipliers={multipliers!r}") from None

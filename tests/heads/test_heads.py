@@ -21,7 +21,7 @@ OUTPUTS = {"pool": (10,), "temporal_pool": (10,), "per_frame": (6, 10), "lstm": 
 def test_every_head_alone(head, tmp_path):
     model = build_head(head, input_shape=FEATURES, task="digit")
     assert tuple(model.output.shape[1:]) == OUTPUTS[head]
-    assert model.get_layer("digit").activation is keras.activations.softmax
+    assert model.get_layer("predictions").activation is keras.activations.softmax
     x = np.random.default_rng(0).normal(size=(2, *FEATURES)).astype("float32")
     check_model(model, x, tmp_path)
 
@@ -29,7 +29,7 @@ def test_every_head_alone(head, tmp_path):
 def test_head_options_and_task_shape_the_output():
     lstm = build_head("lstm", input_shape=FEATURES, task="speed", layers=1, units=5, dropout=0.2, per_frame=True)
     assert lstm.output.shape == (None, 6, 1) and lstm.get_layer("lstm").units == 5
-    assert lstm.get_layer("speed").activation is keras.activations.linear
+    assert lstm.get_layer("predictions").activation is keras.activations.linear
     logits = build_head("pool", input_shape=FEATURES, task=Task.classification("k", 7, activation=None))
     assert logits.output.shape == (None, 7)
     mean = build_head("temporal_pool", input_shape=FEATURES, task="order", mode="mean")

@@ -64,7 +64,7 @@ def test_head_alone_from_segments_and_its_refusals():
 def test_frame_model_refuses_bad_arguments():
     with pytest.raises(ValueError, match="Unknown `backbone`: 'resnet'"):
         build_frame_model(backbone="resnet", num_classes=3)
-    with pytest.raises(ValueError, match="Give exactly one of `num_classes` and `task`"):
+    with pytest.raises(ValueError, match="Give `num_classes` or `task`, not both"):
         build_frame_model(num_classes=3, task="digit")
     with pytest.raises(ValueError, match="has 6 frames but num_segments=8"):
         build_frame_model(num_classes=3, num_segments=8, input_shape=(6, 32, 32, 1))

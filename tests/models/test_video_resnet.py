@@ -88,7 +88,7 @@ def test_presets_are_argument_sets():
     [
         ({"kind": "r4d", "depth": 18}, "Unknown `kind`: 'r4d'"),
         ({"kind": "r3d", "depth": 19}, "Unknown `depth`: 19.*10, 18, 34, 50"),
-        ({"preset": "r3d_18", "kind": "r3d"}, "not both"),
+        ({"kind": "r3d", "num_classes": 5, "task": "digit"}, "not both"),
         ({"kind": "r3d", "depth": 18, "input_shape": (4, 112, 112, 3)}, "shrink time below one frame"),
         ({"kind": "r2d", "depth": 18, "input_shape": (4, 8, 8, 3)}, "too small for the spatial strides"),
         ({"kind": "r3d", "depth": 18, "input_shape": (16, 112, 112)}, "input_shape"),
