@@ -8,7 +8,7 @@ ratios (> 1 means FrameConv3D is faster).
 
     python benchmarks/frame_conv.py [--repeats 7] [--skip-models]
 
-Cases: the shapes of seed 000's blocks at the quick preset (B=32, T=16,
+Cases: the shapes of seed 000's blocks at the quick recipe (B=32, T=16,
 32×32 clips), and the four seed-000 models at that shape, once as stkeras
 builds them and once with every FrameConv3D replaced by Keras' Conv3D.
 """

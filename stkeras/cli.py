@@ -1,6 +1,6 @@
 """The `stkeras` command line: compare, train, tune, explain, sensitivity, heads and rf.
 
-    stkeras compare --preset quick --out runs/quick
+    stkeras compare --recipe quick --out runs/quick
     stkeras train --model convlstm --task speed --out runs/convlstm
     stkeras tune --space courtney --tuner bayesian --max-trials 20 --out runs/search
     stkeras rf --model ts_conv3d --size xl
@@ -134,16 +134,16 @@ def _seconds(text):
     return value
 
 
-def _add_run_options(parser, head=True, preset="quick"):
+def _add_run_options(parser, head=True, recipe="quick"):
     from stkeras.experiments.settings import OVERRIDES
-    from stkeras.experiments.settings import PRESETS
+    from stkeras.experiments.settings import RECIPES
     from stkeras.models import COURTNEY_SIZES
     from stkeras.tasks import available_tasks
 
     parser.add_argument("--task", default="digit", choices=available_tasks())
-    parser.add_argument("--preset", default=preset, choices=tuple(PRESETS),
-                        help=f"clip and training settings (default {preset}; quick: minutes on a CPU)")
-    parser.add_argument("--size", choices=tuple(COURTNEY_SIZES), help="model size (default: the preset's)")
+    parser.add_argument("--recipe", default=recipe, choices=RECIPES.names(),
+                        help=f"clip and training settings (default {recipe}; quick: minutes on a CPU)")
+    parser.add_argument("--size", choices=tuple(COURTNEY_SIZES), help="model size (default: the recipe's)")
     if head:
         parser.add_argument("--head", choices=_clip_heads(), help="a head for every model instead of the paper's")
     parser.add_argument("--out", required=True, help="run folder")
@@ -176,7 +176,7 @@ def make_parser():
     from stkeras.blocks import available_ops
     from stkeras.experiments.models import MODEL_NAMES
     from stkeras.experiments.models import trainable_names
-    from stkeras.experiments.settings import PRESETS
+    from stkeras.experiments.settings import RECIPES
     from stkeras.explain import METHODS
     from stkeras.explain import WEIGHTINGS
     from stkeras.tasks import available_tasks
@@ -220,7 +220,7 @@ def make_parser():
     train = commands.add_parser("train", help="train one network of any family, resumably")
     train.add_argument("--model", required=True, choices=trainable_names(), metavar="MODEL",
                        help=f"a preset: {', '.join(trainable_names())}")
-    _add_run_options(train, preset="quick32")
+    _add_run_options(train, recipe="quick32")
     _add_distribute(train)
 
     tune = commands.add_parser("tune", help="search a temporal design space with keras-tuner, resumably")
@@ -254,8 +254,8 @@ def make_parser():
     explain.add_argument("--model-file", required=True, nargs="+", metavar="FILE",
                          help="saved model(s), e.g. RUN/model.keras")
     explain.add_argument("--task", default="digit", choices=available_tasks())
-    explain.add_argument("--preset", choices=tuple(PRESETS),
-                         help="the clip settings the model was trained with (default: the first preset with "
+    explain.add_argument("--recipe", choices=RECIPES.names(),
+                         help="the clip settings the model was trained with (default: the first recipe with "
                               "the model's frame size)")
     explain.add_argument("--clips", type=_positive, default=8, help="held-out clips per model")
     explain.add_argument("--method", default="gradcam", choices=METHODS)
@@ -273,8 +273,8 @@ def make_parser():
     sensitivity.add_argument("--model-file", required=True, metavar="FILE",
                              help="a saved model with ConvLSTMs, e.g. RUN/model.keras")
     sensitivity.add_argument("--task", default="digit", choices=available_tasks())
-    sensitivity.add_argument("--preset", choices=tuple(PRESETS),
-                             help="the clip settings the model was trained with (default: the first preset with "
+    sensitivity.add_argument("--recipe", choices=RECIPES.names(),
+                             help="the clip settings the model was trained with (default: the first recipe with "
                               "the model's frame size)")
     sensitivity.add_argument("--clips", type=_positive, default=256, help="held-out clips per measurement")
     sensitivity.add_argument("--periods", type=_periods, default=(1, 2, 4, 8, None),
@@ -319,7 +319,7 @@ def _run_settings(args, size=True):
     from stkeras.experiments.settings import resolve_settings
     from stkeras.tasks import get_task
 
-    return get_task(args.task), resolve_settings(args.preset, args.size if size else None, **_overrides(args))
+    return get_task(args.task), resolve_settings(args.recipe, args.size if size else None, **_overrides(args))
 
 
 def _build_each(names, build):
@@ -354,7 +354,7 @@ def _compare(args):
         task, settings = _run_settings(args)
         _build_each(args.models, lambda name: build_trainable(name, settings, task, args.head))
         strategy = _strategy(args)
-    run_compare(args.out, task=args.task, models=args.models, preset=args.preset, size=args.size, head=args.head,
+    run_compare(args.out, task=args.task, models=args.models, recipe=args.recipe, size=args.size, head=args.head,
                 explain=args.explain, verbose=args.verbose, strategy=strategy, seeds=args.seeds, **_overrides(args))
 
 
@@ -372,7 +372,7 @@ def _compare_heads(args):
             backbone=args.backbone, head=head, num_segments=args.segments, feature_dim=args.feature_dim, task=task,
             input_shape=frame_shape))
         strategy = _strategy(args)
-    run_head_compare(args.out, heads=args.heads, task=args.task, preset=args.preset, backbone=args.backbone,
+    run_head_compare(args.out, heads=args.heads, task=args.task, recipe=args.recipe, backbone=args.backbone,
                      num_segments=args.segments, feature_dim=args.feature_dim, video_root=args.video_folder,
                      train_labels=args.train_labels, test_labels=args.test_labels, image_size=image_size,
                      verbose=args.verbose, strategy=strategy, **_overrides(args))
@@ -395,36 +395,36 @@ def _video_folder_task(args, image_size):
 def _explain(args):
     from stkeras.experiments.explain import model_label
     from stkeras.experiments.explain import run_explain
-    from stkeras.experiments.settings import preset_for_model
+    from stkeras.experiments.settings import recipe_for_model
     from stkeras.experiments.settings import settings_for_model
     from stkeras.explain import feature_layer
 
     with _arguments():
         models = {model_label(path): _load_model(path) for path in args.model_file}
         for model in models.values():
-            settings_for_model(model, preset_for_model(model, args.preset), args.seed)
+            settings_for_model(model, recipe_for_model(model, args.recipe), args.seed)
             if args.method != "saliency":
                 feature_layer(model, args.layer)
-    run_explain(models, args.out, task=args.task, preset=args.preset, num_clips=args.clips, method=args.method,
+    run_explain(models, args.out, task=args.task, recipe=args.recipe, num_clips=args.clips, method=args.method,
                 layer=args.layer, weighting=args.weighting, seed=args.seed, batch_size=args.batch_size)
 
 
 def _sensitivity(args):
     from stkeras.analysis import convlstm_scales
     from stkeras.experiments.sensitivity import run_sensitivity
-    from stkeras.experiments.settings import preset_for_model
+    from stkeras.experiments.settings import recipe_for_model
     from stkeras.experiments.settings import settings_for_model
 
     scales = [s.strip() for s in args.scales.split(",") if s.strip()] if args.scales else None
     with _arguments():
         model = _load_model(args.model_file)
-        settings_for_model(model, preset_for_model(model, args.preset), args.seed)
+        settings_for_model(model, recipe_for_model(model, args.recipe), args.seed)
         known = [scale.label for scale in convlstm_scales(model)]
         for scale in scales or ():
             if scale not in known:
                 raise ValueError(f"Unknown scale {scale!r} in --scales. Model {model.name!r} has ConvLSTMs at: "
                                  f"{', '.join(known)}.")
-    run_sensitivity(model, args.out, task=args.task, preset=args.preset, num_clips=args.clips, periods=args.periods,
+    run_sensitivity(model, args.out, task=args.task, recipe=args.recipe, num_clips=args.clips, periods=args.periods,
                     scales=scales, seed=args.seed, batch_size=args.batch_size, label=args.model_file)
 
 
@@ -436,7 +436,7 @@ def _train(args):
         task, settings = _run_settings(args)
         _build_each([args.model], lambda name: build_trainable(name, settings, task, args.head))
         strategy = _strategy(args)
-    run_train(args.out, model=args.model, task=args.task, preset=args.preset, size=args.size, head=args.head,
+    run_train(args.out, model=args.model, task=args.task, recipe=args.recipe, size=args.size, head=args.head,
               strategy=strategy, verbose=args.verbose, **_overrides(args))
 
 
@@ -488,7 +488,7 @@ def _tune_once(args, options, started):
 
     max_time = None if args.max_time is None else max(args.max_time - (time.time() - started), 1e-3)
     return run_tune(args.out, space=args.space, task=args.task, algorithm=args.tuner, max_trials=args.max_trials,
-                    max_time=max_time, preset=args.preset, size=args.size, num_segments=args.segments,
+                    max_time=max_time, recipe=args.recipe, size=args.size, num_segments=args.segments,
                     space_options=options, trials_per_process=args.trials_per_process, oracle=args.oracle,
                     role=args.role, tuner_id=args.tuner_id, seeds=args.seeds, verbose=args.verbose,
                     **_overrides(args))

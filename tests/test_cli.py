@@ -109,7 +109,7 @@ def test_rf_prints_the_table(capsys):
     [
         (["compare", "--models", "conv9d", "--out", "x"], "unknown model(s) conv9d"),
         (["compare", "--task", "colour", "--out", "x"], "invalid choice: 'colour'"),
-        (["compare", "--preset", "slow", "--out", "x"], "invalid choice: 'slow'"),
+        (["compare", "--recipe", "slow", "--out", "x"], "invalid choice: 'slow'"),
         (["compare", "--epochs", "0", "--out", "x"], "expected a positive integer, got '0'"),
         (["compare", "--frames", "many", "--out", "x"], "expected a positive integer"),
         (["rf", "--model", "lstm"], "invalid choice: 'lstm'"),

@@ -53,8 +53,8 @@ def test_saved_model_arguments_are_checked_before_any_clip(saved, tmp_path, caps
     assert "--model-file" in line and "damaged.keras" in line and "is not a model stkeras can load" in line
     assert main(["explain", "--model-file", saved, "--layer", "res9_1/op", "--out", out]) == 2
     assert "res9_1/op" in _error_line(capsys)
-    assert main(["explain", "--model-file", saved, "--preset", "quick", "--out", out]) == 2
-    assert "preset 'quick'" in _error_line(capsys)
+    assert main(["explain", "--model-file", saved, "--recipe", "quick", "--out", out]) == 2
+    assert "recipe 'quick'" in _error_line(capsys)
     assert main(["sensitivity", "--model-file", saved, "--scales", "s/3", "--out", out]) == 2
     assert "Unknown scale 's/3' in --scales" in _error_line(capsys)
     assert not os.path.exists(out)

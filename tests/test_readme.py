@@ -55,11 +55,11 @@ def test_quick_run_numbers_are_the_documented_run():
 
     readme = (ROOT / "README.md").read_text()
     results = json.loads((ROOT / "docs" / "quick" / "results.json").read_text())
-    assert results["preset"] == "quick" and results["task"] == "digit"
+    assert results["recipe"] == "quick" and results["task"] == "digit"
     from stkeras.experiments import resolve_settings
     from stkeras.experiments.settings import jsonable
 
-    assert results["settings"] == jsonable(resolve_settings("quick")), "docs/quick is a run of today's preset"
+    assert results["settings"] == jsonable(resolve_settings("quick")), "docs/quick is a run of today's recipe"
     for name, r in results["models"].items():
         row = f"| {name} | {r['accuracy']:.3f} |"
         assert row in readme, row
@@ -67,7 +67,7 @@ def test_quick_run_numbers_are_the_documented_run():
         assert f"| {name} | {curve} |" in readme, curve
 
 
-def test_learned_and_quick_speed_runs_are_the_documented_runs_of_todays_presets():
+def test_learned_and_quick_speed_runs_are_the_documented_runs_of_todays_recipes():
     import json
 
     from stkeras.experiments import resolve_settings
@@ -75,7 +75,7 @@ def test_learned_and_quick_speed_runs_are_the_documented_runs_of_todays_presets(
 
     readme = README.read_text()
     learned = json.loads((ROOT / "docs" / "learned" / "results.json").read_text())
-    assert learned["preset"] == "learned" and learned["settings"] == jsonable(resolve_settings("learned"))
+    assert learned["recipe"] == "learned" and learned["settings"] == jsonable(resolve_settings("learned"))
     for name, r in learned["models"].items():
         assert f"| {name} | {r['accuracy']:.3f} | " in readme, name
         curve = " | ".join(f"{r['history'][i]['val_accuracy']:.3f}" for i in range(6, 84, 7))
@@ -86,7 +86,7 @@ def test_learned_and_quick_speed_runs_are_the_documented_runs_of_todays_presets(
     assert f"MAE {maes.replace(', ' + maes.split(', ')[-1], ' and ' + maes.split(', ')[-1])}" in readme
 
 
-def test_learned_speed_run_is_the_documented_run_of_todays_preset():
+def test_learned_speed_run_is_the_documented_run_of_todays_recipe():
     import json
 
     from stkeras.experiments import resolve_settings
@@ -103,7 +103,7 @@ def test_learned_speed_run_is_the_documented_run_of_todays_preset():
 
 
 def test_finding_run_numbers_are_the_documented_run():
-    """README's finding table and curves are those of `docs/finding/results.json`, a run of today's preset."""
+    """README's finding table and curves are those of `docs/finding/results.json`, a run of today's recipe."""
     import json
 
     from stkeras.experiments import resolve_settings
@@ -111,7 +111,7 @@ def test_finding_run_numbers_are_the_documented_run():
 
     readme = (ROOT / "README.md").read_text()
     results = json.loads((ROOT / "docs" / "finding" / "results.json").read_text())
-    assert results["preset"] == "finding" and results["task"] == "speed"
+    assert results["recipe"] == "finding" and results["task"] == "speed"
     assert results["settings"] == jsonable(resolve_settings("finding"))
     assert results["seeds"] == [0, 1, 2]
     for name, r in results["models"].items():

@@ -12,7 +12,7 @@ def _results(task, scores, metric):
                "history": [{"epoch": 0.0, "clips_seen": 2048, f"val_{metric}": score}]}
         for name, score in scores.items()
     }
-    return {"task": task, "preset": "finding", "settings": settings, "baseline": {metric: 0.5, "predictor": "mean"},
+    return {"task": task, "recipe": "finding", "settings": settings, "baseline": {metric: 0.5, "predictor": "mean"},
             "models": models, "relative": {}}
 
 

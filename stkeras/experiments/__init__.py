@@ -1,6 +1,6 @@
 """The applications the command line runs, sharing settings, datasets and reporting.
 
-- `settings`: presets and the overrides users may pass (the CLI's options).
+- `settings`: run recipes (clips and training settings) and the overrides users may pass (the CLI's options).
 - `data`: the quadrant-blink datasets of a run.
 - `models`: the models a run trains, by name (`trainable_names()`: every preset).
 - `training`: seeds, the training recipe and progress lines of one model.
@@ -16,7 +16,8 @@ from stkeras.experiments.models import MODEL_NAMES
 from stkeras.experiments.models import trainable_names
 from stkeras.experiments.models import build_trainable
 from stkeras.experiments.models import build_model
-from stkeras.experiments.settings import PRESETS
+from stkeras.experiments.settings import RECIPES
+from stkeras.experiments.settings import list_recipes
 from stkeras.experiments.settings import OVERRIDES
 from stkeras.experiments.settings import resolve_settings
 from stkeras.experiments.training import seed_everything

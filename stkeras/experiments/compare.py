@@ -46,7 +46,7 @@ from stkeras.viz.curves import plot_training_curves
 PAPER_PAIRS = (("conv3d", "conv2d"), ("ts_conv3d", "conv3d"), ("convlstm", "conv3d"))
 
 
-def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None, verbose=False, head=None,
+def run_compare(out, task="digit", models=MODEL_NAMES, recipe="quick", size=None, verbose=False, head=None,
                 explain=0, strategy=None, seeds=1, **overrides):
     """Trains `models` on the task, evaluates them and writes the run folder.
 
@@ -55,8 +55,8 @@ def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None
         task: a registered task name (`"digit"`, `"order"`, `"speed"`) or a
             `stkeras.tasks.Task` whose target quadrant-blink clips have.
         models: names among `conv2d`, `conv3d`, `ts_conv3d`, `convlstm`.
-        preset: a name of `stkeras.experiments.settings.PRESETS`.
-        size: `"base"` or `"xl"` (default: the preset's).
+        recipe: a name of `stkeras.experiments.settings.RECIPES`.
+        size: `"base"` or `"xl"` (default: the recipe's).
         verbose: also show Keras' progress bars (stkeras prints one line
             per epoch either way).
         head: a registered head for every model instead of the paper's.
@@ -82,7 +82,7 @@ def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None
         check_choice("model", name, MODEL_NAMES)
     if not models:
         raise ValueError("`models` must name at least one model.")
-    settings = resolve_settings(preset, size, **overrides)
+    settings = resolve_settings(recipe, size, **overrides)
     check_positive_int("explain", explain, minimum=0)
     check_positive_int("seeds", seeds)
     for name in models:  # fail on impossible strides or heads before any training
@@ -97,12 +97,12 @@ def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None
         for run, test in zip(runs, tests)])
     metric = task.metric
     log(
-        f"stkeras compare: task={task.name}, preset={preset}, models={','.join(models)}, "
+        f"stkeras compare: task={task.name}, recipe={recipe}, models={','.join(models)}, "
         f"{settings['epochs']} epochs of {settings['train_clips']} new clips of {settings['frames']}x{settings['size']}"
         f"x{settings['size']}{f', seeds {seed_list[0]}-{seed_list[-1]}' if seeds > 1 else ''}; "
         f"baseline {metric} {baseline[metric]:.3f} ({baseline['predictor']})"
     )
-    results = {"task": task.name, "preset": preset, "settings": jsonable(settings), "baseline": baseline,
+    results = {"task": task.name, "recipe": recipe, "settings": jsonable(settings), "baseline": baseline,
                "models": {}}
     if seeds > 1:
         results["seeds"] = seed_list
@@ -132,7 +132,7 @@ def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None
         }
         results["models"][name].pop("seed", None)
         if explain:
-            explanation = explain_model(model, os.path.join(out, "explain", name), task=task, preset=preset,
+            explanation = explain_model(model, os.path.join(out, "explain", name), task=task, recipe=recipe,
                                         num_clips=explain, seed=settings["seed"], label=name)
             results["models"][name]["explanation"] = explanation
         score = results["models"][name][metric]
@@ -156,7 +156,7 @@ def run_compare(out, task="digit", models=MODEL_NAMES, preset="quick", size=None
         {name: r["history"] for name, r in results["models"].items()}, os.path.join(out, "training_curves.png")
     )
     if explain:
-        explained = {"task": task.name, "preset": preset, "clips": explain,
+        explained = {"task": task.name, "recipe": recipe, "clips": explain,
                      "models": [r["explanation"] for r in results["models"].values()]}
         write_results(os.path.join(out, "explain"), "explain", explained, format_explanations(explained))
     write_results(out, "results", results, format_results(results))

@@ -15,7 +15,7 @@ from stkeras.data import evidence_masks
 from stkeras.experiments.data import clips
 from stkeras.experiments.report import log
 from stkeras.experiments.report import write_results
-from stkeras.experiments.settings import preset_for_model
+from stkeras.experiments.settings import recipe_for_model
 from stkeras.experiments.settings import settings_for_model
 from stkeras.explain import feature_layer
 from stkeras.explain import gradcam
@@ -34,7 +34,7 @@ def explanation_clips(settings, task, num_clips):
     return stacked[0], stacked[1], info
 
 
-def explain_model(model, out, *, task="digit", preset=None, num_clips=8, method="gradcam", layer=None,
+def explain_model(model, out, *, task="digit", recipe=None, num_clips=8, method="gradcam", layer=None,
                   weighting="per_frame", seed=0, batch_size=8, progress=False, label=None):
     """Explains one model on held-out clips and writes its GIFs and frame strip to `out`.
 
@@ -44,8 +44,8 @@ def explain_model(model, out, *, task="digit", preset=None, num_clips=8, method=
             `safe_mode=True`).
         out: folder for `clip_<i>.gif` and `maps.png`.
         task: the task the model was trained for (its target class is explained).
-        preset: the clip settings the model was trained with (`None`: the
-            first preset with the model's frame size).
+        recipe: the clip settings the model was trained with (`None`: the
+            first recipe with the model's frame size).
         num_clips: held-out clips to explain.
         method, layer, weighting, batch_size: see `stkeras.explain.gradcam`.
         seed: seed of the held-out clips.
@@ -54,15 +54,15 @@ def explain_model(model, out, *, task="digit", preset=None, num_clips=8, method=
 
     Returns:
         a dict: `model`, `layer`, `method`, `weighting`, `localization`,
-        `chance`, `preset` (the clips'), `correct` (share of these clips the model gets right,
+        `chance`, `recipe` (the clips'), `correct` (share of these clips the model gets right,
         classification only) and `files`.
     """
     if isinstance(model, (str, os.PathLike)):
         model = keras.saving.load_model(model, safe_mode=True)
     task = get_task(task)
     check_positive_int("num_clips", num_clips)
-    preset = preset_for_model(model, preset)
-    settings = settings_for_model(model, preset, seed)
+    recipe = recipe_for_model(model, recipe)
+    settings = settings_for_model(model, recipe, seed)
     label = label or model.name
     clip_array, target, info = explanation_clips(settings, task, num_clips)
     layer_name = None if method == "saliency" else feature_layer(model, layer)[1].name
@@ -81,7 +81,7 @@ def explain_model(model, out, *, task="digit", preset=None, num_clips=8, method=
         correct = None
     files = [write_gif(clip_array[i], maps[i], os.path.join(out, f"clip_{i}.gif")) for i in range(len(maps))]
     files.append(plot_overlay_strip(clip_array, maps, os.path.join(out, "maps.png"), titles=titles))
-    result = {"model": label, "preset": preset, "layer": layer_name, "method": method, "weighting": weighting,
+    result = {"model": label, "recipe": recipe, "layer": layer_name, "method": method, "weighting": weighting,
               "localization": score["score"], "chance": score["chance"], "frames_localization": score["frames_score"],
               "frames_chance": score["frames_chance"], "correct": correct,
               "scores": [None if np.isnan(s) else float(s) for s in score["scores"]],
@@ -94,7 +94,7 @@ def explain_model(model, out, *, task="digit", preset=None, num_clips=8, method=
 
 def format_explanations(results):
     """The markdown table of `run_explain`'s results."""
-    lines = [f"# stkeras explain: {results['task']} task, preset {results['preset']}, {results['clips']} held-out "
+    lines = [f"# stkeras explain: {results['task']} task, recipe {results['recipe']}, {results['clips']} held-out "
              "clips", "",
              "Localization (where in space): share of the map's mass inside the visible quadrant's box, on the "
              "frames where the digit is visible; chance: the share of the frame that box covers (what an evenly "
@@ -117,14 +117,14 @@ def model_label(path):
     return os.path.basename(os.path.dirname(os.path.abspath(str(path)))) if stem == "model" else stem
 
 
-def run_explain(models, out, *, task="digit", preset=None, num_clips=8, method="gradcam", layer=None,
+def run_explain(models, out, *, task="digit", recipe=None, num_clips=8, method="gradcam", layer=None,
                 weighting="per_frame", seed=0, batch_size=8, progress=True):
     """Explains each saved model and writes `explain.md`/`explain.json` and one folder per model to `out`.
 
     Args:
         models: paths of saved models (`.keras`), or `{label: path or model}`.
         out: the output folder.
-        task, preset, num_clips, method, layer, weighting, seed, batch_size,
+        task, recipe, num_clips, method, layer, weighting, seed, batch_size,
             progress: see `explain_model`.
 
     Returns:
@@ -135,13 +135,13 @@ def run_explain(models, out, *, task="digit", preset=None, num_clips=8, method="
     if not models:
         raise ValueError("`models` must name at least one model.")
     log(f"stkeras explain: {len(models)} model(s), {num_clips} held-out clips each, {method} ({weighting})")
-    results = {"task": get_task(task).name, "preset": preset, "clips": num_clips, "models": []}
+    results = {"task": get_task(task).name, "recipe": recipe, "clips": num_clips, "models": []}
     for label, model in models.items():
         results["models"].append(explain_model(
-            model, os.path.join(out, label), task=task, preset=preset, num_clips=num_clips, method=method,
+            model, os.path.join(out, label), task=task, recipe=recipe, num_clips=num_clips, method=method,
             layer=layer, weighting=weighting, seed=seed, batch_size=batch_size, progress=progress, label=label))
         keras.utils.clear_session()
-    results["preset"] = preset or ", ".join(sorted({entry["preset"] for entry in results["models"]}))
+    results["recipe"] = recipe or ", ".join(sorted({entry["recipe"] for entry in results["models"]}))
     write_results(out, "explain", results, format_explanations(results))
     log(f"wrote {out}/explain.md, explain.json and each model's maps.png and GIFs")
     return results

@@ -3,7 +3,7 @@
 Every head is trained in a frame model (`stkeras.models.build_frame_model`)
 on `num_segments` frames sampled per clip (a random frame per segment in
 training, segment centres in evaluation): quadrant-blink clips of the run's
-preset, or a video folder with label CSVs (`stkeras.data.video_folder`).
+recipe, or a video folder with label CSVs (`stkeras.data.video_folder`).
 Writes `heads.md` and `heads.json` (metric, parameters and multiply-
 accumulates of the head alone and of the model, training time) and a plot of
 the held-out learning curves.
@@ -47,7 +47,7 @@ def _folder_data(settings, video_root, train_labels, test_labels, num_segments, 
     return task, train.repeat(settings["epochs"]).batch(batch), test, test, (*image_size, 3)
 
 
-def run_head_compare(out, *, heads, task="digit", preset="quick", backbone="small_cnn", num_segments=8,
+def run_head_compare(out, *, heads, task="digit", recipe="quick", backbone="small_cnn", num_segments=8,
                      feature_dim=256, video_root=None, train_labels=None, test_labels=None, image_size=(64, 64),
                      verbose=False, strategy=None, **overrides):
     """Trains a frame model per head on the same backbone and sampled frames; writes `heads.md`.
@@ -57,7 +57,7 @@ def run_head_compare(out, *, heads, task="digit", preset="quick", backbone="smal
         heads: registered head names (e.g. `stkeras.heads.SEED_001_HEADS`).
         task: a registered task for quadrant-blink clips (ignored with
             `video_root`, whose labels make the task).
-        preset: clip and training settings (`stkeras.experiments.settings`).
+        recipe: clip and training settings (`stkeras.experiments.settings`).
         backbone: `"small_cnn"` or a `keras.applications` name.
         num_segments: frames sampled per clip.
         feature_dim: `D`, features per frame before the head.
@@ -78,7 +78,7 @@ def run_head_compare(out, *, heads, task="digit", preset="quick", backbone="smal
     for head in heads:
         check_choice("head", head, available_heads())
     check_positive_int("num_segments", num_segments)
-    settings = resolve_settings(preset, None, **overrides)
+    settings = resolve_settings(recipe, None, **overrides)
     if video_root is not None:
         if not (train_labels and test_labels):
             raise ValueError(f"A video folder needs `train_labels` and `test_labels` CSVs. Received: "
@@ -94,7 +94,7 @@ def run_head_compare(out, *, heads, task="digit", preset="quick", backbone="smal
     os.makedirs(out, exist_ok=True)
     log(f"stkeras compare --heads: {','.join(heads)} on {backbone}, {num_segments} segments, D={feature_dim}; "
         f"{source}")
-    results = {"task": task.name, "metric": task.metric, "preset": preset, "backbone": backbone, "num_segments": num_segments,
+    results = {"task": task.name, "metric": task.metric, "recipe": recipe, "backbone": backbone, "num_segments": num_segments,
                "feature_dim": feature_dim, "source": source, "settings": jsonable(settings), "heads": {}}
     for index, head in enumerate(heads, start=1):
         keras.utils.clear_session()
@@ -132,7 +132,7 @@ def format_head_results(results):
     lines = [
         f"# Heads on {results['backbone']}: {results['source']}",
         "",
-        f"{results['num_segments']} segments, D = {results['feature_dim']}, preset `{results['preset']}`.",
+        f"{results['num_segments']} segments, D = {results['feature_dim']}, recipe `{results['recipe']}`.",
         "",
         f"| head | test {metric} | head parameters | model parameters | head MMACs per clip | training time (s) |",
         "|---|---:|---:|---:|---:|---:|",

@@ -29,7 +29,7 @@ def format_results(results):
     """The markdown report of a compare run."""
     task, settings, baseline = results["task"], results["settings"], results["baseline"]
     lines = [
-        f"# stkeras compare: {task} task, preset {results['preset']}",
+        f"# stkeras compare: {task} task, recipe {results['recipe']}",
         "",
         "## Clips",
         "",
@@ -39,7 +39,7 @@ def format_results(results):
         f"- {settings['frames']} frames of {settings['size']}x{settings['size']}, digits {settings['digit_size']}x"
         f"{settings['digit_size']}, S in {settings['speeds']}, V in {settings['visible_every']}, S*V <= {settings['max_step']}",
     ]
-    if results["preset"] != "paper":
+    if results["recipe"] != "paper":
         lines.append(
             "- scaled down from Courtney & Sreenivas' clips (48 frames of 64x64, 28x28 digits, S 1-6, V 1-12, "
             "S*V <= 49), keeping their construction: quadrants in one of six orders, blink period V, speed S"

@@ -14,14 +14,14 @@ from stkeras.analysis import state_reset_sensitivity
 from stkeras.experiments.data import clips
 from stkeras.experiments.report import log
 from stkeras.experiments.report import write_results
-from stkeras.experiments.settings import preset_for_model
+from stkeras.experiments.settings import recipe_for_model
 from stkeras.experiments.settings import settings_for_model
 from stkeras.tasks import get_task
 from stkeras.validation import check_positive_int
 from stkeras.viz.sensitivity import plot_state_reset_sensitivity
 
 
-def run_sensitivity(model, out, *, task="digit", preset=None, num_clips=256, periods=(1, 2, 4, 8, None),
+def run_sensitivity(model, out, *, task="digit", recipe=None, num_clips=256, periods=(1, 2, 4, 8, None),
                     scales=None, seed=0, batch_size=16, label=None):
     """Writes `sensitivity.json`, `sensitivity.md` and `sensitivity.png` for one saved model.
 
@@ -31,8 +31,8 @@ def run_sensitivity(model, out, *, task="digit", preset=None, num_clips=256, per
         out: the output folder.
         task: the task the model was trained for (classification: accuracy;
             regression: MAE).
-        preset: the clip settings it was trained with (`None`: the first
-            preset with the model's frame size).
+        recipe: the clip settings it was trained with (`None`: the first
+            recipe with the model's frame size).
         num_clips: held-out clips scored per measurement.
         periods, scales, batch_size: see `stkeras.analysis.state_reset_sensitivity`.
         seed: seed of the held-out clips.
@@ -47,8 +47,8 @@ def run_sensitivity(model, out, *, task="digit", preset=None, num_clips=256, per
         model = keras.saving.load_model(model, safe_mode=True)
     task = get_task(task)
     check_positive_int("num_clips", num_clips)
-    preset = preset_for_model(model, preset)
-    settings = settings_for_model(model, preset, seed)
+    recipe = recipe_for_model(model, recipe)
+    settings = settings_for_model(model, recipe, seed)
     batches = list(clips(settings, task, "test", num_clips=num_clips))
     clip_array = np.concatenate([np.asarray(b[0]) for b in batches])
     targets = np.concatenate([np.asarray(b[1]) for b in batches])
@@ -58,8 +58,8 @@ def run_sensitivity(model, out, *, task="digit", preset=None, num_clips=256, per
     result = state_reset_sensitivity(model, (clip_array, targets), periods=periods, scales=scales, metric=metric,
                                      batch_size=batch_size, progress=True)
     os.makedirs(out, exist_ok=True)
-    results = {"model": label, "task": task.name, "preset": preset, **result.to_dict()}
-    markdown = (f"# State-reset sensitivity of {label}\n\n{task.name} task, preset {preset}, {result.clips} held-out "
+    results = {"model": label, "task": task.name, "recipe": recipe, **result.to_dict()}
+    markdown = (f"# State-reset sensitivity of {label}\n\n{task.name} task, recipe {recipe}, {result.clips} held-out "
                 f"clips; unreset {metric} {result.baseline:.3f}. Each cell: {metric} with that scale's ConvLSTMs "
                 "reset every T frames, relative to the unreset model (seed 002, Figure 5)"
                 + (" (MAE: unreset MAE over this MAE)" if metric == "mae" else "") + ".\n\n" + result.format())

@@ -1,4 +1,4 @@
-"""Run settings of the applications (compare, train): presets and the overrides users may pass.
+"""Run settings of the applications (compare, train): recipes and the overrides users may pass.
 
 The command line generates its options from `OVERRIDES`, so a setting is
 declared once, here.
@@ -7,6 +7,7 @@ declared once, here.
 import dataclasses
 
 from stkeras.models.courtney import SIZES
+from stkeras.registry import Registry
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 
@@ -29,7 +30,7 @@ QUICK_CLIPS = {
 # The quick digits on 24x24 frames: a 12-pixel box to move in, which the
 # speed task needs (on 16x16 frames no network leaves the mean speed).
 MOVE_CLIPS = {**QUICK_CLIPS, "size": 24, "max_step": 18}
-PRESETS = {
+_RECIPE_TABLE = {
     "quick": {
         **QUICK_CLIPS,
         "train_clips": 1024,
@@ -70,7 +71,7 @@ PRESETS = {
         "model_size": "base",
     },
     # Reduced-scale reproduction of one of Courtney & Sreenivas' findings, in
-    # under an hour on a 2-core CPU: `stkeras compare --preset finding --task
+    # under an hour on a 2-core CPU: `stkeras compare --recipe finding --task
     # speed --models conv2d,conv3d,convlstm --seeds 3` asks whether ConvLSTM
     # estimates speed better than Conv2D + LSTM (Table 5). The quick digits
     # on 24x24 frames, a 12-pixel box to move in, where the learnability map
@@ -86,7 +87,7 @@ PRESETS = {
         "warmup_fraction": 0.05,
         "model_size": "base",
     },
-    # The finding preset's clips trained as long as `learned`: the budget at
+    # The finding recipe's clips trained as long as `learned`: the budget at
     # which the learnability map shows all four networks learning speed
     # (Conv2D + LSTM leaves the mean-speed baseline after about 13,000 clips
     # of a 61,440-clip schedule, and not at all in a 20,480-clip one).
@@ -122,6 +123,21 @@ PRESETS = {
 }
 
 
+RECIPES = Registry("recipe")
+for _name, _settings in _RECIPE_TABLE.items():
+    RECIPES.register(_name, _settings)
+
+
+def list_recipes():
+    """The names of the registered run recipes (clips and training settings), in registration order.
+
+    Example:
+    >>> list_recipes()[:3]
+    ('quick', 'learned', 'quick32')
+    """
+    return RECIPES.names()
+
+
 @dataclasses.dataclass(frozen=True)
 class Override:
     """A run setting a user may change: its name, smallest value and help line."""
@@ -142,15 +158,14 @@ OVERRIDES = (
 )
 
 
-def resolve_settings(preset="quick", size=None, **overrides):
-    """The preset's settings with `size` and any non-None overrides applied.
+def resolve_settings(recipe="quick", size=None, **overrides):
+    """The recipe's settings with `size` and any non-None overrides applied.
 
     Example:
     >>> resolve_settings("quick", epochs=1)["epochs"]
     1
     """
-    check_choice("preset", preset, tuple(PRESETS))
-    settings = dict(PRESETS[preset], seed=0)
+    settings = dict(RECIPES.get(recipe, "recipe"), seed=0)
     if size is not None:
         settings["model_size"] = check_choice("size", size, tuple(SIZES))
     allowed = {o.name: o for o in OVERRIDES}
@@ -167,40 +182,41 @@ def jsonable(settings):
     return {k: list(v) if isinstance(v, (tuple, range)) else v for k, v in settings.items()}
 
 
-def preset_for_model(model, preset=None):
-    """The preset a trained model's clips come from: `preset` if given, else the first with its frame size.
+def recipe_for_model(model, recipe=None):
+    """The recipe a trained model's clips come from: `recipe` if given, else the first with its frame size.
 
     Example:
     >>> import keras
     >>> clips = keras.Input((16, 32, 32, 1))
-    >>> preset_for_model(keras.Model(clips, keras.layers.Identity()(clips)))
+    >>> recipe_for_model(keras.Model(clips, keras.layers.Identity()(clips)))
     'quick32'
     """
-    if preset is not None:
-        return check_choice("preset", preset, tuple(PRESETS))
+    if recipe is not None:
+        RECIPES.get(recipe, "recipe")
+        return recipe
     size = model.inputs[0].shape[2]
-    for name, settings in PRESETS.items():
+    for name, settings in RECIPES.items():
         if settings["size"] == size:
             return name
-    sizes = ", ".join(f"{name} {settings['size']}" for name, settings in PRESETS.items())
-    raise ValueError(f"No preset makes the {size}-pixel frames model {model.name!r} takes (presets: {sizes}).")
+    sizes = ", ".join(f"{name} {settings['size']}" for name, settings in RECIPES.items())
+    raise ValueError(f"No recipe makes the {size}-pixel frames model {model.name!r} takes (recipes: {sizes}).")
 
 
-def settings_for_model(model, preset=None, seed=0):
-    """The clip settings of `preset` for a trained model: its frame count, checked against its frame size.
+def settings_for_model(model, recipe=None, seed=0):
+    """The clip settings of `recipe` for a trained model: its frame count, checked against its frame size.
 
     Args:
         model: a Keras model over clips `(frames, size, size, channels)`.
-        preset: the preset the model was trained with; `None`: the first
-            preset whose frames have the model's size (`preset_for_model`).
+        recipe: the recipe the model was trained with; `None`: the first
+            recipe whose frames have the model's size (`recipe_for_model`).
         seed: seed of the clips.
     """
-    preset = preset_for_model(model, preset)
+    recipe = recipe_for_model(model, recipe)
     frames, height, width = tuple(model.inputs[0].shape[1:4])
-    settings = resolve_settings(preset, seed=seed)
+    settings = resolve_settings(recipe, seed=seed)
     if height != width or height != settings["size"]:
-        raise ValueError(f"The model takes {height}x{width} frames; preset {preset!r} makes {settings['size']}x"
-                         f"{settings['size']} clips. Choose the preset the model was trained with.")
+        raise ValueError(f"The model takes {height}x{width} frames; recipe {recipe!r} makes {settings['size']}x"
+                         f"{settings['size']} clips. Choose the recipe the model was trained with.")
     if frames is not None:
         settings["frames"] = frames
     return settings

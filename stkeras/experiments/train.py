@@ -18,7 +18,7 @@ from stkeras.training.atomic import save_model_atomically
 from stkeras.training.distribute import strategy_scope
 
 
-def run_train(out, *, model, task="digit", preset="quick32", size=None, head=None, strategy=None, verbose=False,
+def run_train(out, *, model, task="digit", recipe="quick32", size=None, head=None, strategy=None, verbose=False,
               **overrides):
     """Trains one model on the task's clip stream and saves it as `out/model.keras`.
 
@@ -28,8 +28,8 @@ def run_train(out, *, model, task="digit", preset="quick32", size=None, head=Non
             Sreenivas' four base networks take the run's model size).
         task: a registered task name (`"digit"`, `"order"`, `"speed"`) or a
             `stkeras.tasks.Task` whose target quadrant-blink clips have.
-        preset: a name of `stkeras.experiments.settings.PRESETS`.
-        size: `"base"` or `"xl"` (default: the preset's).
+        recipe: a name of `stkeras.experiments.settings.RECIPES`.
+        size: `"base"` or `"xl"` (default: the recipe's).
         head: a registered head instead of the preset's (presets whose
             builder takes `head`).
         strategy: a `tf.distribute.Strategy` to build and train the model
@@ -48,19 +48,19 @@ def run_train(out, *, model, task="digit", preset="quick32", size=None, head=Non
     >>> import tempfile
     >>> history = run_train(tempfile.mkdtemp(), model="small_3d_cnn_regular", epochs=1, train_clips=32,
     ...                     validation_clips=32, frames=4)  # doctest: +ELLIPSIS
-    stkeras train: small_3d_cnn_regular (... parameters), task=digit, preset=quick32, 1 epochs of 32 new clips
+    stkeras train: small_3d_cnn_regular (... parameters), task=digit, recipe=quick32, 1 epochs of 32 new clips
     ...saved .../model.keras
     >>> [row["clips_seen"] for row in history]
     [32]
     """
     name = model
     task = get_task(task)
-    settings = resolve_settings(preset, size, **overrides)
+    settings = resolve_settings(recipe, size, **overrides)
     seed_everything(settings["seed"])
     with strategy_scope(strategy):
         model = build_trainable(name, settings, task, head)
         replicas = f", {strategy.num_replicas_in_sync} replica(s)" if strategy else ""
-        log(f"stkeras train: {name} ({model.count_params():,} parameters), task={task.name}, preset={preset}, "
+        log(f"stkeras train: {name} ({model.count_params():,} parameters), task={task.name}, recipe={recipe}, "
             f"{settings['epochs']} epochs of {settings['train_clips']} new clips{replicas}")
         start = time.perf_counter()
         history = train_model(model, settings, task, out, name, verbose)

@@ -81,7 +81,7 @@ def distributed_environment(oracle=None, role=None, tuner_id=None):
 
 
 def run_tune(out, *, space="courtney", task="digit", algorithm="random", max_trials=10, max_time=None,
-             preset="quick", size=None, num_segments=8, space_options=None, trials_per_process=None, oracle=None,
+             recipe="quick", size=None, num_segments=8, space_options=None, trials_per_process=None, oracle=None,
              role=None, tuner_id=None, seeds=1, verbose=False, **overrides):
     """Searches a space with keras-tuner on the run's clips; writes the trials table, Pareto plot and best model.
 
@@ -99,7 +99,7 @@ def run_tune(out, *, space="courtney", task="digit", algorithm="random", max_tri
         max_time: seconds after which no new trial starts (`None`: no
             limit); counts from this call, on the chief in a distributed
             search.
-        preset: clip and training settings (`stkeras.experiments.PRESETS`).
+        recipe: clip and training settings (`stkeras.experiments.RECIPES`).
         size: seed 000's model size for the `"courtney"` space.
         num_segments: frames sampled per clip for the `"heads"` space.
         space_options: more arguments of the space's hypermodel (e.g.
@@ -132,7 +132,7 @@ def run_tune(out, *, space="courtney", task="digit", algorithm="random", max_tri
     if max_time is not None and (isinstance(max_time, bool) or not isinstance(max_time, (int, float)) or max_time <= 0):
         raise ValueError(f"`max_time` must be a number of seconds > 0 or None. Received: max_time={max_time!r}")
     task = get_task(task)
-    settings = resolve_settings(preset, size, **overrides)
+    settings = resolve_settings(recipe, size, **overrides)
     role = distributed_environment(oracle, role, tuner_id)
     seed_everything(settings["seed"])
 
@@ -152,7 +152,7 @@ def run_tune(out, *, space="courtney", task="digit", algorithm="random", max_tri
     os.makedirs(out, exist_ok=True)
     where = f" as {role} of the oracle at {os.environ['KERASTUNER_ORACLE_IP']}:{os.environ['KERASTUNER_ORACLE_PORT']}" \
         if role else ""
-    log(f"stkeras tune: space={space}, tuner={algorithm}, task={task.name}, preset={preset}, up to {max_trials} trials "
+    log(f"stkeras tune: space={space}, tuner={algorithm}, task={task.name}, recipe={recipe}, up to {max_trials} trials "
         f"of {settings['epochs']} epoch(s) of {settings['train_clips']} clips of {'x'.join(map(str, input_shape[:3]))}; "
         f"objective {hypermodel.objective.name} ({hypermodel.objective.direction}){where}")
     tuner = make_tuner(hypermodel, algorithm=algorithm, max_trials=max_trials, epochs=settings["epochs"],
@@ -183,7 +183,7 @@ def run_tune(out, *, space="courtney", task="digit", algorithm="random", max_tri
     spread = None
     if seeds > 1 and tuner.oracle.get_best_trials(1):
         spread = seed_spread(out, tuner, hypermodel, validation, seeds, space, settings, task, num_segments)
-    return _report(out, tuner, hypermodel, task, test, space, algorithm, preset, settings, max_trials, spread)
+    return _report(out, tuner, hypermodel, task, test, space, algorithm, recipe, settings, max_trials, spread)
 
 
 def _search_data(space, settings, task, num_segments):
@@ -261,13 +261,13 @@ def seed_spread(out, tuner, hypermodel, validation, seeds, space, settings, task
     }
 
 
-def _report(out, tuner, hypermodel, task, test, space, algorithm, preset, settings, max_trials, spread=None):
+def _report(out, tuner, hypermodel, task, test, space, algorithm, recipe, settings, max_trials, spread=None):
     records = trial_records(tuner.oracle)
     scored = [r for r in records if r["score"] is not None and "macs" in r]
     front = pareto_front([(r["macs"], r["score"]) for r in scored], task.better)
     results = {
         "space": space, "algorithm": algorithm, "task": task.name, "metric": task.metric,
-        "objective": hypermodel.objective.name, "preset": preset, "settings": jsonable(settings),
+        "objective": hypermodel.objective.name, "recipe": recipe, "settings": jsonable(settings),
         "max_trials": max_trials, "trials": records, "pareto_front": [scored[i]["trial_id"] for i in front],
         "best": None, "seed_spread": spread,
     }
@@ -303,7 +303,7 @@ def format_trials(results):
     lines = [
         f"# `{results['space']}` search ({results['algorithm']}), task {results['task']}",
         "",
-        f"Objective: `{results['objective']}` at the best epoch of each trial. Preset `{results['preset']}`, "
+        f"Objective: `{results['objective']}` at the best epoch of each trial. Recipe `{results['recipe']}`, "
         f"{results['settings']['epochs']} epoch(s) of {results['settings']['train_clips']} clips. "
         "P: on the Pareto front of score against multiply-accumulates.",
         "",
