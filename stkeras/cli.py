@@ -1,9 +1,10 @@
-"""The `stkeras` command line: compare, train, tune, explain, sensitivity, heads and rf.
+"""The `stkeras` command line: compare, train, tune, explain, sensitivity, heads, presets and rf.
 
     stkeras compare --recipe quick --out runs/quick
     stkeras train --model convlstm --task speed --out runs/convlstm
     stkeras tune --space courtney --tuner bayesian --max-trials 20 --out runs/search
     stkeras rf --model ts_conv3d --size xl
+    stkeras presets --family video_resnet
     stkeras sensitivity --model-file runs/convlstm/model.keras --out runs/convlstm/sensitivity
 
 `--model` is a registered model name; `--model-file` a saved model. Errors
@@ -216,6 +217,10 @@ def make_parser():
     heads.add_argument("--feature-dim", type=_positive, default=256)
     heads.add_argument("--classes", type=_integer(2), default=27)
     _add_verbose(heads)
+
+    presets = commands.add_parser("presets", help="print every named model: paper, input, parameters, MACs")
+    presets.add_argument("--family", help="only this family's presets (e.g. video_resnet)")
+    _add_verbose(presets)
 
     train = commands.add_parser("train", help="train one network of any family, resumably")
     train.add_argument("--model", required=True, choices=trainable_names(), metavar="MODEL",
@@ -519,6 +524,14 @@ def _head_table(args):
     print(format_head_costs(rows))
 
 
+def _presets(args):
+    from stkeras.models.preset_table import preset_page
+
+    with _arguments():  # the page builds every listed model once to count it
+        page = preset_page(args.family)
+    print(page, end="")
+
+
 def main(argv=None):
     """Entry point of the `stkeras` console script; returns the exit status.
 
@@ -536,7 +549,7 @@ def main(argv=None):
     args.argv = argv
     keep_freed_memory()  # about 1.8x faster training steps on Linux: see stkeras.allocator
     try:
-        {"compare": _compare, "train": _train, "tune": _tune, "rf": _rf, "heads": _head_table,
+        {"compare": _compare, "train": _train, "tune": _tune, "rf": _rf, "heads": _head_table, "presets": _presets,
          "explain": _explain, "sensitivity": _sensitivity}[args.command](args)
     except ArgumentError as error:
         print(f"stkeras {args.command}: error: {error}", file=sys.stderr)

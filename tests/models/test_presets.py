@@ -1,5 +1,7 @@
 """Every preset builds with any output, has a backbone, trains a step and saves and loads."""
 
+import pathlib
+
 import keras
 import numpy as np
 import pytest
@@ -8,6 +10,8 @@ from stkeras import from_preset
 from stkeras import list_presets
 from stkeras.models import get_preset
 from stkeras.models import register_presets
+from stkeras.cli import main
+from stkeras.models.preset_table import preset_page
 from stkeras.models.presets import PRESETS
 from stkeras.tasks import get_task
 
@@ -116,3 +120,16 @@ def test_a_user_preset_registers_temporarily():
     with pytest.raises(ValueError, match="Preset 'bad' gives build_video_resnet arguments it does not take: units"):
         register_presets({"bad": {"paper": "", "description": "", "arguments": {"units": 3}}},
                          family="video_resnet", builder=build_video_resnet)
+
+
+def test_the_docs_list_every_preset_from_the_registry():
+    page = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "presets.md").read_text()
+    assert page == preset_page(), "regenerate it: stkeras presets > docs/presets.md"
+    assert all(f"| `{preset.name}` |" in page for preset in list_presets())
+
+
+def test_the_presets_command_prints_a_family_and_names_a_wrong_one(capsys):
+    assert main(["presets", "--family", "vggm_convlstm"]) == 0
+    assert capsys.readouterr().out == preset_page("vggm_convlstm")
+    assert main(["presets", "--family", "vgg"]) == 2
+    assert "Unknown family: 'vgg'" in capsys.readouterr().err
