@@ -34,7 +34,7 @@ from stkeras.data import quadrant_blink
 from stkeras.data import random_subsequences
 from stkeras.data import video_folder
 from stkeras.models import ResConvLSTM
-from stkeras.models import build_convlstm_resnet
+from stkeras.models import build_res_convlstm
 from stkeras.training import average_directions
 from stkeras.training import compile_for_task
 from stkeras.training import predict_tta
@@ -126,9 +126,9 @@ def main(argv=None):
     validation = per_frame_targets(tf.data.Dataset.from_tensor_slices((test_clips, test_labels)).batch(
         args.batch_size).map(lambda clips, labels: (resize(clips, training=False), labels)))
 
-    forward = build_convlstm_resnet(stages=STAGES, input_shape=(None, output_size, output_size, channels),
-                                    num_classes=classes, lstm_units=64, spatial_reduction="flatten",
-                                    per_timestep=True, name="forward")
+    forward = build_res_convlstm(stages=STAGES, input_shape=(None, output_size, output_size, channels),
+                                 num_classes=classes, lstm_units=64, spatial_reduction="flatten",
+                                 per_timestep=True, name="forward")
     print(f"forward network: {forward.count_params():,} parameters")
     fit(forward, train, validation, args.epochs, args.learning_rate)
     scores = {"forward": accuracy(forward, test_clips, test_labels, crops)}
