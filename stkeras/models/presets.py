@@ -95,7 +95,7 @@ def register_presets(table, *, family, builder):
     >>> with PRESETS.temporary():
     ...     register_presets({"tiny_r3d": {"paper": "me", "description": "tiny", "arguments": {"depth": 10}}},
     ...                      family="video_resnet", builder=build_video_resnet)
-    ...     from_preset("tiny_r3d", input_shape=(4, 32, 32, 3), num_classes=3).output.shape
+    ...     from_preset("tiny_r3d", input_shape=(8, 32, 32, 3), num_classes=3).output.shape
     (None, 3)
     """
     allowed = set(inspect.signature(builder).parameters)

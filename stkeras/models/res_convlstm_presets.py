@@ -5,7 +5,7 @@ Stages are `(blocks, in_channels, mid_channels, out_channels[, op])`
 is explained in `res_convlstm.py`.
 """
 
-_PAPER = "Courtney & Sreenivas (lipreading)"
+_PAPER = "Courtney & Sreenivas 2019"
 _LIPREADING = {
     "input_shape": (29, 48, 48, 1),
     "stages": ((3, 1, 24, 48), (3, 48, 48, 96), (5, 96, 88, 176), (3, 176, 168, 336)),
