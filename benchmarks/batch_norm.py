@@ -1,4 +1,4 @@
-"""One training step of FusedBatchNormalization vs Keras' BatchNormalization, per layer and in seed 000's models.
+"""One training step of FusedBatchNormalization vs Keras' BatchNormalization, per layer and in Courtney & Sreenivas 2022's models.
 
 `FusedBatchNormalization` folds frames into the batch and runs TensorFlow's
 fused batch-norm kernel (forward and gradient). Measured side by side in

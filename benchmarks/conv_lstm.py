@@ -16,7 +16,7 @@ such layer could gain over Keras' layer on the machine at hand.
 
 Cases:
 - `layer`: B=8, T=48, 32x32, 16 -> 16 channels, 3x3, "same" (DESIGN.md).
-- `res1_1`: the first ConvLSTM of seed 000's ConvLSTM model: B=8, T=48,
+- `res1_1`: the first ConvLSTM of Courtney & Sreenivas 2022's ConvLSTM model: B=8, T=48,
   64x64x16 -> 16, stride 2.
 - `model`: the whole seed-000 ConvLSTM model (base, 48x64x64x1), once with
   stkeras' layer and once with Keras' layer as every block's op.

@@ -1,4 +1,4 @@
-"""One training step of FrameConv3D vs Keras' Conv3D, per layer and in seed 000's models.
+"""One training step of FrameConv3D vs Keras' Conv3D, per layer and in Courtney & Sreenivas 2022's models.
 
 `FrameConv3D` runs kernels without temporal extent (1×1×1, 1×k×k) as one 2D
 convolution over the frames. Measured side by side in one run, forward +
@@ -8,7 +8,7 @@ ratios (> 1 means FrameConv3D is faster).
 
     python benchmarks/frame_conv.py [--repeats 7] [--skip-models]
 
-Cases: the shapes of seed 000's blocks at the quick recipe (B=32, T=16,
+Cases: the shapes of Courtney & Sreenivas 2022's blocks at the quick recipe (B=32, T=16,
 32×32 clips), and the four seed-000 models at that shape, once as stkeras
 builds them and once with every FrameConv3D replaced by Keras' Conv3D.
 """

@@ -124,8 +124,8 @@ def test_finding_run_numbers_are_the_documented_run():
         assert f"| {pair.replace('_vs_', ' vs ')} | {test['difference']:+.3f} | {test['p_value']:.3f} |" in readme
 
 
-def test_seed_001_snippet_runs_and_table_3_is_the_codes():
-    (code,) = _python_blocks("Temporal heads over frame features (seed 001)")
+def test_frame_heads_snippet_runs_and_table_3_is_the_codes():
+    (code,) = _python_blocks("Temporal heads over frame features (Köpüklü et al.)")
     namespace = {}
     exec(compile(code, "README.md", "exec"), namespace)
     assert namespace["head"].count_params() == 2_344_125 and namespace["maps"].input_shape == (None, 8, 7, 7, 256)

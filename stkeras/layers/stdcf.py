@@ -68,7 +68,7 @@ class STDCFConv3D(keras.layers.Layer):
     True
 
     Reference: Miao et al. 2021, *Spatiotemporal joint filter decomposition
-    in 3D convolutional neural networks*, Sections 2.1-2.4 (seed 004).
+    in 3D convolutional neural networks*, Sections 2.1-2.4.
     """
 
     def __init__(

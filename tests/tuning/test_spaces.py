@@ -73,7 +73,7 @@ STRIDED = {f"conv{i}_x_temporal_stride": 2 for i in (3, 4, 5)}
     ("rmc3", dict(first_temporal_stage=3, **STRIDED)),
     ("r2d", dict(first_temporal_stage=6)),
 ])
-def test_seed_003_kinds_are_points_of_the_video_resnet_space(kind, point):
+def test_tran_kinds_are_points_of_the_video_resnet_space(kind, point):
     hypermodel = VideoResNetHyperModel(input_shape=(8, 32, 32, 1), width_multipliers=(1.0,))
     searched = hypermodel.build(_point(head="pool", **point))
     paper = build_video_resnet(kind=kind, depth=10, input_shape=(8, 32, 32, 1), num_classes=10)
