@@ -54,7 +54,7 @@ def test_quick_run_numbers_are_the_documented_run():
     import json
 
     readme = (ROOT / "README.md").read_text()
-    results = json.loads((ROOT / "docs" / "quick" / "results.json").read_text())
+    results = json.loads((ROOT / "docs" / "results" / "quick" / "results.json").read_text())
     assert results["recipe"] == "quick" and results["task"] == "digit"
     from stkeras.experiments import resolve_settings
     from stkeras.experiments.settings import jsonable
@@ -74,13 +74,13 @@ def test_learned_and_quick_speed_runs_are_the_documented_runs_of_todays_recipes(
     from stkeras.experiments.settings import jsonable
 
     readme = README.read_text()
-    learned = json.loads((ROOT / "docs" / "learned" / "results.json").read_text())
+    learned = json.loads((ROOT / "docs" / "results" / "learned" / "results.json").read_text())
     assert learned["recipe"] == "learned" and learned["settings"] == jsonable(resolve_settings("learned"))
     for name, r in learned["models"].items():
         assert f"| {name} | {r['accuracy']:.3f} | " in readme, name
         curve = " | ".join(f"{r['history'][i]['val_accuracy']:.3f}" for i in range(6, 84, 7))
         assert f"| {name} | {curve} |" in readme, curve
-    speed = json.loads((ROOT / "docs" / "quick_speed" / "results.json").read_text())
+    speed = json.loads((ROOT / "docs" / "results" / "quick_speed" / "results.json").read_text())
     assert speed["task"] == "speed" and speed["settings"] == jsonable(resolve_settings("quick"))
     maes = ", ".join(f"{r['mae']:.3f}" for r in speed["models"].values())
     assert f"MAE {maes.replace(', ' + maes.split(', ')[-1], ' and ' + maes.split(', ')[-1])}" in readme
@@ -93,7 +93,7 @@ def test_learned_speed_run_is_the_documented_run_of_todays_recipe():
     from stkeras.experiments.settings import jsonable
 
     readme = README.read_text()
-    results = json.loads((ROOT / "docs" / "learned_speed" / "results.json").read_text())
+    results = json.loads((ROOT / "docs" / "results" / "learned_speed" / "results.json").read_text())
     assert results["task"] == "speed" and results["settings"] == jsonable(resolve_settings("learned_speed"))
     baseline = results["baseline"]["mae"]
     for name, r in results["models"].items():
@@ -110,7 +110,7 @@ def test_finding_run_numbers_are_the_documented_run():
     from stkeras.experiments.settings import jsonable
 
     readme = (ROOT / "README.md").read_text()
-    results = json.loads((ROOT / "docs" / "finding" / "results.json").read_text())
+    results = json.loads((ROOT / "docs" / "results" / "finding" / "results.json").read_text())
     assert results["recipe"] == "finding" and results["task"] == "speed"
     assert results["settings"] == jsonable(resolve_settings("finding"))
     assert results["seeds"] == [0, 1, 2]
@@ -140,7 +140,7 @@ def test_frame_heads_snippet_runs_and_table_3_is_the_codes():
 def test_heads_comparison_table_is_the_documented_run():
     import json
 
-    results = json.loads((ROOT / "docs" / "heads" / "heads.json").read_text())
+    results = json.loads((ROOT / "docs" / "results" / "heads" / "heads.json").read_text())
     readme = README.read_text()
     for head, row in results["heads"].items():
         assert f"| `{head}` | {row['accuracy']:.3f} | {row['head_parameters']:,} |" in readme
@@ -149,7 +149,7 @@ def test_heads_comparison_table_is_the_documented_run():
 def test_search_table_is_the_documented_run():
     import json
 
-    results = json.loads((ROOT / "docs" / "tuning" / "trials.json").read_text())
+    results = json.loads((ROOT / "docs" / "results" / "tuning" / "trials.json").read_text())
     readme = README.read_text()
     for trial in results["trials"]:
         assert f"| {trial['score']:.4f} | {trial['parameters']:,} | {trial['macs'] / 1e6:,.1f} |" in readme
@@ -164,7 +164,7 @@ def test_explain_table_is_the_documented_run():
 
     readme = README.read_text()
     for folder in ("", "res1_1_global/", "res2_1/", "saliency/"):
-        results = json.loads((ROOT / "docs" / "explain" / folder / "explain.json").read_text())
+        results = json.loads((ROOT / "docs" / "results" / "explain" / folder / "explain.json").read_text())
         for entry in results["models"]:
             assert f"| {entry['model']} | " in readme
             assert f" | {entry['localization']:.3f} | {entry['frames_localization']:.3f} |" in readme
@@ -174,7 +174,7 @@ def test_explain_table_is_the_documented_run():
 def test_sensitivity_table_is_the_documented_run():
     import json
 
-    results = json.loads((ROOT / "docs" / "sensitivity" / "sensitivity.json").read_text())
+    results = json.loads((ROOT / "docs" / "results" / "sensitivity" / "sensitivity.json").read_text())
     readme = README.read_text()
     for scale in results["scales"]:
         cells = " | ".join(f"{r['relative']:.3f}" for r in results["rows"] if r["scale"] == scale["label"])
@@ -185,7 +185,7 @@ def test_sensitivity_table_is_the_documented_run():
 
 def test_tr_mnist_ablation_table_is_the_documented_run():
     """The README's TR-MNIST ablation rows are docs/stdcf/tr_mnist_ablation.md, written by the example."""
-    table = (ROOT / "docs" / "stdcf" / "tr_mnist_ablation.md").read_text()
+    table = (ROOT / "docs" / "results" / "stdcf" / "tr_mnist_ablation.md").read_text()
     rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| setting")]
     assert len(rows) == 11
     readme = README.read_text()
