@@ -230,8 +230,8 @@ def register_op(
             `name` (see `layer_factory`); its other `__init__` arguments
             become the op's options.
         fixed: with `layer`, arguments passed to every layer.
-        temporal_kernel, temporal_stride, strides_time_with_space,
-            projection: capabilities (see `OpSpec`).
+        temporal_kernel, temporal_stride, strides_time_with_space, projection: capabilities
+            (see `OpSpec`).
         options: the op's option names; default: the factory's (or layer's)
             keyword parameters beyond the standard ones.
         description: one line for documentation.

@@ -48,8 +48,7 @@ class ConvLSTM2D(keras.layers.Layer):
         use_bias: whether the input convolution has a bias.
         kernel_initializer, recurrent_initializer, bias_initializer: initializers.
         unit_forget_bias: add 1 to the forget-gate bias at initialization.
-        kernel_regularizer, recurrent_regularizer, bias_regularizer,
-            activity_regularizer: regularizers.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer, activity_regularizer: regularizers.
         kernel_constraint, recurrent_constraint, bias_constraint: constraints.
         dropout: fraction of input units dropped (one mask per gate, the same
             for every frame of a sequence, as Keras does).

@@ -50,11 +50,10 @@ class STDCFConv3D(keras.layers.Layer):
         spatial_dilation, temporal_dilation: atom dilations.
         use_bias: whether to add a bias.
         implementation: `"auto"`, `"kernel"` or `"atoms"`.
-        spatial_atoms_initializer, temporal_atoms_initializer,
-            coefficients_initializer, bias_initializer: initializers (the
-            defaults give the rebuilt kernel He-initialization variance).
-        spatial_atoms_regularizer, temporal_atoms_regularizer,
-            coefficients_regularizer, bias_regularizer: regularizers.
+        spatial_atoms_initializer, temporal_atoms_initializer, coefficients_initializer, bias_initializer:
+            initializers (the defaults give the rebuilt kernel He-initialization variance).
+        spatial_atoms_regularizer, temporal_atoms_regularizer, coefficients_regularizer, bias_regularizer:
+            regularizers.
 
     Call arguments:
         inputs: clips `(batch, time, height, width, channels)`.
