@@ -79,6 +79,22 @@ FAMILY_CARDS = {
 }
 
 
+def _sentence(text):
+    text = text.strip()
+    return (text[:1].upper() + text[1:] + ".") if text else ""
+
+
+def _without_paper_column(table):
+    """A docs/presets.md family table without its `paper` column (the card names the paper once)."""
+    rows = []
+    for line in table.splitlines():
+        if line.startswith("|"):
+            cells = line.strip().strip("|").split("|")
+            line = "|" + "|".join(cells[:1] + cells[2:]) + "|"
+        rows.append(line)
+    return "\n".join(rows)
+
+
 def _cli_reference():
     from stkeras.cli import make_parser
 
@@ -88,7 +104,7 @@ def _cli_reference():
     summaries = {action.dest: action.help for action in commands._choices_actions}
     lines = ["```text", parser.format_help().rstrip(), "```", ""]
     for name, sub in commands.choices.items():
-        lines += [f"## stkeras {name}", "", (summaries.get(name) or "").strip().capitalize() + ".", ""]
+        lines += [f"## stkeras {name}", "", _sentence(summaries.get(name) or ""), ""]
         lines += ["| option | default | help |", "|---|---|---|"]
         for action in sub._actions:
             if isinstance(action, argparse._HelpAction):
@@ -96,7 +112,10 @@ def _cli_reference():
             flags = ", ".join(f"`{flag}`" for flag in action.option_strings) or f"`{action.dest}`"
             if action.metavar and action.option_strings and action.nargs != 0:
                 flags += f" `{action.metavar}`"
-            default = "" if action.default in (None, argparse.SUPPRESS, False) else f"`{action.default}`"
+            default = action.default
+            if isinstance(default, (list, tuple)):
+                default = ",".join(map(str, default))
+            default = "" if default in (None, argparse.SUPPRESS, False, "") else f"`{default}`"
             text = (action.help or "").replace("%(default)s", str(action.default)).replace("%%", "%")
             if action.choices:
                 text += " Choices: " + ", ".join(f"`{c}`" for c in action.choices) + "."
@@ -120,12 +139,12 @@ def _zoo(docs_dir):
         members = list_presets(family)
         paper_page, results = FAMILY_CARDS[family]
         papers = ", ".join(dict.fromkeys(preset.paper for preset in members))
-        table = tables[family].split("\n", 1)[1].strip()
+        table = _without_paper_column(tables[family].split("\n", 1)[1].strip())
         cards += [
             f"## {family}", "",
             f"**Paper:** [{papers}]({paper_page}) · **builder:** `{members[0].builder.__name__}` · "
             f"**presets:** {len(members)} · **weights:** none ship; every preset is built untrained.", "",
-            table, "", "**Reproduction:** " + results, "",
+            table, "", "**Reproduction**", "", results, "",
         ]
     return "\n".join(cards)
 
