@@ -213,3 +213,13 @@ def test_tr_mnist_ablation_table_is_the_documented_run():
     readme = _page("papers/miao-2021.md")
     for row in rows:
         assert row in readme, row
+
+
+def test_build_guide_presets_snippet_runs():
+    (code,) = _python_blocks("guide/build.md", "Presets")
+    namespace = {}
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "docs/guide/build.md", "exec"), namespace)
+    assert "r2plus1d_18 Tran et al. 2018 (16, 112, 112, 3)" in out.getvalue()
+    assert namespace["model"].output_shape == (None, 10) and namespace["speed"].output_shape == (None, 1)
