@@ -1,4 +1,4 @@
-"""Draw a few quadrant-blink clips as a frame strip PNG (README's picture).
+"""Draw a few quadrant-blink clips as a frame strip PNG (the picture on the Data guide, docs/guide/data.md).
 
     python examples/quadrant_blink_strip.py [--out docs/results/quadrant_blink.png]
 """
