@@ -1,4 +1,4 @@
-"""One training step of FusedBatchNormalization vs Keras' BatchNormalization, per layer and in seed 000's models.
+"""One training step of FusedBatchNormalization vs Keras' BatchNormalization, per layer and in Courtney & Sreenivas 2022's models.
 
 `FusedBatchNormalization` folds frames into the batch and runs TensorFlow's
 fused batch-norm kernel (forward and gradient). Measured side by side in
@@ -91,7 +91,7 @@ def main():
     }
     if not args.skip_models:
         for op in ("conv2d", "conv3d", "ts_conv3d", "convlstm"):
-            cases[f"seed-000 {op} model (base) B=32 16x32x32x1"] = lambda op=op: model_case(op, args.repeats)
+            cases[f"Courtney & Sreenivas 2022 {op} model (base) B=32 16x32x32x1"] = lambda op=op: model_case(op, args.repeats)
     rows = run_cases(cases, device)
     print(f"\nTraining step, median of {args.repeats} ({device}); ratio = keras time / fused time")
     print("| case | fused (s) | keras BN (s) | no BN (s) | keras / fused |")

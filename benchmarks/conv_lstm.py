@@ -16,9 +16,9 @@ such layer could gain over Keras' layer on the machine at hand.
 
 Cases:
 - `layer`: B=8, T=48, 32x32, 16 -> 16 channels, 3x3, "same" (DESIGN.md).
-- `res1_1`: the first ConvLSTM of seed 000's ConvLSTM model: B=8, T=48,
+- `res1_1`: the first ConvLSTM of Courtney & Sreenivas 2022's ConvLSTM model: B=8, T=48,
   64x64x16 -> 16, stride 2.
-- `model`: the whole seed-000 ConvLSTM model (base, 48x64x64x1), once with
+- `model`: the whole Courtney & Sreenivas 2022 ConvLSTM model (base, 48x64x64x1), once with
   stkeras' layer and once with Keras' layer as every block's op.
 """
 
@@ -171,7 +171,7 @@ def main():
         "res1_1 B=8 T=48 64x64 16->16 stride 2": lambda: run_case(8, 48, 64, 16, 16, 2, args.repeats),
     }
     if not args.skip_model:
-        cases["seed-000 ConvLSTM model (base) B=8 48x64x64x1"] = lambda: run_model(args.repeats)
+        cases["Courtney & Sreenivas 2022 ConvLSTM model (base) B=8 48x64x64x1"] = lambda: run_model(args.repeats)
     rows = []
     for case, run in cases.items():
         results = run()

@@ -3,7 +3,7 @@
 `stkeras compare` and `train` call `seed_everything`, which turns on
 `tf.config.experimental.enable_op_determinism()`. That switch is global to a
 process, so each side runs in its own child process; the two alternate,
-and each reports the median step time of seed 000's models at the quick
+and each reports the median step time of Courtney & Sreenivas 2022's models at the quick
 recipe's clip shape.
 
     python benchmarks/determinism.py [--models conv2d,conv3d,ts_conv3d,convlstm] [--steps 8] [--rounds 2]

@@ -1,4 +1,4 @@
-"""One training step of FrameConv3D vs Keras' Conv3D, per layer and in seed 000's models.
+"""One training step of FrameConv3D vs Keras' Conv3D, per layer and in Courtney & Sreenivas 2022's models.
 
 `FrameConv3D` runs kernels without temporal extent (1×1×1, 1×k×k) as one 2D
 convolution over the frames. Measured side by side in one run, forward +
@@ -8,8 +8,8 @@ ratios (> 1 means FrameConv3D is faster).
 
     python benchmarks/frame_conv.py [--repeats 7] [--skip-models]
 
-Cases: the shapes of seed 000's blocks at the quick recipe (B=32, T=16,
-32×32 clips), and the four seed-000 models at that shape, once as stkeras
+Cases: the shapes of Courtney & Sreenivas 2022's blocks at the quick recipe (B=32, T=16,
+32×32 clips), and the four Courtney & Sreenivas 2022 models at that shape, once as stkeras
 builds them and once with every FrameConv3D replaced by Keras' Conv3D.
 """
 
@@ -89,7 +89,7 @@ def main():
     }
     if not args.skip_models:
         for op in ("conv2d", "conv3d", "ts_conv3d", "convlstm"):
-            cases[f"seed-000 {op} model (base) B=32 16x32x32x1"] = lambda op=op: model_case(op, args.repeats)
+            cases[f"Courtney & Sreenivas 2022 {op} model (base) B=32 16x32x32x1"] = lambda op=op: model_case(op, args.repeats)
     rows = run_cases(cases, device)
     print(f"\nTraining step, median of {args.repeats} ({device}); ratio = keras time / stkeras time")
     print("| case | FrameConv3D (s) | keras Conv3D (s) | keras / FrameConv3D |")

@@ -5,7 +5,7 @@ implementations (rebuilt kernel vs the paper's three convolutions):
 
     python benchmarks/stdcf.py [--widths 16 32 64 128] [--frames 16] [--size 28] [--batch 4]
 
-Prints JSON lines and a table with ratios to Conv3D; seed 004 predicts a
+Prints JSON lines and a table with ratios to Conv3D; Miao et al. 2021 predicts a
 parameter/FLOP reduction of about (N / t) * (M / k^2) = 0.44 for M=6, N=2,
 t=k=3 (the FLOP figure for the three-convolution form).
 """

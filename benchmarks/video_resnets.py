@@ -1,10 +1,10 @@
-"""Parameters, multiply-accumulates and training-step time of seed 003's video ResNets.
+"""Parameters, multiply-accumulates and training-step time of Tran et al. 2018's video ResNets.
 
 Every kind at one depth on the same input, side by side in one run:
 
     python benchmarks/video_resnets.py [--depth 18] [--frames 8] [--size 112] [--batch 2]
 
-Prints one JSON line per kind and a table with ratios to R3D (seed 003
+Prints one JSON line per kind and a table with ratios to R3D (Tran et al. 2018
 claims R(2+1)D costs about as much as R3D).
 """
 

@@ -1,4 +1,4 @@
-"""Build seed 000's four networks and print their blocks and parameters.
+"""Build Courtney & Sreenivas 2022's four networks and print their blocks and parameters.
 
     python examples/build_and_inspect.py [--size base|xl] [--frames 48]
 """

@@ -2,7 +2,7 @@
 
     python examples/compare_error_grids.py [--out runs/grids] [--models conv2d conv3d]
 
-Writes one error grid per model and their relative grid (seed 000, Fig. 7).
+Writes one error grid per model and their relative grid (Courtney & Sreenivas 2022, Fig. 7).
 """
 
 import argparse

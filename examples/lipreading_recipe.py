@@ -1,4 +1,4 @@
-"""Seed 002's lipreading recipe at small scale: a ResNet ConvLSTM, then its reverse direction, averaged.
+"""Courtney & Sreenivas 2019's lipreading recipe at small scale: a ResNet ConvLSTM, then its reverse direction, averaged.
 
     python examples/lipreading_recipe.py [--out runs/lipreading]                  # synthetic clips
     python examples/lipreading_recipe.py --clips-npz my_clips.npz                 # your clips
@@ -8,7 +8,7 @@ Your clips: a NumPy file with `clips` (n, frames, height, width, channels) in
 [0, 1] and integer `labels` (n,), optionally `test_clips` and `test_labels`
 (else the last fifth is held out). A video folder: one folder of frames per
 video and `video_id;label` CSVs (`stkeras.data.video_folder`). The synthetic
-default is seed 000's quadrant-blink digit task on 64x64 frames.
+default is Courtney & Sreenivas 2022's quadrant-blink digit task on 64x64 frames.
 
 The recipe (Section 4.1): random windows of the clips, one random crop of
 48-64 pixels (scaled to the frames) resized, flip, rotation and brightness per

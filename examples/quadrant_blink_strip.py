@@ -1,6 +1,6 @@
-"""Draw a few quadrant-blink clips as a frame strip PNG (README's picture).
+"""Draw a few quadrant-blink clips as a frame strip PNG (the picture on the Data guide, docs/guide/data.md).
 
-    python examples/quadrant_blink_strip.py [--out docs/quadrant_blink.png]
+    python examples/quadrant_blink_strip.py [--out docs/results/quadrant_blink.png]
 """
 
 import argparse
@@ -13,7 +13,7 @@ from stkeras.viz import plot_frame_strip
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="docs/quadrant_blink.png")
+    parser.add_argument("--out", default="docs/results/quadrant_blink.png")
     parser.add_argument("--clips", type=int, default=4)
     parser.add_argument("--frames", type=int, default=16)
     args = parser.parse_args(argv)

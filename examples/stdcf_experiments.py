@@ -1,4 +1,4 @@
-"""Seed 004's experiments at CPU scale: reconstruction, tempo, spatial size, and ITSL vs full-size training.
+"""Miao et al. 2021's experiments at CPU scale: reconstruction, tempo, spatial size, and ITSL vs full-size training.
 
     python examples/stdcf_experiments.py [--epochs 3] [--train-clips 1024] [--out runs/stdcf]
 

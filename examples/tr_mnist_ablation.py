@@ -2,7 +2,7 @@
 
     python examples/tr_mnist_ablation.py [--seeds 0] [--base-seeds 0 1 2] [--out runs/tr_mnist_ablation]
 
-The paper (seed 004, Figure 2) reports test PSNR 24.60 dB for STDCF against
+The paper (Miao et al. 2021, Figure 2) reports test PSNR 24.60 dB for STDCF against
 21.50 dB for rank-1 with a three-layer 3D CNN on TR-MNIST; its Appendix B
 (the settings) is not in its text. `stdcf_experiments.py` finds the two
 close, rank-1 slightly ahead. This script trains the reconstruction network

@@ -1,4 +1,4 @@
-"""Train seed 000's ConvLSTM ResNet to estimate the digit's speed, resumably.
+"""Train Courtney & Sreenivas 2022's ConvLSTM ResNet to estimate the digit's speed, resumably.
 
     python examples/train_convlstm_speed.py [--out runs/convlstm_speed] [--epochs 3]
 

@@ -5,7 +5,7 @@ back with `munmap` when they are freed. A training step of a video model
 allocates and frees activations of tens of megabytes (16 frames of 32×32×16
 floats for a batch of 32 are 33.5 MB), so every step maps fresh pages and
 the kernel zeroes them: on the 2-core development machine 0.72 s of a
-0.88 s step of seed 000's conv2d model was system time. With freed memory
+0.88 s step of Courtney & Sreenivas 2022's conv2d model was system time. With freed memory
 kept in the heap for reuse the same step takes 0.43 s (0.04 s system time).
 The process then holds on to its peak memory until it exits, as a GPU
 allocator does.

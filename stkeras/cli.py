@@ -181,7 +181,7 @@ def make_parser():
     from stkeras.explain import METHODS
     from stkeras.explain import WEIGHTINGS
     from stkeras.tasks import available_tasks
-    from stkeras.heads import SEED_001_HEADS
+    from stkeras.heads import FRAME_HEADS
     from stkeras.models import COURTNEY_SIZES
     from stkeras.models import frame_backbones
     from stkeras.tuning import ALGORITHMS
@@ -191,7 +191,7 @@ def make_parser():
     parser = _Parser(prog="stkeras", description="Spatiotemporal networks in Keras 3.", epilog=EXIT_STATUS)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    compare = commands.add_parser("compare", help="train seed 000's networks on a synthetic task and compare them")
+    compare = commands.add_parser("compare", help="train Courtney & Sreenivas 2022's networks on a synthetic task and compare them")
     compare.add_argument("--models", type=_models, default=list(MODEL_NAMES),
                          help=f"comma-separated: {','.join(MODEL_NAMES)}")
     _add_run_options(compare)
@@ -201,8 +201,8 @@ def make_parser():
     compare.add_argument("--seeds", type=_integer(1), default=1, metavar="N",
                          help="train every model with N seeds (--seed, --seed + 1, ...: other clips and weights) and "
                               "report the mean, the spread and which differences exceed it (Welch's t-test, 5%%)")
-    frames = compare.add_argument_group("heads comparison (seed 001): frame models instead of seed 000's networks")
-    frames.add_argument("--heads", type=_heads, help=f"comma-separated heads, e.g. {','.join(SEED_001_HEADS)}")
+    frames = compare.add_argument_group("heads comparison (Köpüklü et al.): frame models instead of Courtney & Sreenivas 2022's networks")
+    frames.add_argument("--heads", type=_heads, help=f"comma-separated heads, e.g. {','.join(FRAME_HEADS)}")
     frames.add_argument("--backbone", default="small_cnn", choices=frame_backbones(), metavar="BACKBONE",
                         help="2D CNN applied to each frame: small_cnn or a keras.applications name")
     frames.add_argument("--segments", type=_positive, default=8, help="frames sampled per clip, one per segment")
@@ -212,7 +212,7 @@ def make_parser():
     frames.add_argument("--test-labels", help="CSV of video_id;label for testing (with --video-folder)")
     frames.add_argument("--image-size", type=_positive, default=64, help="frame size for --video-folder")
 
-    heads = commands.add_parser("heads", help="print seed 001's Table 3: parameters and FLOPs of every head")
+    heads = commands.add_parser("heads", help="print Köpüklü et al.'s Table 3: parameters and FLOPs of every head")
     heads.add_argument("--segments", type=_positive, default=8)
     heads.add_argument("--feature-dim", type=_positive, default=256)
     heads.add_argument("--classes", type=_integer(2), default=27)
@@ -230,7 +230,7 @@ def make_parser():
 
     tune = commands.add_parser("tune", help="search a temporal design space with keras-tuner, resumably")
     tune.add_argument("--space", default="courtney", choices=tuple(SPACES),
-                      help="courtney: seed 000's networks; video_resnet: seed 003's; heads: seed 001's frame models")
+                      help="courtney: Courtney & Sreenivas 2022's networks; video_resnet: Tran et al. 2018's; heads: Köpüklü et al.'s frame models")
     tune.add_argument("--tuner", default="random", choices=tuple(ALGORITHMS), help="keras-tuner's search algorithm")
     tune.add_argument("--max-trials", type=_positive, default=10, help="trials in all (a rerun adds the missing ones)")
     tune.add_argument("--max-time", type=_seconds, help="seconds after which no new trial starts")
@@ -273,7 +273,7 @@ def make_parser():
     _add_verbose(explain)
 
     sensitivity = commands.add_parser(
-        "sensitivity", help="seed 002's Figure 5: accuracy when one spatial scale's ConvLSTMs are reset every T frames",
+        "sensitivity", help="Courtney & Sreenivas 2019's Figure 5: accuracy when one spatial scale's ConvLSTMs are reset every T frames",
         allow_abbrev=False)
     sensitivity.add_argument("--model-file", required=True, metavar="FILE",
                              help="a saved model with ConvLSTMs, e.g. RUN/model.keras")
@@ -292,8 +292,8 @@ def make_parser():
 
     rf = commands.add_parser("rf", help="print a network's receptive-field table")
     which = rf.add_mutually_exclusive_group(required=True)
-    which.add_argument("--model", choices=MODEL_NAMES, help="one of seed 000's networks")
-    which.add_argument("--op", choices=available_ops(), help="seed 000's network around any registered op")
+    which.add_argument("--model", choices=MODEL_NAMES, help="one of Courtney & Sreenivas 2022's networks")
+    which.add_argument("--op", choices=available_ops(), help="Courtney & Sreenivas 2022's network around any registered op")
     rf.add_argument("--size", default="base", choices=tuple(COURTNEY_SIZES))
     rf.add_argument("--frames", type=_positive, default=48)
     rf.add_argument("--resolution", type=_positive, default=64, help="frame height and width")
@@ -519,7 +519,7 @@ def _head_table(args):
 
     with _arguments():  # the table is the heads the arguments describe, built and counted: nothing is trained
         rows = head_costs(num_segments=args.segments, feature_dim=args.feature_dim, num_classes=args.classes)
-    print(f"Seed 001, Table 3: every head alone, {args.segments} segments, D={args.feature_dim}, {args.classes} classes; "
+    print(f"Köpüklü et al., Table 3: every head alone, {args.segments} segments, D={args.feature_dim}, {args.classes} classes; "
           "ConvLSTM and 3D-FCN on 7x7 / 13x13 maps. MMACs: stkeras' multiply-accumulates.\n")
     print(format_head_costs(rows))
 

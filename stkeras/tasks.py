@@ -233,7 +233,7 @@ def available_tasks():
     return TASKS.names()
 
 
-# Seed 000's three quadrant-blink tasks (Section 3).
+# Courtney & Sreenivas 2022's three quadrant-blink tasks (Section 3).
 register_task(Task.classification("digit", 10, description="which digit (0-9) blinks through the clip"))
 register_task(Task.classification("order", 6, description="which of the six quadrant orders (0-5)"))
 register_task(Task.regression("speed", integer_target=True, description="the digit's speed S in px/frame"))

@@ -3,7 +3,7 @@
 For each clip setting, task and network, trains one model on a fresh clip
 stream (Adam, warm-up then cosine decay over the whole curve, batch 32) and
 scores held-out clips after every 1,024 clips. Each curve is written to
-`docs/learnability/raw/<setting>__<task>__<model>__<clips>__lr<rate>.json` as soon as it
+`docs/results/learnability/raw/<setting>__<task>__<model>__<clips>__lr<rate>.json` as soon as it
 finishes, so a stopped study resumes at the next curve. `report` draws the
 curves and writes the table of clips and CPU minutes to 0.5, 0.8 and 0.9 of
 each curve's best.
@@ -24,7 +24,7 @@ import keras
 from stkeras.experiments.settings import PRESETS
 from stkeras.experiments.settings import jsonable
 
-OUT = pathlib.Path(__file__).resolve().parents[1] / "docs" / "learnability"
+OUT = pathlib.Path(__file__).resolve().parents[1] / "docs" / "results" / "learnability"
 MODELS = ("conv2d", "conv3d", "ts_conv3d", "convlstm")
 CLIPS_PER_POINT = 1024
 
@@ -137,7 +137,7 @@ def _label(settings, total, source):
 
 
 def load_curves():
-    """The study's curves, then those of the presets' compare runs in `docs/<run>/results.json`."""
+    """The study's curves, then those of the presets' compare runs in `docs/results/<run>/results.json`."""
     curves = [json.loads(p.read_text()) for p in sorted((OUT / "raw").glob("*.json"))]
     for curve in curves:
         rate = "" if curve["learning_rate"] == DEFAULT_RATE else f", peak rate {curve['learning_rate']:g}"
@@ -146,7 +146,7 @@ def load_curves():
     for run in COMPARE_RUNS:
         path = OUT.parent / run / "results.json"
         if path.exists():
-            curves += compare_curves(json.loads(path.read_text()), f"docs/{run}")
+            curves += compare_curves(json.loads(path.read_text()), f"docs/results/{run}")
     return curves
 
 

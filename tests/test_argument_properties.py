@@ -8,7 +8,7 @@ raises a `ValueError` or `TypeError` that names the argument and the value
 received, within a time limit. Any other exception, a message that names
 neither, or a hang fails the test.
 
-Not drawn (documented in the README's "Bad input" paragraph): the arguments
+Not drawn (documented in the "Bad input" paragraph of docs/guide/build.md): the arguments
 stkeras passes straight to Keras (initializers, regularizers, constraints,
 activations, `data_format`, `dtype`), which Keras checks itself; and sizes
 that fit in memory but would take minutes to initialize (between about 10^6

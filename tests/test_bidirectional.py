@@ -1,4 +1,4 @@
-"""Seed 002, Section 4.1: a reverse network trained separately from the forward one, averaged at test time."""
+"""Courtney & Sreenivas 2019, Section 4.1: a reverse network trained separately from the forward one, averaged at test time."""
 
 import keras
 import numpy as np

@@ -1,4 +1,4 @@
-"""Seed 002's training recipe (Section 4.1) as pieces: augmentation, windows, per-frame targets, clipping, TTA."""
+"""Courtney & Sreenivas 2019's training recipe (Section 4.1) as pieces: augmentation, windows, per-frame targets, clipping, TTA."""
 
 import keras
 import numpy as np

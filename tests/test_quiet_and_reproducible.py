@@ -47,7 +47,7 @@ def _history(folder):
         return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(handle)]
 
 
-# A small Conv3D network: the same seeded, deterministic ops as seed 000's, at a third of the time.
+# A small Conv3D network: the same seeded, deterministic ops as Courtney & Sreenivas 2022's, at a third of the time.
 @pytest.mark.parametrize("model", ["small_3d_cnn_regular"])
 def test_same_command_and_seed_give_the_same_numbers(tmp_path, model):
     args = ("train", "--model", model, "--frames", "4", "--train-clips", "64", "--validation-clips", "32",

@@ -1,4 +1,8 @@
-"""The README's API tour runs exactly as written."""
+"""The README's and the docs pages' snippets run as written, and their tables are the documented runs'.
+
+Each check reads the page where its text lives: the README keeps the API tour
+and the quick run's table; the rest is in docs/ (the site's Markdown sources).
+"""
 
 import contextlib
 import io
@@ -7,19 +11,26 @@ import re
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+DOCS = ROOT / "docs"
 
 
-def _python_blocks(section):
-    text = README.read_text()
-    body = text.split(f"## {section}", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```python\n(.*?)```", body, flags=re.S)
+def _page(name):
+    """The text of the README (`"README.md"`) or of a docs page (`"guide/data.md"`)."""
+    return (ROOT / name).read_text() if name == "README.md" else (DOCS / name).read_text()
 
 
-def test_api_tour_runs_and_prints_what_it_says():
-    (code,) = _python_blocks("API tour")
+def _python_blocks(page, section=None):
+    """The ```python blocks of a page, or of one `## section` of it."""
+    text = _page(page)
+    if section is not None:
+        text = text.split(f"## {section}", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
+
+
+def _run_tour(code, filename):
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(code, "README.md", "exec"), {})
+        exec(compile(code, filename, "exec"), {})
     printed = out.getvalue()
     assert "convlstm_base 431057" in printed
     assert "(None, 16, 4, 4, 144)" in printed
@@ -31,40 +42,51 @@ def test_api_tour_runs_and_prints_what_it_says():
     assert "['res1_1', 'res2_1', 'res3_2', 'res4_4']" in printed and "(None, 16, 8, 8, 16)" in printed
 
 
+def test_api_tour_runs_and_prints_what_it_says():
+    (code,) = _python_blocks("README.md", "API tour")
+    _run_tour(code, "README.md")
+
+
+def test_build_guide_tour_runs_and_prints_what_it_says():
+    code = _python_blocks("guide/build.md", "A tour")[0]
+    _run_tour(code, "docs/guide/build.md")
+
+
 def test_synthetic_clips_snippet_runs():
-    (code,) = _python_blocks("Synthetic clips")
+    (code,) = _python_blocks("guide/data.md", "Synthetic clips")
     namespace = {}
-    exec(compile(code, "README.md", "exec"), namespace)
+    exec(compile(code, "docs/guide/data.md", "exec"), namespace)
     clip, speed, info = next(iter(namespace["test"]))
     assert clip.shape == (32, 48, 64, 64, 1) and "visible_every" in info
 
 
 def test_analysis_snippet_and_table_match_the_code():
-    (code,) = _python_blocks("Analysis")
+    (code,) = _python_blocks("guide/analyse.md", "Receptive fields and counts")
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(code, "README.md", "exec"), {})
+        exec(compile(code, "docs/guide/analyse.md", "exec"), {})
     table = [line for line in out.getvalue().splitlines() if line.startswith("|")]
-    text = README.read_text()
+    text = _page("guide/analyse.md")
     assert len(table) == 13 and all(line in text for line in table)
 
 
 def test_quick_run_numbers_are_the_documented_run():
-    """README's quick-run table and learning curve are those of `docs/quick/results.json`."""
+    """The quick-run table (README and Getting started) and learning curve are those of `docs/results/quick/results.json`."""
     import json
 
-    readme = (ROOT / "README.md").read_text()
-    results = json.loads((ROOT / "docs" / "quick" / "results.json").read_text())
+    readme = _page("README.md")
+    page = _page("getting-started.md")
+    results = json.loads((ROOT / "docs" / "results" / "quick" / "results.json").read_text())
     assert results["recipe"] == "quick" and results["task"] == "digit"
     from stkeras.experiments import resolve_settings
     from stkeras.experiments.settings import jsonable
 
-    assert results["settings"] == jsonable(resolve_settings("quick")), "docs/quick is a run of today's recipe"
+    assert results["settings"] == jsonable(resolve_settings("quick")), "docs/results/quick is a run of today's recipe"
     for name, r in results["models"].items():
         row = f"| {name} | {r['accuracy']:.3f} |"
-        assert row in readme, row
+        assert row in readme and row in page, row
         curve = " | ".join(f"{h['val_accuracy']:.3f}" for h in r["history"])
-        assert f"| {name} | {curve} |" in readme, curve
+        assert f"| {name} | {curve} |" in page, curve
 
 
 def test_learned_and_quick_speed_runs_are_the_documented_runs_of_todays_recipes():
@@ -73,17 +95,17 @@ def test_learned_and_quick_speed_runs_are_the_documented_runs_of_todays_recipes(
     from stkeras.experiments import resolve_settings
     from stkeras.experiments.settings import jsonable
 
-    readme = README.read_text()
-    learned = json.loads((ROOT / "docs" / "learned" / "results.json").read_text())
+    readme = _page("guide/compare.md")
+    learned = json.loads((ROOT / "docs" / "results" / "learned" / "results.json").read_text())
     assert learned["recipe"] == "learned" and learned["settings"] == jsonable(resolve_settings("learned"))
     for name, r in learned["models"].items():
         assert f"| {name} | {r['accuracy']:.3f} | " in readme, name
         curve = " | ".join(f"{r['history'][i]['val_accuracy']:.3f}" for i in range(6, 84, 7))
         assert f"| {name} | {curve} |" in readme, curve
-    speed = json.loads((ROOT / "docs" / "quick_speed" / "results.json").read_text())
+    speed = json.loads((ROOT / "docs" / "results" / "quick_speed" / "results.json").read_text())
     assert speed["task"] == "speed" and speed["settings"] == jsonable(resolve_settings("quick"))
     maes = ", ".join(f"{r['mae']:.3f}" for r in speed["models"].values())
-    assert f"MAE {maes.replace(', ' + maes.split(', ')[-1], ' and ' + maes.split(', ')[-1])}" in readme
+    assert f"MAE {maes.replace(', ' + maes.split(', ')[-1], ' and ' + maes.split(', ')[-1])}" in _page("getting-started.md")
 
 
 def test_learned_speed_run_is_the_documented_run_of_todays_recipe():
@@ -92,8 +114,8 @@ def test_learned_speed_run_is_the_documented_run_of_todays_recipe():
     from stkeras.experiments import resolve_settings
     from stkeras.experiments.settings import jsonable
 
-    readme = README.read_text()
-    results = json.loads((ROOT / "docs" / "learned_speed" / "results.json").read_text())
+    readme = _page("guide/compare.md")
+    results = json.loads((ROOT / "docs" / "results" / "learned_speed" / "results.json").read_text())
     assert results["task"] == "speed" and results["settings"] == jsonable(resolve_settings("learned_speed"))
     baseline = results["baseline"]["mae"]
     for name, r in results["models"].items():
@@ -103,14 +125,14 @@ def test_learned_speed_run_is_the_documented_run_of_todays_recipe():
 
 
 def test_finding_run_numbers_are_the_documented_run():
-    """README's finding table and curves are those of `docs/finding/results.json`, a run of today's recipe."""
+    """The finding table and curves (Compare guide) are those of `docs/results/finding/results.json`, a run of today's recipe."""
     import json
 
     from stkeras.experiments import resolve_settings
     from stkeras.experiments.settings import jsonable
 
-    readme = (ROOT / "README.md").read_text()
-    results = json.loads((ROOT / "docs" / "finding" / "results.json").read_text())
+    readme = _page("guide/compare.md")
+    results = json.loads((ROOT / "docs" / "results" / "finding" / "results.json").read_text())
     assert results["recipe"] == "finding" and results["task"] == "speed"
     assert results["settings"] == jsonable(resolve_settings("finding"))
     assert results["seeds"] == [0, 1, 2]
@@ -124,24 +146,24 @@ def test_finding_run_numbers_are_the_documented_run():
         assert f"| {pair.replace('_vs_', ' vs ')} | {test['difference']:+.3f} | {test['p_value']:.3f} |" in readme
 
 
-def test_seed_001_snippet_runs_and_table_3_is_the_codes():
-    (code,) = _python_blocks("Temporal heads over frame features (seed 001)")
+def test_frame_heads_snippet_runs_and_table_3_is_the_codes():
+    (code,) = _python_blocks("papers/kopuklu.md", "The heads")
     namespace = {}
-    exec(compile(code, "README.md", "exec"), namespace)
+    exec(compile(code, "docs/papers/kopuklu.md", "exec"), namespace)
     assert namespace["head"].count_params() == 2_344_125 and namespace["maps"].input_shape == (None, 8, 7, 7, 256)
     assert namespace["model"].output_shape == (None, 27)
     from stkeras.experiments.head_costs import format_head_costs
     from stkeras.experiments.head_costs import head_costs
 
-    readme = README.read_text()
+    readme = _page("papers/kopuklu.md")
     assert all(line in readme for line in format_head_costs(head_costs()).splitlines())
 
 
 def test_heads_comparison_table_is_the_documented_run():
     import json
 
-    results = json.loads((ROOT / "docs" / "heads" / "heads.json").read_text())
-    readme = README.read_text()
+    results = json.loads((ROOT / "docs" / "results" / "heads" / "heads.json").read_text())
+    readme = _page("papers/kopuklu.md")
     for head, row in results["heads"].items():
         assert f"| `{head}` | {row['accuracy']:.3f} | {row['head_parameters']:,} |" in readme
 
@@ -149,8 +171,8 @@ def test_heads_comparison_table_is_the_documented_run():
 def test_search_table_is_the_documented_run():
     import json
 
-    results = json.loads((ROOT / "docs" / "tuning" / "trials.json").read_text())
-    readme = README.read_text()
+    results = json.loads((ROOT / "docs" / "results" / "tuning" / "trials.json").read_text())
+    readme = _page("guide/tune.md")
     for trial in results["trials"]:
         assert f"| {trial['score']:.4f} | {trial['parameters']:,} | {trial['macs'] / 1e6:,.1f} |" in readme
     assert f"Best: trial {results['best']['trial_id']}, val_accuracy {results['best']['score']:.4f}" in readme
@@ -162,9 +184,9 @@ def test_search_table_is_the_documented_run():
 def test_explain_table_is_the_documented_run():
     import json
 
-    readme = README.read_text()
+    readme = _page("guide/explain.md")
     for folder in ("", "res1_1_global/", "res2_1/", "saliency/"):
-        results = json.loads((ROOT / "docs" / "explain" / folder / "explain.json").read_text())
+        results = json.loads((ROOT / "docs" / "results" / "explain" / folder / "explain.json").read_text())
         for entry in results["models"]:
             assert f"| {entry['model']} | " in readme
             assert f" | {entry['localization']:.3f} | {entry['frames_localization']:.3f} |" in readme
@@ -174,8 +196,8 @@ def test_explain_table_is_the_documented_run():
 def test_sensitivity_table_is_the_documented_run():
     import json
 
-    results = json.loads((ROOT / "docs" / "sensitivity" / "sensitivity.json").read_text())
-    readme = README.read_text()
+    results = json.loads((ROOT / "docs" / "results" / "sensitivity" / "sensitivity.json").read_text())
+    readme = _page("guide/analyse.md")
     for scale in results["scales"]:
         cells = " | ".join(f"{r['relative']:.3f}" for r in results["rows"] if r["scale"] == scale["label"])
         size = "x".join(map(str, scale["size"]))
@@ -184,10 +206,20 @@ def test_sensitivity_table_is_the_documented_run():
 
 
 def test_tr_mnist_ablation_table_is_the_documented_run():
-    """The README's TR-MNIST ablation rows are docs/stdcf/tr_mnist_ablation.md, written by the example."""
-    table = (ROOT / "docs" / "stdcf" / "tr_mnist_ablation.md").read_text()
+    """The TR-MNIST ablation rows on the Miao et al. 2021 page are docs/results/stdcf/tr_mnist_ablation.md, written by the example."""
+    table = (ROOT / "docs" / "results" / "stdcf" / "tr_mnist_ablation.md").read_text()
     rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| setting")]
     assert len(rows) == 11
-    readme = README.read_text()
+    readme = _page("papers/miao-2021.md")
     for row in rows:
         assert row in readme, row
+
+
+def test_build_guide_presets_snippet_runs():
+    (code,) = _python_blocks("guide/build.md", "Presets")
+    namespace = {}
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "docs/guide/build.md", "exec"), namespace)
+    assert "r2plus1d_18 Tran et al. 2018 (16, 112, 112, 3)" in out.getvalue()
+    assert namespace["model"].output_shape == (None, 10) and namespace["speed"].output_shape == (None, 1)

@@ -12,7 +12,7 @@ from stkeras.tasks import get_task
 from stkeras.training import compile_for_task
 
 
-def test_registered_tasks_are_seed_000s():
+def test_registered_tasks_are_courtney_and_sreenivas():
     assert available_tasks()[:3] == ("digit", "order", "speed")
     digit, speed = get_task("digit"), get_task("speed")
     assert (digit.units, digit.metric, digit.better) == (10, "accuracy", "higher")
@@ -80,8 +80,8 @@ def test_quadrant_blink_refuses_targets_it_lacks():
     lambda: stkeras.build_stdcf_resnet(depth=10, input_shape=(4, 32, 32, 3), num_classes=5),
     lambda: stkeras.build_small_3d_cnn(conv="rank1", input_shape=(4, 32, 32, 1), filters=(4, 4, 4)),
     lambda: stkeras.build_small_3d_autoencoder(conv="stdcf", input_shape=(4, 32, 32, 1), filters=(4, 4)),
-], ids=["seed_000", "seed_002", "seed_001", "seed_002_vggm", "seed_003", "seed_004", "seed_004_small",
-        "seed_004_reconstruction"])
+], ids=["courtney", "lipreading", "frame_model", "vggm", "tran", "miao", "miao_small",
+        "miao_reconstruction"])
 def test_outputs_stay_float32_under_mixed_precision(build):
     keras.config.set_dtype_policy("mixed_float16")
     try:

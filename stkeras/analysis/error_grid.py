@@ -1,4 +1,4 @@
-"""A model's error over a grid of clip parameters, e.g. (V, S) (seed 000, Figs 6-9)."""
+"""A model's error over a grid of clip parameters, e.g. (V, S) (Courtney & Sreenivas 2022, Figs 6-9)."""
 
 import dataclasses
 
@@ -90,7 +90,7 @@ def error_grid(model, dataset, rows="visible_every", cols="speed", metric="mae",
             scores (for `"accuracy"`).
         dataset: iterable of batches `(clip, target, info)`, e.g.
             `quadrant_blink(..., batch_size=32, with_info=True)`.
-        rows, cols: the `info` fields of the grid's axes (seed 000: V rows, S
+        rows, cols: the `info` fields of the grid's axes (Courtney & Sreenivas 2022: V rows, S
             columns).
         metric: `"mae"` (mean absolute error) or `"accuracy"`.
         steps: number of batches to use (default: all; needed for endless
@@ -121,7 +121,7 @@ def relative_grid(a, b):
     """Relative difference of two grids, positive where `a` is better.
 
     For MAE, `(mae_b - mae_a) / mae_b`; for accuracy the same on error rates
-    `1 - accuracy` (seed 000, Figures 7-9: "Conv3D-XL vs Conv2D-XL" is
+    `1 - accuracy` (Courtney & Sreenivas 2022, Figures 7-9: "Conv3D-XL vs Conv2D-XL" is
     `relative_grid(conv3d, conv2d)`). Cells missing in either grid, or where
     `b` has no error, are NaN.
 

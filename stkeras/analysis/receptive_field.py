@@ -1,6 +1,6 @@
 """Spatial and temporal receptive fields of every layer of a clip model.
 
-Conventions (those of seed 000's Tables 1-4):
+Conventions (those of Courtney & Sreenivas 2022's Tables 1-4):
 - A field is counted in input pixels (SRF, per axis) and input frames (TRF)
   for one output position; `stride` is the jump between neighbouring output
   positions, in input units.
@@ -105,7 +105,7 @@ def receptive_field(model, input_shape=None, include_sublayers=False):
     >>> [(r["name"], r["srf"], r["trf"]) for r in rows][:2]
     [('res1_1', (3, 3), 3), ('res2_1', (7, 7), 5)]
 
-    Reference: Courtney & Sreenivas 2022, Section 2 and Tables 1-4 (seed 000).
+    Reference: Courtney & Sreenivas 2022, Section 2 and Tables 1-4.
     """
     shape = tuple(input_shape) if input_shape is not None else tuple(model.input.shape[1:])
     if len(shape) == 4:
@@ -156,7 +156,7 @@ def receptive_field(model, input_shape=None, include_sublayers=False):
 
 
 def format_receptive_field(rows):
-    """A markdown table of `receptive_field` rows, like seed 000's tables.
+    """A markdown table of `receptive_field` rows, like Courtney & Sreenivas 2022's tables.
 
     Example:
     >>> print(format_receptive_field([{"name": "res1_1", "type": "ResidualBottleneck(conv2d)",

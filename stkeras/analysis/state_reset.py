@@ -1,4 +1,4 @@
-"""State-reset sensitivity (seed 002, Figure 5): which spatial scales use their ConvLSTMs' memory.
+"""State-reset sensitivity (Courtney & Sreenivas 2019, Figure 5): which spatial scales use their ConvLSTMs' memory.
 
 Courtney & Sreenivas reset the internal states of the convolutional LSTMs at
 one spatial scale every T frames, with all other layers running normally,
@@ -19,7 +19,7 @@ Example:
 >>> [(scale.label, scale.layers) for scale in convlstm_scales(model)]
 [('s/2', ('res1_1/op', 'res1_1/projection')), ('s/4', ('res2_1/op', 'res2_1/projection', 'res2_2/op'))]
 
-Reference: Courtney & Sreenivas, Section 5 and Figure 5 (seed 002).
+Reference: Courtney & Sreenivas 2019, Section 5 and Figure 5.
 """
 
 import dataclasses
@@ -134,8 +134,8 @@ def convlstm_scales(model):
     """The spatial scales of a model's stkeras ConvLSTMs, largest first.
 
     Args:
-        model: a functional Keras model over clips (e.g. seed 002's ResNet
-            ConvLSTM, or seed 000's ConvLSTM model).
+        model: a functional Keras model over clips (e.g. Courtney & Sreenivas 2019's ResNet
+            ConvLSTM, or Courtney & Sreenivas 2022's ConvLSTM model).
 
     Returns:
         a list of `ConvLSTMScale`.
@@ -235,7 +235,7 @@ def _arrays(dataset):
 
 def state_reset_sensitivity(model, dataset, *, periods=(1, 2, 4, 8, 16, None), scales=None, metric="accuracy",
                             batch_size=16, progress=False):
-    """Relative performance when one scale's ConvLSTMs are reset every T frames (seed 002, Figure 5).
+    """Relative performance when one scale's ConvLSTMs are reset every T frames (Courtney & Sreenivas 2019, Figure 5).
 
     For each scale and period, the model is copied with that scale's
     ConvLSTMs (skip-path ConvLSTMs included) resetting every `period` frames

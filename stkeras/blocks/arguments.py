@@ -130,7 +130,7 @@ def build_projection(block, in_channels):
             )
         return None
     if shortcut == "convlstm":
-        # A scale's ConvLSTMs are reset together (seed 002, Figure 5).
+        # A scale's ConvLSTMs are reset together (Courtney & Sreenivas 2019, Figure 5).
         return ConvLSTM2D(
             block.filters, 1, strides=block.strides, padding="same", use_bias=block.use_bias,
             return_sequences=True, state_reset_period=block.op_options.get("state_reset_period"),

@@ -74,7 +74,7 @@ class ResidualBasic(keras.layers.Layer):
     >>> pre(np.zeros((1, 4, 8, 8, 16), "float32")).shape
     TensorShape([1, 4, 8, 8, 16])
 
-    Reference: He et al. 2016; Tran et al. 2018 (seed 003).
+    Reference: He et al. 2016; Tran et al. 2018.
     """
 
     def __init__(

@@ -17,13 +17,13 @@ from stkeras.validation import check_weights_fit
 class ResidualBottleneck(keras.layers.Layer):
     """1x1 conv -> specialized op -> 1x1 conv, plus a skip path.
 
-    The block of seed 000 (Section 4) and, with `op="convlstm"`, the
-    `Res_ConvLSTM` sub-blocks of seed 002: type A is
+    The block of Courtney & Sreenivas 2022 (Section 4) and, with `op="convlstm"`, the
+    `Res_ConvLSTM` sub-blocks of Courtney & Sreenivas 2019: type A is
     `ResidualBottleneck(out, mid, op="convlstm", strides=2,
     shortcut="convlstm")`, type B the same with `strides=1` and an open skip.
 
     The stride sits on the specialized op (so a block's receptive field grows
-    by the op's kernel at the input resolution, as in seed 000's Tables 1-4)
+    by the op's kernel at the input resolution, as in Courtney & Sreenivas 2022's Tables 1-4)
     and on the projection shortcut. Where batch normalization and the
     activation go is an argument: `"post"` is the original ResNet placement
     (conv -> BN -> ReLU, with the last ReLU after the addition), `"pre"` the
@@ -83,8 +83,8 @@ class ResidualBottleneck(keras.layers.Layer):
     >>> pre(np.zeros((1, 8, 16, 16, 64), "float32")).shape
     TensorShape([1, 8, 16, 16, 64])
 
-    Reference: Courtney & Sreenivas 2022, Section 4 (seed 000); Courtney &
-    Sreenivas, Res_ConvLSTM sub-blocks, Section 3.3 (seed 002).
+    Reference: Courtney & Sreenivas 2022, Section 4; Courtney &
+    Sreenivas 2019, Res_ConvLSTM sub-blocks, Section 3.3.
     """
 
     def __init__(

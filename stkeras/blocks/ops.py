@@ -56,7 +56,7 @@ class OpSpec:
         temporal_stride: whether the op can stride in time.
         strides_time_with_space: whether a block using this op strides in
             time by its spatial stride unless told otherwise (`ts_conv3d`).
-        projection: the skip-path layer of a strided block in seed 002's
+        projection: the skip-path layer of a strided block in Courtney & Sreenivas 2019's
             Res_ConvLSTM modules: `"conv"` (1x1x1 convolution) or
             `"convlstm"` (1x1 ConvLSTM, type A).
         options: the names of the op's own keyword options.
@@ -230,8 +230,8 @@ def register_op(
             `name` (see `layer_factory`); its other `__init__` arguments
             become the op's options.
         fixed: with `layer`, arguments passed to every layer.
-        temporal_kernel, temporal_stride, strides_time_with_space,
-            projection: capabilities (see `OpSpec`).
+        temporal_kernel, temporal_stride, strides_time_with_space, projection: capabilities
+            (see `OpSpec`).
         options: the op's option names; default: the factory's (or layer's)
             keyword parameters beyond the standard ones.
         description: one line for documentation.

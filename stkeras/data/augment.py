@@ -1,6 +1,6 @@
 """Clip augmentation with Keras' preprocessing layers: one random transform per clip, the same on every frame.
 
-Seed 002 (Section 4.1) trains on a random crop of 48-64 pixels around the
+Courtney & Sreenivas 2019 (Section 4.1) trains on a random crop of 48-64 pixels around the
 mouth resized to 48x48, randomly flipped, rotated by up to 10 degrees and with
 the brightness changed by up to 10%. Keras' image layers draw one transform
 per image, so `ClipAugmentation` folds a clip's frames into the channels:
@@ -33,7 +33,7 @@ class ClipAugmentation(keras.layers.Layer):
     frame, as `predict_tta`'s largest crop.
 
     Args:
-        output_size: height and width of the output frames (48 in seed 002).
+        output_size: height and width of the output frames (48 in Courtney & Sreenivas 2019).
         crop_size: `(smallest, largest)` crop in source pixels, e.g.
             `(48, 64)` for 64-pixel frames; `None`: no crop.
         flip: random horizontal flips.
@@ -55,7 +55,7 @@ class ClipAugmentation(keras.layers.Layer):
     >>> augment(np.zeros((2, 8, 64, 64, 1), "float32")).shape
     TensorShape([2, 8, 48, 48, 1])
 
-    Reference: Courtney & Sreenivas, Section 4.1 (seed 002).
+    Reference: Courtney & Sreenivas 2019, Section 4.1.
     """
 
     def __init__(self, output_size=48, crop_size=None, flip=True, rotation=10.0, brightness=0.1,

@@ -57,7 +57,7 @@ def moving_mnist(
     >>> [tuple(t.shape) for t in next(iter(ds))]
     [(10, 64, 64, 1), (10, 64, 64, 1)]
 
-    Reference: Srivastava et al. 2015, the moving-digit videos seed 000 builds on.
+    Reference: Srivastava et al. 2015, the moving-digit videos Courtney & Sreenivas 2022 builds on.
     """
     check_common(split, seed, num_clips, batch_size, frames, size, digit_size, dtype, digits)
     check_positive_int("num_digits", num_digits)

@@ -1,4 +1,4 @@
-"""Per-frame targets and random-length subsequences of clips (seed 002, Section 4.1)."""
+"""Per-frame targets and random-length subsequences of clips (Courtney & Sreenivas 2019, Section 4.1)."""
 
 import tensorflow as tf
 
@@ -37,7 +37,7 @@ def random_subsequences(dataset, length, seed=None):
     """`dataset` of `(clips, targets[, ...])` batches cut to a random window of frames.
 
     Each batch gets one length (so that it stays one tensor) and every clip
-    in it its own start. Seed 002 trains on windows of 24 of LRW's 29 frames.
+    in it its own start. Courtney & Sreenivas 2019 trains on windows of 24 of LRW's 29 frames.
 
     Args:
         dataset: a batched `tf.data.Dataset` of clips `(batch, frames, ...)`.

@@ -1,4 +1,4 @@
-"""Seed 000's MNIST quadrant-blink video tasks as a vectorized `tf.data` pipeline.
+"""Courtney & Sreenivas 2022's MNIST quadrant-blink video tasks as a vectorized `tf.data` pipeline.
 
 A digit moves at `S` pixels per frame in a random direction, bouncing off the
 walls; it is visible only every `V` frames, and on each visible frame only one
@@ -23,7 +23,7 @@ from stkeras.tasks import available_tasks
 from stkeras.tasks import get_task
 from stkeras.validation import check_positive_int
 
-# The six orders of seed 000, Section 3; a clip's order label is the index.
+# The six orders of Courtney & Sreenivas 2022, Section 3; a clip's order label is the index.
 ORDERS = ((1, 2, 3, 4), (1, 2, 4, 3), (1, 4, 2, 3), (1, 4, 3, 2), (1, 3, 2, 4), (1, 3, 4, 2))
 # The per-clip scalar fields of a clip's `info`: what a task can target.
 INFO_FIELDS = ("digit", "order", "speed", "visible_every", "phase")
@@ -164,7 +164,7 @@ def quadrant_blink(
     digit_size=28,
     dtype="float32",
 ):
-    """A `tf.data.Dataset` of seed 000's quadrant-blink clips.
+    """A `tf.data.Dataset` of Courtney & Sreenivas 2022's quadrant-blink clips.
 
     Args:
         split: `"train"` or `"test"`: which (disjoint) digit pool to draw from.
@@ -203,7 +203,7 @@ def quadrant_blink(
     >>> clip.shape, info["quadrants"].shape
     (TensorShape([12, 64, 64, 1]), TensorShape([12]))
 
-    Reference: Courtney & Sreenivas 2022, Section 3 (seed 000).
+    Reference: Courtney & Sreenivas 2022, Section 3.
     """
     check_common(split, seed, num_clips, batch_size, frames, size, digit_size, dtype, digits)
     task = _check_task(task)

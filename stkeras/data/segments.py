@@ -3,7 +3,7 @@
 A video of `L` frames is cut into `N` equal segments (segment `i` covers
 frames `floor(i L / N)` to `floor((i + 1) L / N) - 1`; a video shorter than
 `N` frames repeats frames). Training draws one frame per segment at random,
-evaluation takes each segment's centre (seed 001, Fig. 1; Wang et al.'s TSN).
+evaluation takes each segment's centre (Köpüklü et al., Fig. 1; Wang et al.'s TSN).
 """
 
 import tensorflow as tf

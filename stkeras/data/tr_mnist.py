@@ -1,4 +1,4 @@
-"""TR-MNIST: translating and rotating digits, for clip reconstruction (seed 004)."""
+"""TR-MNIST: translating and rotating digits, for clip reconstruction (Miao et al. 2021)."""
 
 import math
 
@@ -59,7 +59,7 @@ def tr_mnist(
     >>> clip.shape
     TensorShape([16, 64, 64, 1])
 
-    Reference: Miao et al. 2021, Section 2.1.1 (seed 004).
+    Reference: Miao et al. 2021, Section 2.1.1.
     """
     check_common(split, seed, num_clips, batch_size, frames, size, digit_size, dtype, digits)
     check_positive_int("num_digits", num_digits)

@@ -4,7 +4,7 @@
 - `data`: the quadrant-blink datasets of a run.
 - `models`: the models a run trains, by name (`trainable_names()`: every preset).
 - `training`: seeds, the training recipe and progress lines of one model.
-- `paper`: seed 000's Table 5, printed beside a run's results.
+- `paper`: Courtney & Sreenivas 2022's Table 5, printed beside a run's results.
 - `report`: terminal lines and `results.md`.
 - `compare`: `run_compare`, the main job.
 - `train`: `run_train`, one model of any family, resumably.

@@ -1,8 +1,8 @@
-"""`stkeras compare`: train seed 000's networks on a synthetic task and compare them.
+"""`stkeras compare`: train Courtney & Sreenivas 2022's networks on a synthetic task and compare them.
 
 Writes to a run folder: `results.json` and `results.md` (task metric,
 parameters, multiply-accumulates, training time, trivial baseline), an error
-grid over (V, S) per model, relative grids between models (seed 000, Figures
+grid over (V, S) per model, relative grids between models (Courtney & Sreenivas 2022, Figures
 7-9), receptive-field tables and training curves.
 """
 
@@ -42,7 +42,7 @@ from stkeras.viz import plot_error_grid
 from stkeras.viz import plot_relative_grid
 from stkeras.viz.curves import plot_training_curves
 
-# Seed 000's relative comparisons (Figures 7-9): (better-if-positive, reference).
+# Courtney & Sreenivas 2022's relative comparisons (Figures 7-9): (better-if-positive, reference).
 PAPER_PAIRS = (("conv3d", "conv2d"), ("ts_conv3d", "conv3d"), ("convlstm", "conv3d"))
 
 

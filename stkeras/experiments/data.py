@@ -53,7 +53,7 @@ def _segmented(dataset, num_clips, num_segments, training, seed, batch_size):
 
 
 def segmented_clips(settings, task, num_segments):
-    """A run's clips as `num_segments` sampled frames each, for frame models (seed 001).
+    """A run's clips as `num_segments` sampled frames each, for frame models (Köpüklü et al.).
 
     A random frame per segment in training, segment centres in evaluation
     (`stkeras.data.sample_segments`).

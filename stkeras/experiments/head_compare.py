@@ -1,4 +1,4 @@
-"""`stkeras compare --heads`: seed 001's spatiotemporal heads on one backbone and the same sampled frames.
+"""`stkeras compare --heads`: Köpüklü et al.'s spatiotemporal heads on one backbone and the same sampled frames.
 
 Every head is trained in a frame model (`stkeras.models.build_frame_model`)
 on `num_segments` frames sampled per clip (a random frame per segment in
@@ -54,7 +54,7 @@ def run_head_compare(out, *, heads, task="digit", recipe="quick", backbone="smal
 
     Args:
         out: run folder (a rerun resumes unfinished training).
-        heads: registered head names (e.g. `stkeras.heads.SEED_001_HEADS`).
+        heads: registered head names (e.g. `stkeras.heads.FRAME_HEADS`).
         task: a registered task for quadrant-blink clips (ignored with
             `video_root`, whose labels make the task).
         recipe: clip and training settings (`stkeras.experiments.settings`).

@@ -1,4 +1,4 @@
-"""Seed 001's Table 3 (parameters and FLOPs of the spatiotemporal heads) beside stkeras' heads.
+"""Köpüklü et al.'s Table 3 (parameters and FLOPs of the spatiotemporal heads) beside stkeras' heads.
 
 Köpüklü et al. count every head alone (no 2D CNN) for Jester: 8 segments,
 `D = 256` features, 27 classes; ConvLSTM and 3D-FCN on 7x7 (BNInception) and
@@ -23,7 +23,7 @@ import numpy as np
 
 from stkeras.analysis.counts import count_flops
 from stkeras.heads import build_head
-from stkeras.heads import SEED_001_HEADS
+from stkeras.heads import FRAME_HEADS
 from stkeras.heads import get_head
 
 # head -> (the paper's name, parameters in millions, MFLOPs at 7x7[, MFLOPs at 13x13])
@@ -67,7 +67,7 @@ def pytorch_parameters(model):
     return trainable + sum(_second_biases(layer) for layer in model.layers)
 
 
-def head_costs(heads=SEED_001_HEADS, *, num_segments=8, feature_dim=256, num_classes=27, spatial_sizes=SPATIAL_SIZES):
+def head_costs(heads=FRAME_HEADS, *, num_segments=8, feature_dim=256, num_classes=27, spatial_sizes=SPATIAL_SIZES):
     """Parameters and multiply-accumulates of each head alone, with Table 3's numbers.
 
     Args:

@@ -1,4 +1,4 @@
-"""Seed 000's published results as data, printed beside a run's own (`results.md`).
+"""Courtney & Sreenivas 2022's published results as data, printed beside a run's own (`results.md`).
 
 Courtney & Sreenivas 2022, Table 5: test accuracy on the digit and order
 tasks, mean absolute error of the speed, parameters and training time, per

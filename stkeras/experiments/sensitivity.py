@@ -1,4 +1,4 @@
-"""`stkeras sensitivity`: seed 002's Figure 5 for a saved model, on held-out quadrant-blink clips.
+"""`stkeras sensitivity`: Courtney & Sreenivas 2019's Figure 5 for a saved model, on held-out quadrant-blink clips.
 
 Each spatial scale's ConvLSTMs (skip-path ConvLSTMs included) are reset every
 T frames while the rest of the network runs normally; the table and plot give
@@ -61,7 +61,7 @@ def run_sensitivity(model, out, *, task="digit", recipe=None, num_clips=256, per
     results = {"model": label, "task": task.name, "recipe": recipe, **result.to_dict()}
     markdown = (f"# State-reset sensitivity of {label}\n\n{task.name} task, recipe {recipe}, {result.clips} held-out "
                 f"clips; unreset {metric} {result.baseline:.3f}. Each cell: {metric} with that scale's ConvLSTMs "
-                "reset every T frames, relative to the unreset model (seed 002, Figure 5)"
+                "reset every T frames, relative to the unreset model (Courtney & Sreenivas 2019, Figure 5)"
                 + (" (MAE: unreset MAE over this MAE)" if metric == "mae" else "") + ".\n\n" + result.format())
     write_results(out, "sensitivity", results, markdown)
     plot_state_reset_sensitivity(result, os.path.join(out, "sensitivity.png"),

@@ -102,7 +102,7 @@ _RECIPE_TABLE = {
         "warmup_fraction": 0.05,
         "model_size": "base",
     },
-    # Seed 000's clips and XL models. The paper does not give its number of
+    # Courtney & Sreenivas 2022's clips and XL models. The paper does not give its number of
     # clips or epochs; these are settings for a machine with a GPU.
     "paper": {
         "frames": 48,

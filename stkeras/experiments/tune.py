@@ -100,7 +100,7 @@ def run_tune(out, *, space="courtney", task="digit", algorithm="random", max_tri
             limit); counts from this call, on the chief in a distributed
             search.
         recipe: clip and training settings (`stkeras.experiments.RECIPES`).
-        size: seed 000's model size for the `"courtney"` space.
+        size: Courtney & Sreenivas 2022's model size for the `"courtney"` space.
         num_segments: frames sampled per clip for the `"heads"` space.
         space_options: more arguments of the space's hypermodel (e.g.
             `{"ops": ("conv2d", "conv3d")}`, `{"depth": 18}`).

@@ -33,7 +33,7 @@ def feature_layer(model, layer=None):
     blocks, (2+1)D and P3D layers, STDCF blocks and frame backbones wrapped in
     `TimeDistributed`. Every stkeras family ends its backbone in a layer whose
     output is `(batch, T, H, W, C)`: the last such layer is the finest map that
-    has seen the most of the clip (`res4_4` of seed 000's models, the last
+    has seen the most of the clip (`res4_4` of Courtney & Sreenivas 2022's models, the last
     block of a video ResNet or STDCF network, `frame_backbone` of a frame
     model).
 

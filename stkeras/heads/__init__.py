@@ -1,7 +1,7 @@
 """Heads: from a backbone's features to a task's outputs, in a registry.
 
-Seed 001's eleven spatiotemporal heads (twelve names with single-scale TRN)
-are `SEED_001_HEADS`.
+Köpüklü et al.'s eleven spatiotemporal heads (twelve names with single-scale TRN)
+are `FRAME_HEADS`.
 """
 
 from stkeras.heads import pooling  # noqa: F401  (registers pool, temporal_pool, per_frame)
@@ -15,5 +15,5 @@ from stkeras.heads.registry import clip_heads
 from stkeras.heads.registry import get_head
 from stkeras.heads.registry import register_head
 
-SEED_001_HEADS = ("mlp", "tsn", "trn", "trn_multiscale", "rnn_tanh", "rnn_relu", "lstm", "gru", "blstm", "convlstm",
+FRAME_HEADS = ("mlp", "tsn", "trn", "trn_multiscale", "rnn_tanh", "rnn_relu", "lstm", "gru", "blstm", "convlstm",
                   "fcn2d", "fcn3d")

@@ -1,4 +1,4 @@
-"""Fully convolutional heads: 2D-FCN over the `(N, D)` feature matrix, 3D-FCN over feature maps (seed 001, 3.4)."""
+"""Fully convolutional heads: 2D-FCN over the `(N, D)` feature matrix, 3D-FCN over feature maps (Köpüklü et al., 3.4)."""
 
 import keras
 
@@ -21,13 +21,13 @@ def _class_scores(x, conv, task, output_name, prefix, pool):
 
 
 @register_head("fcn2d", input="vectors", description="2D convolutions over the (N, D) feature matrix, stride (1, 2), "
-                                                     "averaged scores (seed 001)")
+                                                     "averaged scores (Köpüklü et al.)")
 def fcn2d_head(features, *, task, output_name, prefix="", filters=(64, 64, 128, 128, 256)):
     """2D convolutions over the frames' features as a one-channel `N x D` image.
 
     `3x3` convolutions with stride `(1, 2)` (frames kept, features halved),
     each with batch norm and ReLU, a `1x1` convolution to the task's units and
-    an average over the `N x D/32` positions (seed 001, Table 1).
+    an average over the `N x D/32` positions (Köpüklü et al., Table 1).
 
     Args:
         filters: channels of the `3x3` convolutions (Table 1: 64, 64, 128,
@@ -48,13 +48,13 @@ def fcn2d_head(features, *, task, output_name, prefix="", filters=(64, 64, 128, 
 
 
 @register_head("fcn3d", input="clips", description="3D convolutions over feature maps, stride (2, 1, 1), averaged "
-                                                   "scores (seed 001)")
+                                                   "scores (Köpüklü et al.)")
 def fcn3d_head(features, *, task, output_name, prefix="", filters=(64, 128, 256)):
     """3D convolutions over the frames' feature maps stacked in time.
 
     `3x3x3` convolutions with stride `(2, 1, 1)` (time halved, space kept),
     each with batch norm and ReLU, a `1x1x1` convolution to the task's units
-    and an average over time and space (seed 001, Table 2).
+    and an average over time and space (Köpüklü et al., Table 2).
 
     Args:
         filters: channels of the `3x3x3` convolutions (Table 2: 64, 128, 256).

@@ -18,7 +18,7 @@ def _output(x, task, output_name):
 def pool_head(features, *, task, output_name, prefix="", dropout=0.0):
     """Global average pooling over time and space, then the task's output layer.
 
-    The head of the video ResNets (seed 003) and of seed 004's 3D CNNs.
+    The head of the video ResNets (Tran et al. 2018) and of Miao et al. 2021's 3D CNNs.
 
     Args:
         dropout: dropout rate before the output layer (0: none).
@@ -34,7 +34,7 @@ def pool_head(features, *, task, output_name, prefix="", dropout=0.0):
 def temporal_pool_head(features, *, task, output_name, prefix="", mode="last"):
     """Spatial average per frame, one frame (or the mean or max) over time, then the output.
 
-    With `mode="last"` it is the head of seed 000's ConvLSTM model, whose
+    With `mode="last"` it is the head of Courtney & Sreenivas 2022's ConvLSTM model, whose
     last frame has seen every frame.
 
     Args:
@@ -49,6 +49,6 @@ def temporal_pool_head(features, *, task, output_name, prefix="", mode="last"):
 def per_frame_head(features, *, task, output_name, prefix=""):
     """Spatial average per frame and the output layer at every frame: `(B, T, units)`.
 
-    For a per-frame loss (seed 002); the targets are then per frame.
+    For a per-frame loss (Courtney & Sreenivas 2019); the targets are then per frame.
     """
     return _output(spatial_pool(features, prefix), task, output_name)

@@ -2,7 +2,7 @@
 
 The vector heads read one feature vector per frame (feature maps are averaged
 over space first), run stacked recurrent layers and put the task's output
-layer on the last output (seed 001, Section 3.3; seed 000's and seed 002's
+layer on the last output (Köpüklü et al., Section 3.3; Courtney & Sreenivas 2022's and Courtney & Sreenivas 2019's
 LSTM heads are the `lstm` head with their own sizes).
 
 Parameters differ from PyTorch's where Keras' layers have one bias vector
@@ -29,12 +29,12 @@ RECURRENT_LAYERS = {
         keras.layers.LSTM(units // 2, return_sequences=return_sequences), name=name)),
 }
 DESCRIPTIONS = {
-    "lstm": "stacked LSTMs over frame features, dense output on the last (seed 000, 001, 002)",
-    "gru": "stacked GRUs over frame features, dense output on the last (seed 001)",
-    "rnn_tanh": "stacked tanh RNNs over frame features, dense output on the last (seed 001)",
-    "rnn_relu": "stacked ReLU RNNs over frame features, dense output on the last (seed 001)",
+    "lstm": "stacked LSTMs over frame features, dense output on the last (Courtney & Sreenivas 2022, 001, 002)",
+    "gru": "stacked GRUs over frame features, dense output on the last (Köpüklü et al.)",
+    "rnn_tanh": "stacked tanh RNNs over frame features, dense output on the last (Köpüklü et al.)",
+    "rnn_relu": "stacked ReLU RNNs over frame features, dense output on the last (Köpüklü et al.)",
     "blstm": "bidirectional LSTMs, half the units per direction, dense output on [last forward, first backward] "
-             "(seed 001)",
+             "(Köpüklü et al.)",
 }
 
 
@@ -86,7 +86,7 @@ def _recurrent_head(kind):
     Args:
         layers: recurrent layers (named `{layer_name}` if one, else
             `{layer_name}1`, `{layer_name}2`, ...).
-        units: outputs of every layer{' (half per direction)' if kind == 'blstm' else ''}; 256 in seed 001.
+        units: outputs of every layer{' (half per direction)' if kind == 'blstm' else ''}; 256 in Köpüklü et al.
         dropout: rate of a dropout before the recurrent layers that drops
             whole feature channels for the whole sequence (0: none).
         per_frame: output at every frame `(B, T, units)` instead of after
@@ -100,17 +100,17 @@ for _kind in RECURRENT_LAYERS:
 
 
 @register_head("convlstm", input="clips", description="ConvLSTM over feature maps, last output averaged over space, "
-                                                      "dense output (seed 001)")
+                                                      "dense output (Köpüklü et al.)")
 def convlstm_head(features, *, task, output_name, prefix="", filters=256, kernel_size=3):
     """A ConvLSTM over the frames' feature maps, its last output averaged over space, then the output.
 
-    Seed 001 keeps the backbone's spatial resolution (no pooling; a 1x1
+    Köpüklü et al. keeps the backbone's spatial resolution (no pooling; a 1x1
     convolution to `D` channels) and runs one ConvLSTM with `D` hidden
     channels and a 3x3 kernel; the reference code's cell has one bias per
     gate, as Keras' has.
 
     Args:
-        filters: hidden channels (256 in seed 001).
+        filters: hidden channels (256 in Köpüklü et al.).
         kernel_size: the ConvLSTM's spatial kernel.
     """
     check_positive_int("filters", filters)

@@ -166,7 +166,7 @@ def build_head(name, *, input_shape=None, task=None, num_segments=None, feature_
                spatial_size=None, output_name=None, **options):
     """The head alone as a functional `keras.Model` from features to outputs.
 
-    Give the features either as `input_shape` with a `task`, or as seed 001
+    Give the features either as `input_shape` with a `task`, or as Köpüklü et al.
     describes them: `num_segments` frames of `feature_dim` features each
     (`(N, D)`; `(N, h, w, D)` with `spatial_size=(h, w)` for heads that read
     feature maps, `convlstm` and `fcn3d`) and `num_classes` classes.

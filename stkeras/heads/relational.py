@@ -1,4 +1,4 @@
-"""MLP-based heads over ordered frame features: simple MLP, TSN, TRN and multiscale TRN (seed 001, Section 3.2)."""
+"""MLP-based heads over ordered frame features: simple MLP, TSN, TRN and multiscale TRN (Köpüklü et al., Section 3.2)."""
 
 import keras
 
@@ -20,7 +20,7 @@ def _check_frames(features, name):
 
 
 @register_head("mlp", input="vectors", description="frame features concatenated in order, MLP N*D -> 512 -> output "
-                                                   "(seed 001)")
+                                                   "(Köpüklü et al.)")
 def mlp_head(features, *, task, output_name, prefix="", units=512, dropout=0.2):
     """The frames' features concatenated in temporal order, then a 2-layer MLP.
 
@@ -28,7 +28,7 @@ def mlp_head(features, *, task, output_name, prefix="", units=512, dropout=0.2):
     code's `MLPmodule` (`N * D -> 512 -> classes`).
 
     Args:
-        units: hidden units (512 in seed 001).
+        units: hidden units (512 in Köpüklü et al.).
         dropout: rate after the hidden layer (0.2 in the reference code).
     """
     check_positive_int("units", units)
@@ -45,13 +45,13 @@ def mlp_head(features, *, task, output_name, prefix="", units=512, dropout=0.2):
 
 
 @register_head("tsn", input="vectors", reads_class_scores=True,
-               description="class scores per frame averaged over frames (TSN consensus; seed 001)")
+               description="class scores per frame averaged over frames (TSN consensus; Köpüklü et al.)")
 def tsn_head(features, *, task, output_name, prefix=""):
     """The average over frames of per-frame class scores (TSN's segmental consensus).
 
     The head has no weights: the frame model projects every frame's features
     to the task's units (not to `D`), and the head averages them, losing the
-    frames' order (seed 001, Fig. 3).
+    frames' order (Köpüklü et al., Fig. 3).
     """
     if features.shape[-1] != task.units:
         raise ValueError(f"Head 'tsn' reads one score per class and frame: the features' last axis must be "
@@ -60,7 +60,7 @@ def tsn_head(features, *, task, output_name, prefix=""):
     return _output_activation(x, task, output_name)
 
 
-@register_head("trn", input="vectors", description="one relation of all frames: MLP N*D -> 512 -> output (seed 001)")
+@register_head("trn", input="vectors", description="one relation of all frames: MLP N*D -> 512 -> output (Köpüklü et al.)")
 def trn_head(features, *, task, output_name, prefix="", bottleneck=512):
     """Single-scale TRN: one relation over all `N` frames (`TemporalRelation(scales="all")`).
 
@@ -73,7 +73,7 @@ def trn_head(features, *, task, output_name, prefix="", bottleneck=512):
 
 
 @register_head("trn_multiscale", input="vectors",
-               description="relations of N, N-1, ..., 2 ordered frames summed (multiscale TRN; seed 001)")
+               description="relations of N, N-1, ..., 2 ordered frames summed (multiscale TRN; Köpüklü et al.)")
 def trn_multiscale_head(features, *, task, output_name, prefix="", bottleneck=256, relations_per_scale=3, seed=None):
     """Multiscale TRN: relations of `N, N-1, ..., 2` ordered frames, summed.
 

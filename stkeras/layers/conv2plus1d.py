@@ -60,7 +60,7 @@ class Conv2Plus1D(keras.layers.Layer):
     TensorShape([1, 4, 8, 8, 64])
 
     Reference: Tran et al. 2018, *A closer look at spatiotemporal convolutions
-    for action recognition* (seed 003).
+    for action recognition*.
     """
 
     def __init__(

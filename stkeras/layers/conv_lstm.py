@@ -48,8 +48,7 @@ class ConvLSTM2D(keras.layers.Layer):
         use_bias: whether the input convolution has a bias.
         kernel_initializer, recurrent_initializer, bias_initializer: initializers.
         unit_forget_bias: add 1 to the forget-gate bias at initialization.
-        kernel_regularizer, recurrent_regularizer, bias_regularizer,
-            activity_regularizer: regularizers.
+        kernel_regularizer, recurrent_regularizer, bias_regularizer, activity_regularizer: regularizers.
         kernel_constraint, recurrent_constraint, bias_constraint: constraints.
         dropout: fraction of input units dropped (one mask per gate, the same
             for every frame of a sequence, as Keras does).
@@ -70,7 +69,7 @@ class ConvLSTM2D(keras.layers.Layer):
         state_reset_period: `None` or an int `k >= 1`: the hidden and cell
             states are set to zero before every `k`-th frame (frames `k, 2k,
             ...` in processing order), so that the layer sees at most `k`
-            frames of context. Used for seed 002's sensitivity analysis.
+            frames of context. Used for Courtney & Sreenivas 2019's sensitivity analysis.
 
     Call arguments:
         sequences: a 5D tensor of frames.
@@ -86,8 +85,8 @@ class ConvLSTM2D(keras.layers.Layer):
     TensorShape([2, 16, 16, 8])
 
     Reference: Shi et al. 2015 (the ConvLSTM); state reset from Courtney &
-    Sreenivas, *Using deep convolutional LSTM networks for learning
-    spatiotemporal features*, Section 5.1 (seed 002).
+    Sreenivas 2019, *Using deep convolutional LSTM networks for learning
+    spatiotemporal features*, Section 5.1.
     """
 
     def __init__(
@@ -510,7 +509,7 @@ class ConvLSTM2D(keras.layers.Layer):
         """Analysis protocol: the input convolution's window, and every frame so far.
 
         The recurrent convolution, which spreads the field further over time,
-        is not counted (as in seed 000's tables).
+        is not counted (as in Courtney & Sreenivas 2022's tables).
         """
         kh, kw = self.kernel_size
         sh, sw = self.strides

@@ -45,7 +45,7 @@ class Pseudo3D(keras.layers.Layer):
     TensorShape([1, 4, 8, 8, 8])
 
     Reference: Qiu et al. 2017, *Learning spatio-temporal representation with
-    pseudo-3D residual networks* (seed 003).
+    pseudo-3D residual networks*, as Tran et al. 2018 use it.
     """
 
     def __init__(

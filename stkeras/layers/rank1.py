@@ -18,7 +18,7 @@ from stkeras.validation import normalize_tuple
 class Rank1Conv3D(keras.layers.Layer):
     """`1 x k x k` spatial convolution then `t x 1 x 1` temporal convolution, nothing between.
 
-    The rank-1 baseline of seed 004 (Section 2.1.1): `W = W_s x W_t` with
+    The rank-1 baseline of Miao et al. 2021 (Section 2.1.1): `W = W_s x W_t` with
     `W_s` `(1, k, k, C_in, C_out)` and `W_t` `(t, 1, 1, C_out, C_out)`. The
     spatial stride and dilation apply to the first convolution, the temporal
     ones to the second; like STDCF's atoms, `spatial_dilation` and
@@ -51,7 +51,7 @@ class Rank1Conv3D(keras.layers.Layer):
     >>> Rank1Conv3D(8, 3)(np.zeros((1, 4, 8, 8, 3), "float32")).shape
     TensorShape([1, 4, 8, 8, 8])
 
-    Reference: Miao et al. 2021, Section 2.1.1 (seed 004).
+    Reference: Miao et al. 2021, Section 2.1.1.
     """
 
     def __init__(

@@ -50,11 +50,10 @@ class STDCFConv3D(keras.layers.Layer):
         spatial_dilation, temporal_dilation: atom dilations.
         use_bias: whether to add a bias.
         implementation: `"auto"`, `"kernel"` or `"atoms"`.
-        spatial_atoms_initializer, temporal_atoms_initializer,
-            coefficients_initializer, bias_initializer: initializers (the
-            defaults give the rebuilt kernel He-initialization variance).
-        spatial_atoms_regularizer, temporal_atoms_regularizer,
-            coefficients_regularizer, bias_regularizer: regularizers.
+        spatial_atoms_initializer, temporal_atoms_initializer, coefficients_initializer, bias_initializer:
+            initializers (the defaults give the rebuilt kernel He-initialization variance).
+        spatial_atoms_regularizer, temporal_atoms_regularizer, coefficients_regularizer, bias_regularizer:
+            regularizers.
 
     Call arguments:
         inputs: clips `(batch, time, height, width, channels)`.
@@ -68,7 +67,7 @@ class STDCFConv3D(keras.layers.Layer):
     True
 
     Reference: Miao et al. 2021, *Spatiotemporal joint filter decomposition
-    in 3D convolutional neural networks*, Sections 2.1-2.4 (seed 004).
+    in 3D convolutional neural networks*, Sections 2.1-2.4.
     """
 
     def __init__(

@@ -24,7 +24,7 @@ class TemporalPooling(keras.layers.Layer):
     >>> TemporalPooling("last")(np.arange(6.0).reshape(1, 3, 2)).numpy()
     array([[4., 5.]], dtype=float32)
 
-    Reference: the head of seed 000's ConvLSTM model, whose temporal receptive
+    Reference: the head of Courtney & Sreenivas 2022's ConvLSTM model, whose temporal receptive
     field covers every frame at the last time step.
     """
 

@@ -18,7 +18,7 @@ class TemporalRelation(keras.layers.Layer):
     For each scale `d` (a number of frames), a relation reads `d` frames'
     features in temporal order, concatenated, through ReLU -> Dense
     (`bottleneck`) -> ReLU -> Dense (`units`); all scales' relations are summed
-    (seed 001's TRN-multiscale, `MT_N = T_N + ... + T_2`, after Zhou et al.'s
+    (Köpüklü et al.'s TRN-multiscale, `MT_N = T_N + ... + T_2`, after Zhou et al.'s
     TRN). The scale of all `N` frames has one relation (every frame). A
     smaller scale has `C(N, d)` ordered subsets, of which `relations_per_scale`
     are used per forward pass:
@@ -46,7 +46,7 @@ class TemporalRelation(keras.layers.Layer):
     >>> tuple(layer(np.zeros((2, 8, 16), "float32")).shape)
     (2, 27)
 
-    Reference: seed 001 (Köpüklü et al.), Section 3.2, TRN-multiscale, and its
+    Reference: Köpüklü et al., Section 3.2, TRN-multiscale, and its
     code (fubel/stmodeling, `RelationModuleMultiScale`).
     """
 

@@ -9,7 +9,7 @@ class TimeReverse(keras.layers.Layer):
     """Flips axis 1 (time): frame `t` becomes frame `T - 1 - t`.
 
     Used to run a second, backward network over a clip and to put its
-    per-frame outputs back in forward order (seed 002's bidirectional model).
+    per-frame outputs back in forward order (Courtney & Sreenivas 2019's bidirectional model).
 
     Call arguments:
         inputs: a tensor with time on axis 1.
@@ -19,7 +19,7 @@ class TimeReverse(keras.layers.Layer):
     >>> TimeReverse()(np.arange(3.0).reshape(1, 3)).numpy()
     array([[2., 1., 0.]], dtype=float32)
 
-    Reference: Courtney & Sreenivas, Section 4.1 (seed 002).
+    Reference: Courtney & Sreenivas 2019, Section 4.1.
     """
 
     def call(self, inputs):

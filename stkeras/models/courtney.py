@@ -1,4 +1,4 @@
-"""Seed 000's residual networks: Conv2D, Conv3D, TS-Conv3D (+ LSTM) and ConvLSTM.
+"""Courtney & Sreenivas 2022's residual networks: Conv2D, Conv3D, TS-Conv3D (+ LSTM) and ConvLSTM.
 
 Courtney & Sreenivas 2022, *Comparison of spatiotemporal networks for learning
 video related tasks*, Section 4 and Tables 1-4. Eight residual bottleneck
@@ -74,7 +74,7 @@ def build_courtney_backbone(
     op_options=None,
     name=None,
 ):
-    """The eight residual blocks of seed 000's networks (`res1_1 ... res4_4`): clips to feature maps.
+    """The eight residual blocks of Courtney & Sreenivas 2022's networks (`res1_1 ... res4_4`): clips to feature maps.
 
     The architecture is per-stage data: stages res1, res2, res3, res4 each
     have an op, a temporal stride (on the stage's first block, which also
@@ -106,7 +106,7 @@ def build_courtney_backbone(
     >>> backbone.output.shape
     (None, 8, 2, 2, 128)
 
-    Reference: Courtney & Sreenivas 2022, Section 4, Tables 1-4 (seed 000).
+    Reference: Courtney & Sreenivas 2022, Section 4, Tables 1-4.
     """
     # ---- arguments
     check_choice("size", size, tuple(SIZES))
@@ -171,7 +171,7 @@ def build_courtney_resnet(
     op_options=None,
     name=None,
 ):
-    """Builds one of seed 000's residual networks around a specialized op.
+    """Builds one of Courtney & Sreenivas 2022's residual networks around a specialized op.
 
     The model is `build_courtney_backbone(...)` plus a head: by default the
     paper's, two LSTMs (`"lstm"`) or, with `lstm_layers=0`, the last frame of
@@ -210,7 +210,7 @@ def build_courtney_resnet(
     >>> model.get_layer("res4_4").output.shape
     (None, 8, 2, 2, 128)
 
-    Reference: Courtney & Sreenivas 2022, Section 4, Tables 1-5 (seed 000).
+    Reference: Courtney & Sreenivas 2022, Section 4, Tables 1-5.
     """
     task = resolve_task(num_classes, task, default="digit", classifier_activation=classifier_activation)
     if not isinstance(lstm_layers, int) or isinstance(lstm_layers, bool) or lstm_layers < 0:
@@ -234,7 +234,7 @@ def build_courtney_resnet(
 
 
 def build_conv2d_lstm(*, size="base", **kwargs):
-    """Conv2D + LSTM (seed 000, Table 1): per-frame 2D convolutions, 2 LSTMs.
+    """Conv2D + LSTM (Courtney & Sreenivas 2022, Table 1): per-frame 2D convolutions, 2 LSTMs.
 
     Args: see `build_courtney_resnet`.
 
@@ -245,7 +245,7 @@ def build_conv2d_lstm(*, size="base", **kwargs):
 
 
 def build_conv3d_lstm(*, size="base", **kwargs):
-    """Conv3D + LSTM (seed 000, Table 2): 3x3x3 convolutions, 2 LSTMs.
+    """Conv3D + LSTM (Courtney & Sreenivas 2022, Table 2): 3x3x3 convolutions, 2 LSTMs.
 
     Args: see `build_courtney_resnet`.
 
@@ -256,7 +256,7 @@ def build_conv3d_lstm(*, size="base", **kwargs):
 
 
 def build_ts_conv3d_lstm(*, size="xl", **kwargs):
-    """TS-Conv3D + LSTM (seed 000, Table 3): 3D convolutions strided in time.
+    """TS-Conv3D + LSTM (Courtney & Sreenivas 2022, Table 3): 3D convolutions strided in time.
 
     Every spatially strided block also strides by 2 in time (48 -> 3 frames).
     The paper trains only the XL size, the default here.
@@ -270,10 +270,10 @@ def build_ts_conv3d_lstm(*, size="xl", **kwargs):
 
 
 def build_convlstm_resnet(*, size="base", **kwargs):
-    """ConvLSTM (seed 000, Table 4): a residual network whose blocks' op is a 3x3 ConvLSTM.
+    """ConvLSTM (Courtney & Sreenivas 2022, Table 4): a residual network whose blocks' op is a 3x3 ConvLSTM.
 
     Eight bottleneck blocks, a spatial pool, and the task output read at the
-    last frame (no LSTM layers: `lstm_layers=0`). Seed 002's ResNet ConvLSTM,
+    last frame (no LSTM layers: `lstm_layers=0`). Courtney & Sreenivas 2019's ResNet ConvLSTM,
     built from `Res_ConvLSTM` modules, is `build_res_convlstm`.
 
     Args: see `build_courtney_resnet`.
@@ -283,6 +283,6 @@ def build_convlstm_resnet(*, size="base", **kwargs):
     >>> model.get_layer("predictions").units
     1
 
-    Reference: Courtney & Sreenivas 2022, Table 4 (seed 000).
+    Reference: Courtney & Sreenivas 2022, Table 4.
     """
     return build_courtney_resnet(**MODELS["convlstm"], size=size, **kwargs)

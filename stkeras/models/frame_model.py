@@ -1,11 +1,11 @@
-"""Frame models (seed 001): a 2D CNN on each sampled frame, a projection, and a spatiotemporal head.
+"""Frame models (Köpüklü et al.): a 2D CNN on each sampled frame, a projection, and a spatiotemporal head.
 
 A clip of `N` sampled frames (one per segment, see
 `stkeras.data.sample_segments`) goes frame by frame through a 2D backbone.
 Its feature maps are then either averaged over space, dropped out (0.3) and
 projected to `D` features by a dense layer (heads that read feature
 vectors), or kept and projected to `D` channels by a 1x1 convolution (heads
-that read feature maps: `convlstm`, `fcn3d`), as seed 001 does. TSN's frames
+that read feature maps: `convlstm`, `fcn3d`), as Köpüklü et al. does. TSN's frames
 are projected to the task's units instead. The head comes from
 `stkeras.heads`.
 
@@ -110,7 +110,7 @@ def build_frame_model(*, backbone="small_cnn", head="mlp", num_segments=None, fe
         backbone: `"small_cnn"`, a `keras.applications` model name (see
             `frame_backbones()`), or a `keras.Model` from one frame to
             feature maps `(h, w, c)`.
-        head: a registered head (seed 001's: `stkeras.heads.SEED_001_HEADS`).
+        head: a registered head (Köpüklü et al.'s: `stkeras.heads.FRAME_HEADS`).
         num_segments: `N`, frames per clip (one per segment); default: the
             frames of a clip `input_shape`, else 8.
         feature_dim: `D`, features per frame after the projection (256).

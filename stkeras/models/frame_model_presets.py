@@ -1,7 +1,7 @@
 """Köpüklü et al.'s frame models: stkeras' small 2D CNN on 8 sampled frames and one head each,
 as arguments of `build_frame_model`."""
 
-from stkeras.heads import SEED_001_HEADS
+from stkeras.heads import FRAME_HEADS
 
 PRESETS = {
     f"frames_{head}": {
@@ -9,5 +9,5 @@ PRESETS = {
         "description": f"small 2D CNN on 8 frames of 32x32, D=256, {head} head, 27 classes",
         "arguments": {"head": head, "num_segments": 8, "input_shape": (8, 32, 32, 1), "num_classes": 27},
     }
-    for head in SEED_001_HEADS
+    for head in FRAME_HEADS
 }

@@ -1,6 +1,6 @@
-"""Seed 002's ResNet ConvLSTM: stacked `Res_ConvLSTM` modules, a spatial reduction, one LSTM.
+"""Courtney & Sreenivas 2019's ResNet ConvLSTM: stacked `Res_ConvLSTM` modules, a spatial reduction, one LSTM.
 
-Seed 002 (Courtney & Sreenivas, *Using deep convolutional LSTM networks for
+Courtney & Sreenivas 2019 (Courtney & Sreenivas, *Using deep convolutional LSTM networks for
 learning spatiotemporal features*, Section 3.3) stacks `Res_ConvLSTM(n, in,
 mid, out)` modules: a type-A sub-block (stride 2, a 1x1 ConvLSTM in the skip
 path) followed by `n - 1` type-B sub-blocks (open skip), each
@@ -42,7 +42,7 @@ from stkeras.validation import check_rate
 
 
 class ResConvLSTM(NamedTuple):
-    """One `Res_ConvLSTM(n, in, mid, out)` module of seed 002.
+    """One `Res_ConvLSTM(n, in, mid, out)` module of Courtney & Sreenivas 2019.
 
     Attributes:
         blocks: number of sub-blocks `n` (one type A, then `n - 1` type B).
@@ -170,7 +170,7 @@ def build_res_convlstm(
     op_options=None,
     name=None,
 ):
-    """Builds seed 002's ResNet ConvLSTM from `Res_ConvLSTM` modules.
+    """Builds Courtney & Sreenivas 2019's ResNet ConvLSTM from `Res_ConvLSTM` modules.
 
     The lipreading networks are presets: `from_preset("lipreading")` and
     `from_preset("lipreading_reduced")` (Section 3.4).
@@ -216,7 +216,7 @@ def build_res_convlstm(
     >>> model.output.shape
     (None, 5)
 
-    Reference: Courtney & Sreenivas, Sections 3.3-3.4 and 4.1 (seed 002).
+    Reference: Courtney & Sreenivas 2019, Sections 3.3-3.4 and 4.1.
     """
     # ---- arguments
     task = resolve_task(num_classes, task, classifier_activation=classifier_activation)

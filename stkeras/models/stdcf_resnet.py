@@ -1,4 +1,4 @@
-"""Seed 004's STDCF networks: STDCF 3D ResNet-50 and the three-layer 3D CNNs."""
+"""Miao et al. 2021's STDCF networks: STDCF 3D ResNet-50 and the three-layer 3D CNNs."""
 
 import keras
 
@@ -35,7 +35,7 @@ def build_stdcf_resnet(
     `3x3x3` convolution inside the blocks is an `STDCFConv3D` with `M`
     spatial and `N` temporal atoms, the `1x1x1` convolutions and the stem
     stay regular. The defaults are the paper's network on SlowFast's 3D
-    ResNet-50, which seed 004 follows: a max-pooled stem and no temporal
+    ResNet-50, which Miao et al. 2021 follows: a max-pooled stem and no temporal
     downsampling on 8-frame clips, `M=6`, `N=2` (preset `"stdcf_r50"`; see
     `stdcf_presets.py` for the others).
 
@@ -59,7 +59,7 @@ def build_stdcf_resnet(
     >>> model.get_layer("pool1").name
     'pool1'
 
-    Reference: Miao et al. 2021, Section 3.2 and Table 3 (seed 004).
+    Reference: Miao et al. 2021, Section 3.2 and Table 3.
     """
     task = resolve_task(num_classes, task, default=400, classifier_activation=classifier_activation)
     options = {"num_spatial_atoms": num_spatial_atoms, "num_temporal_atoms": num_temporal_atoms,
@@ -105,7 +105,7 @@ def build_small_3d_cnn(
     num_temporal_atoms=None,
     name=None,
 ):
-    """Seed 004's three-layer 3D CNN (the KTH network), with regular, rank-1 or STDCF convolutions.
+    """Miao et al. 2021's three-layer 3D CNN (the KTH network), with regular, rank-1 or STDCF convolutions.
 
     Three `3x3x3` convolutions, each followed by batch normalization, ReLU
     and a `1x2x2` max-pool, then global average pooling and the output
@@ -130,7 +130,7 @@ def build_small_3d_cnn(
     >>> model.output.shape
     (None, 6)
 
-    Reference: Miao et al. 2021, Sections 2.1.1 and 3.1 (seed 004).
+    Reference: Miao et al. 2021, Sections 2.1.1 and 3.1.
     """
     task = resolve_task(num_classes, task, default=6, classifier_activation=classifier_activation)
     convolution = _small_convolution(conv, num_spatial_atoms, num_temporal_atoms)
@@ -157,7 +157,7 @@ def build_small_3d_autoencoder(
     num_temporal_atoms=None,
     name=None,
 ):
-    """Seed 004's TR-MNIST network: rebuilds a clip through a half-resolution code.
+    """Miao et al. 2021's TR-MNIST network: rebuilds a clip through a half-resolution code.
 
     A convolution with spatial stride 2 and ReLU, a convolution and ReLU, a
     2x spatial upsampling and a linear convolution to the input channels
@@ -178,7 +178,7 @@ def build_small_3d_autoencoder(
     >>> model.output.shape
     (None, 8, 32, 32, 1)
 
-    Reference: Miao et al. 2021, Sections 2.1.1 and 3.1 (seed 004).
+    Reference: Miao et al. 2021, Sections 2.1.1 and 3.1.
     """
     convolution = _small_convolution(conv, num_spatial_atoms, num_temporal_atoms)
     shape = check_input_shape(input_shape, allow_unknown_size=True)

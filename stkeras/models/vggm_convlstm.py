@@ -1,4 +1,4 @@
-"""Seed 002's VGG-M ConvLSTM (Section 3.2, Figure 3a; Table 1's first ConvLSTM model).
+"""Courtney & Sreenivas 2019's VGG-M ConvLSTM (Section 3.2, Figure 3a; Table 1's first ConvLSTM model).
 
 The paper bases the model on VGG-M as Chung & Zisserman used it for lipreading
 (their Figure 1a): conv1 3x3 (96) + max pool, conv2 3x3 stride 2 (256) + max
@@ -50,7 +50,7 @@ def build_vggm_convlstm(
     per_timestep=False,
     name="vggm_convlstm",
 ):
-    """Builds seed 002's VGG-M ConvLSTM: a 2D conv1, then ConvLSTMs in VGG-M's places.
+    """Builds Courtney & Sreenivas 2019's VGG-M ConvLSTM: a 2D conv1, then ConvLSTMs in VGG-M's places.
 
     Args:
         input_shape: `(frames, height, width, channels)`; frames may be None.
@@ -76,7 +76,7 @@ def build_vggm_convlstm(
     >>> [model.get_layer(f"conv{i}").output.shape[2] for i in (1, 2, 5)], round(model.count_params() / 1e6, 1)
     ([48, 12, 6], 10.1)
 
-    Reference: Courtney & Sreenivas, Section 3.2 and Figure 3a (seed 002);
+    Reference: Courtney & Sreenivas 2019, Section 3.2 and Figure 3a;
     Chung & Zisserman 2016 (VGG-M for lipreading).
     """
     # ---- arguments

@@ -1,4 +1,4 @@
-"""Video ResNets of seed 003: R2D, MCx, rMCx, R3D, R(2+1)D and P3D.
+"""Video ResNets of Tran et al. 2018: R2D, MCx, rMCx, R3D, R(2+1)D and P3D.
 
 Conventions of the reference implementations (Tran et al. 2018; torchvision's
 video ResNets): a stem convolution `3x7x7` (`1x7x7` for 2D kinds and P3D; for
@@ -55,7 +55,7 @@ KINDS = {
        for x in range(2, 6)},  # the reverse
     "r3d": {**_STEM_3D, "stage_ops": ("conv3d",) * 4},
     "r2plus1d": {"stem": "conv2plus1d", "stem_options": {"intermediate_filters": 45}, "stage_ops": ("conv2plus1d",) * 4},
-    # P3D "starts with 2D convs then uses the proposed version" (seed 003).
+    # P3D "starts with 2D convs then uses the proposed version" (Tran et al. 2018).
     "p3d": {**_STEM_2D, "stage_ops": (_P3D_CYCLE,) * 4},
 }
 
@@ -138,7 +138,7 @@ def build_video_resnet_backbone(
             block's op.
         stem_pool: a `1x3x3` max pooling with spatial stride 2 after the
             stem, as in 2D ResNets and the 3D ResNet-50 of SlowFast that
-            seed 004 uses (seed 003's R3D at 112x112 has none).
+            Miao et al. 2021 uses (Tran et al. 2018's R3D at 112x112 has none).
         name: model name.
 
     Returns:
@@ -203,7 +203,7 @@ def build_video_resnet(
     head_options=None,
     name=None,
 ):
-    """Builds a video ResNet of seed 003's family.
+    """Builds a video ResNet of Tran et al. 2018's family.
 
     `kind` names an argument set of `build_video_resnet_backbone` (`KINDS`):
     the stem op and one op per stage; `stage_ops`, `temporal_strides` and
@@ -238,7 +238,7 @@ def build_video_resnet(
     >>> model.get_layer("conv5_2").output.shape
     (None, 1, 4, 4, 512)
 
-    Reference: Tran et al. 2018; Qiu et al. 2017 (seed 003).
+    Reference: Tran et al. 2018; Qiu et al. 2017.
     """
     # ---- arguments
     check_choice("kind", kind, tuple(KINDS))

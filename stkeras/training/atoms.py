@@ -44,14 +44,14 @@ def set_atom_dilation(model_or_layer, spatial=None, temporal=None, regular=False
     """Sets the spatial and/or temporal dilation of every STDCF and rank-1 layer.
 
     The weights are untouched; each layer then equals the convolution with
-    its dilated kernel (seed 004, Section 2.3). Traced functions of a model
+    its dilated kernel (Miao et al. 2021, Section 2.3). Traced functions of a model
     are dropped so that the next `fit`/`predict` uses the new dilation.
 
     Args:
         model_or_layer: a model or layer.
         spatial, temporal: new dilations (ints >= 1); `None` leaves one as it is.
         regular: also dilate every regular `Conv3D` with a kernel above 1
-            along the axis (seed 004's Reg.-3D baseline under ITSL); a
+            along the axis (Miao et al. 2021's Reg.-3D baseline under ITSL); a
             strided one is refused.
 
     Returns:

@@ -1,4 +1,4 @@
-"""Seed 002's bidirectional model as the paper trains it (Section 4.1).
+"""Courtney & Sreenivas 2019's bidirectional model as the paper trains it (Section 4.1).
 
 "A bidirectional version of the ResNet based model is created by separately
 training a reverse direction network initialized with the already trained

@@ -1,4 +1,4 @@
-"""Iterative two-stage learning (ITSL) of STDCF networks (seed 004, Algorithm 1)."""
+"""Iterative two-stage learning (ITSL) of STDCF networks (Miao et al. 2021, Algorithm 1)."""
 
 import keras
 import tensorflow as tf
@@ -36,7 +36,7 @@ def _stage_settings(schedule, iteration, stage, epochs_per_stage):
 
 def itsl_fit(model, dataset, iterations=3, beta=2, gamma=2, epochs_per_stage=1, validation_data=None, verbose="auto",
              schedule=None):
-    """Trains a compiled STDCF model with Algorithm 1 of seed 004.
+    """Trains a compiled STDCF model with Algorithm 1 of Miao et al. 2021.
 
     Each iteration runs:
     - stage-t: clips downsampled in space by `beta` (full time), spatial
@@ -47,7 +47,7 @@ def itsl_fit(model, dataset, iterations=3, beta=2, gamma=2, epochs_per_stage=1, 
     `gamma`), nothing frozen. Each stage recompiles the model with its
     compile configuration (a fresh optimizer for the new trainable set).
 
-    A model without STDCF or rank-1 layers is seed 004's Reg.-3D baseline
+    A model without STDCF or rank-1 layers is Miao et al. 2021's Reg.-3D baseline
     under ITSL: its 3D filters train in both stages on the same clips, with
     the same dilations applied to its regular `Conv3D` layers.
 
@@ -80,7 +80,7 @@ def itsl_fit(model, dataset, iterations=3, beta=2, gamma=2, epochs_per_stage=1, 
     >>> first_long = lambda e, stage: {"epochs": 8} if (e, stage) == (1, "t") else {"learning_rate": 5e-4}
     >>> stages = itsl_fit(model, train, iterations=3, schedule=first_long)  # doctest: +SKIP
 
-    Reference: Miao et al. 2021, Sections 2.2-3.1, Algorithm 1 and Figure 5 (seed 004).
+    Reference: Miao et al. 2021, Sections 2.2-3.1, Algorithm 1 and Figure 5.
     """
     for name, value in (("iterations", iterations), ("beta", beta), ("gamma", gamma),
                         ("epochs_per_stage", epochs_per_stage)):

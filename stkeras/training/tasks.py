@@ -11,7 +11,7 @@ def compile_for_task(model, task, learning_rate=1e-3, total_steps=None, warmup_f
 
     Classification tasks use sparse cross-entropy and accuracy; regression
     (`"speed"`) the mean squared error, reporting the mean absolute error
-    (seed 000's metric).
+    (Courtney & Sreenivas 2022's metric).
 
     Args:
         model: a Keras model.
@@ -23,7 +23,7 @@ def compile_for_task(model, task, learning_rate=1e-3, total_steps=None, warmup_f
             cosine (`stkeras.training.warmup_cosine`). `None`: a constant
             rate.
         warmup_fraction: share of `total_steps` spent warming up.
-        global_clipnorm: clip the gradients to this global norm (seed 002
+        global_clipnorm: clip the gradients to this global norm (Courtney & Sreenivas 2019
             clips at 5.0); `None`: no clipping.
 
     Per-frame outputs `(batch, frames, ...)` with per-frame targets

@@ -1,4 +1,4 @@
-"""Test-time augmentation (seed 002): predictions averaged over three crops, each also flipped."""
+"""Test-time augmentation (Courtney & Sreenivas 2019): predictions averaged over three crops, each also flipped."""
 
 import keras
 import numpy as np
@@ -23,7 +23,7 @@ def _views(clips, crop_sizes, output_size, flip):
 def predict_tta(model, clips, *, crop_sizes, output_size=None, flip=True, batch_size=16):
     """The model's predictions averaged over centred crops of several sizes and their mirror images.
 
-    Seed 002 tests on three crops and their horizontal flips; with training
+    Courtney & Sreenivas 2019 tests on three crops and their horizontal flips; with training
     crops of 48-64 pixels, `crop_sizes=(48, 56, 64)` covers the smallest,
     middle and largest. Per-frame outputs stay per frame.
 

@@ -3,12 +3,12 @@
 keras-tuner `HyperModel`s whose search spaces are the temporal decisions
 the seed papers study, declared from stkeras' registries of ops and heads:
 
-- `CourtneyHyperModel` (`"courtney"`): seed 000's residual networks, the op,
+- `CourtneyHyperModel` (`"courtney"`): Courtney & Sreenivas 2022's residual networks, the op,
   temporal kernel and temporal stride of every stage, where time is first
   mixed, width and head.
-- `VideoResNetHyperModel` (`"video_resnet"`): seed 003's video ResNets;
+- `VideoResNetHyperModel` (`"video_resnet"`): Tran et al. 2018's video ResNets;
   R2D, MCx, rMCx, R3D and R(2+1)D are points of the space.
-- `FrameModelHyperModel` (`"heads"`): seed 001's frame models, backbone
+- `FrameModelHyperModel` (`"heads"`): Köpüklü et al.'s frame models, backbone
   width by temporal head.
 
 `make_tuner` gives keras-tuner's Hyperband, Bayesian or random search over

@@ -1,4 +1,4 @@
-"""The search space of seed 000's residual networks: which op in which stage, how time is strided."""
+"""The search space of Courtney & Sreenivas 2022's residual networks: which op in which stage, how time is strided."""
 
 from stkeras.models.courtney import NUM_STAGES
 from stkeras.models.courtney import SIZES
@@ -11,7 +11,7 @@ STAGES = tuple(Stage(f"res{i}") for i in range(1, NUM_STAGES + 1))
 
 
 class CourtneyHyperModel(StagedHyperModel):
-    """Seed 000's eight-block residual network with its temporal design searched.
+    """Courtney & Sreenivas 2022's eight-block residual network with its temporal design searched.
 
     The structure (blocks, channels of `size`, clip shape, task) is fixed;
     each stage res1 ... res4 gets an op from the registry, and the head is
@@ -42,7 +42,7 @@ class CourtneyHyperModel(StagedHyperModel):
     Args:
         input_shape: `(frames, height, width, channels)`.
         task: a `stkeras.tasks.Task` or a registered task name.
-        size: `"base"` or `"xl"` (channels of seed 000's Tables 1-4).
+        size: `"base"` or `"xl"` (channels of Courtney & Sreenivas 2022's Tables 1-4).
         ops: the ops searched per stage.
         heads: the heads searched.
         width_multipliers: the channel multipliers searched.
@@ -55,7 +55,7 @@ class CourtneyHyperModel(StagedHyperModel):
     >>> hypermodel.build(keras_tuner.HyperParameters()).get_layer("res3_1").op_layer.kernel_size
     (3, 3, 3)
 
-    Reference: Courtney & Sreenivas 2022, Section 4, Tables 1-5 (seed 000).
+    Reference: Courtney & Sreenivas 2022, Section 4, Tables 1-5.
     """
 
     STAGES = STAGES

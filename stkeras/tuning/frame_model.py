@@ -1,6 +1,6 @@
-"""The search space of seed 001's frame models: the 2D backbone's width and the temporal head."""
+"""The search space of Köpüklü et al.'s frame models: the 2D backbone's width and the temporal head."""
 
-from stkeras.heads import SEED_001_HEADS
+from stkeras.heads import FRAME_HEADS
 from stkeras.heads import available_heads
 from stkeras.models.frame_model import build_frame_model
 from stkeras.models.checks import scale_channels
@@ -20,7 +20,7 @@ class FrameModelHyperModel(TemporalHyperModel):
             scales the small CNN's channels (32, 64, 128 at 1.0).
         feature_dim: Choice of `feature_dims`, default the last: `D`,
             features per frame before the head.
-        head: Choice of `heads` (default: seed 001's twelve), default
+        head: Choice of `heads` (default: Köpüklü et al.'s twelve), default
             `"lstm"`.
         learning_rate: Float, log-sampled in `learning_rates`, default
             `default_learning_rate`.
@@ -39,10 +39,10 @@ class FrameModelHyperModel(TemporalHyperModel):
     >>> hypermodel.build(keras_tuner.HyperParameters()).output.shape
     (None, 10)
 
-    Reference: Köpüklü et al., Section 3 and Table 3 (seed 001).
+    Reference: Köpüklü et al., Section 3 and Table 3.
     """
 
-    def __init__(self, *, input_shape, task="digit", heads=SEED_001_HEADS, width_multipliers=(1.0, 0.5),
+    def __init__(self, *, input_shape, task="digit", heads=FRAME_HEADS, width_multipliers=(1.0, 0.5),
                  feature_dims=(64, 128, 256), **kwargs):
         super().__init__(input_shape=input_shape, task=task, name=kwargs.pop("name", "frame_model"), **kwargs)
         self.heads = check_heads(heads, available_heads())

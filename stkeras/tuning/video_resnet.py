@@ -1,4 +1,4 @@
-"""The search space of seed 003's video ResNets: which stages are 3D, (2+1)D, P3D or 2D."""
+"""The search space of Tran et al. 2018's video ResNets: which stages are 3D, (2+1)D, P3D or 2D."""
 
 from stkeras.models.video_resnet import DEPTHS
 from stkeras.models.video_resnet import build_video_resnet_backbone
@@ -18,9 +18,9 @@ STAGES = (
 
 
 class VideoResNetHyperModel(StagedHyperModel):
-    """A video ResNet (seed 003) of fixed depth with the op of its stem and of every stage searched.
+    """A video ResNet (Tran et al. 2018) of fixed depth with the op of its stem and of every stage searched.
 
-    Seed 003's kinds are points of the space: R3D is `first_temporal_stage=1`
+    Tran et al. 2018's kinds are points of the space: R3D is `first_temporal_stage=1`
     with every op `conv3d` (temporal stride 2 in conv3_x ... conv5_x), MCx
     is `first_temporal_stage=1` with 3D ops before conv{x}_x and `conv2d`
     from it on, rMCx is `first_temporal_stage=x` (the stem is stage 1,
@@ -64,7 +64,7 @@ class VideoResNetHyperModel(StagedHyperModel):
     >>> model.get_layer("conv2_1").op1.kernel_size, model.get_layer("conv3_1").op1.kernel_size
     ((1, 3, 3), (3, 3, 3))
 
-    Reference: Tran et al. 2018, Sections 3.1-3.5 (seed 003).
+    Reference: Tran et al. 2018, Sections 3.1-3.5.
     """
 
     STAGES = STAGES

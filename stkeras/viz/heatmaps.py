@@ -1,4 +1,4 @@
-"""Annotated heatmaps of error grids (seed 000, Figures 6-9)."""
+"""Annotated heatmaps of error grids (Courtney & Sreenivas 2022, Figures 6-9)."""
 
 import numpy as np
 

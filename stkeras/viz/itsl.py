@@ -1,4 +1,4 @@
-"""Figure 5 of seed 004: full-size accuracy after every stage of iterative two-stage learning."""
+"""Figure 5 of Miao et al. 2021: full-size accuracy after every stage of iterative two-stage learning."""
 
 
 def plot_itsl_stages(runs, path, metric="accuracy"):

@@ -1,4 +1,4 @@
-"""Figure 5 of seed 002: relative performance when one scale's ConvLSTMs are reset every T frames."""
+"""Figure 5 of Courtney & Sreenivas 2019: relative performance when one scale's ConvLSTMs are reset every T frames."""
 
 
 def plot_state_reset_sensitivity(result, path, title=None):

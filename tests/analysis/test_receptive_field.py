@@ -8,7 +8,7 @@ from stkeras.layers import ConvLSTM2D
 
 BLOCKS = ["res1_1", "res2_1", "res3_1", "res3_2", "res4_1", "res4_2", "res4_3", "res4_4"]
 SRF = [3, 7, 15, 31, 47, 79, 111, 143]
-# Seed 000, Tables 1-4: TRF column of each model.
+# Courtney & Sreenivas 2022, Tables 1-4: TRF column of each model.
 TRF = {
     "conv2d": [1] * 8,
     "conv3d": [3, 5, 7, 9, 11, 13, 15, 17],

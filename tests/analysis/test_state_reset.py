@@ -1,4 +1,4 @@
-"""State-reset sensitivity (seed 002, Figure 5): resetting one scale changes only what it should."""
+"""State-reset sensitivity (Courtney & Sreenivas 2019, Figure 5): resetting one scale changes only what it should."""
 
 import keras
 import numpy as np
@@ -118,7 +118,7 @@ def test_sensitivity_scores_each_scale_and_period_against_the_unreset_model(mode
     assert "| s/4 (4x4) | 3 |" in result.format()
 
 
-def test_seed_000_convlstm_model_has_a_scale_per_stage():
+def test_courtney_convlstm_model_has_a_scale_per_stage():
     scales = convlstm_scales(build_convlstm_resnet(input_shape=(8, 32, 32, 1)))
     assert [(s.label, len(s.layers)) for s in scales] == [("s/2", 1), ("s/4", 1), ("s/8", 2), ("s/16", 4)]
 

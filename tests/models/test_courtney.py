@@ -13,7 +13,7 @@ BUILDERS = {
 }
 BLOCKS = ["res1_1", "res2_1", "res3_1", "res3_2", "res4_1", "res4_2", "res4_3", "res4_4"]
 
-# Table 5 of seed 000, in thousands of parameters.
+# Table 5 of Courtney & Sreenivas 2022, in thousands of parameters.
 TABLE_5 = {
     ("conv2d", "base"): 385,
     ("conv3d", "base"): 473,

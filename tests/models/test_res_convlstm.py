@@ -25,7 +25,7 @@ def test_lipreading_preset_matches_the_paper():
     model = stkeras.from_preset("lipreading")
     assert _count(model) == {"convlstm3": 14, "convlstm1": 4, "conv1x1": 28, "lstm": 1}
     assert abs(model.count_params() / 14.5e6 - 1) < 0.05
-    # Scales s/2 ... s/16 of a 48x48 input (seed 002, Figure 5).
+    # Scales s/2 ... s/16 of a 48x48 input (Courtney & Sreenivas 2019, Figure 5).
     assert [model.get_layer(f"res{i}_1").output.shape[2] for i in range(1, 5)] == [24, 12, 6, 3]
     assert tuple(model.output.shape) == (None, 500)
 
@@ -48,7 +48,7 @@ def test_reduced_preset_replaces_convlstms_at_12_and_6():
     assert model.get_layer("flatten").output.shape[-1] == 6 * 6 * 176
 
 
-def test_seed_000_convlstm_is_the_default():
+def test_courtney_convlstm_is_the_default():
     model = stkeras.build_convlstm_resnet()
     assert model.name == "convlstm_base"
     assert tuple(model.input.shape) == (None, 48, 64, 64, 1)

@@ -1,4 +1,4 @@
-"""Seed 002's VGG-M ConvLSTM: a 2D first layer, ConvLSTMs in VGG-M's places, fits and round-trips."""
+"""Courtney & Sreenivas 2019's VGG-M ConvLSTM: a 2D first layer, ConvLSTMs in VGG-M's places, fits and round-trips."""
 
 import numpy as np
 import pytest

@@ -55,7 +55,7 @@ def test_p3d_cycles_a_b_c_after_a_2d_stem():
     model = stkeras.build_video_resnet(kind="p3d", depth=18, input_shape=TINY)
     ops = [l.op for l in model.layers if isinstance(l, ResidualBasic)]
     assert ops == ["p3d_a", "p3d_b", "p3d_c"] * 2 + ["p3d_a", "p3d_b"]
-    # "P3D starts with 2D convs then uses the proposed version" (seed 003).
+    # "P3D starts with 2D convs then uses the proposed version" (Tran et al. 2018).
     assert model.get_layer("conv1").kernel_size == (1, 7, 7)
     assert stkeras.build_video_resnet(kind="r3d", depth=10, input_shape=TINY).get_layer("conv1").kernel_size == (
         3, 7, 7)

@@ -1,3 +1,4 @@
+import pathlib
 import re
 
 import keras
@@ -73,7 +74,7 @@ STRIDED = {f"conv{i}_x_temporal_stride": 2 for i in (3, 4, 5)}
     ("rmc3", dict(first_temporal_stage=3, **STRIDED)),
     ("r2d", dict(first_temporal_stage=6)),
 ])
-def test_seed_003_kinds_are_points_of_the_video_resnet_space(kind, point):
+def test_tran_kinds_are_points_of_the_video_resnet_space(kind, point):
     hypermodel = VideoResNetHyperModel(input_shape=(8, 32, 32, 1), width_multipliers=(1.0,))
     searched = hypermodel.build(_point(head="pool", **point))
     paper = build_video_resnet(kind=kind, depth=10, input_shape=(8, 32, 32, 1), num_classes=10)
@@ -126,12 +127,12 @@ def test_frame_model_space_searches_width_and_head():
 
 
 @pytest.mark.parametrize("space", list(SPACES))
-def test_every_hyperparameter_is_documented_in_the_docstring_and_the_readme(space, tmp_path):
-    readme = open("README.md").read()
+def test_every_hyperparameter_is_documented_in_the_docstring_and_the_tune_guide(space, tmp_path):
+    guide = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "guide" / "tune.md").read_text()
     hypermodel = SPACES[space](**SMALL[space])
     names = {p.name for p in _whole_space(hypermodel, tmp_path).space}
     assert {"learning_rate", "width_multiplier", "head"} <= names
     generic = {re.sub(r"^(res\d|conv\d(_x)?)_", "{s}_", name) for name in names}
     for name in generic:
         assert name in type(hypermodel).__doc__, name
-        assert f"`{name}`" in readme, name
+        assert f"`{name}`" in guide, name

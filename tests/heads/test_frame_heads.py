@@ -1,4 +1,4 @@
-"""Seed 001's heads: alone and in frame models; Table 3's parameters; TRN's subsets."""
+"""Köpüklü et al.'s heads: alone and in frame models; Table 3's parameters; TRN's subsets."""
 
 import itertools
 
@@ -8,7 +8,7 @@ import pytest
 
 from stkeras.experiments.head_costs import TABLE_3
 from stkeras.experiments.head_costs import head_costs
-from stkeras.heads import SEED_001_HEADS
+from stkeras.heads import FRAME_HEADS
 from stkeras.heads import build_head
 from stkeras.layers import TemporalRelation
 from stkeras.models import build_frame_cnn
@@ -20,7 +20,7 @@ CLIP = (3, 4, 16, 16, 1)
 SMALL = dict(num_segments=4, feature_dim=16, input_shape=(16, 16, 1), backbone_options={"widths": (8, 16)})
 
 
-@pytest.mark.parametrize("head", SEED_001_HEADS)
+@pytest.mark.parametrize("head", FRAME_HEADS)
 def test_every_head_trains_saves_and_loads_in_a_frame_model(head, tmp_path):
     model = build_frame_model(head=head, num_classes=5, **SMALL)
     assert model.output_shape == (None, 5) and model.input_shape == (None, *CLIP[1:])
