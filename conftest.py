@@ -10,10 +10,12 @@ import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from stkeras.allocator import keep_freed_memory  # noqa: E402
+from stkeras.allocator import trim_freed_memory  # noqa: E402
 
-# A child-process helper: importing it splits the CPU into logical devices,
-# which a test process that already ran TensorFlow cannot do.
-collect_ignore = ["tests/replicas_check.py"]
+# Child-process helpers: importing replicas_check splits the CPU into logical devices, which a test process
+# that already ran TensorFlow cannot do; xla_check sets XLA's flags for the process; torchvision_reference
+# imports torch, which only the backend jobs install (--doctest-modules would import all three).
+collect_ignore = ["tests/replicas_check.py", "tests/xla_check.py", "tests/models/torchvision_reference.py"]
 
 # As the command line does: training steps need a fraction of the system time.
 keep_freed_memory()
@@ -25,8 +27,37 @@ keep_freed_memory()
 tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "tensorflow_only(reason): a test that needs the TensorFlow backend (it is "
+                                       "skipped under another KERAS_BACKEND, with the reason)")
+
+
+def pytest_runtest_setup(item):
+    marker = item.get_closest_marker("tensorflow_only")
+    if marker is not None and keras.backend.backend() != "tensorflow":
+        pytest.skip(f"TensorFlow backend only: {marker.args[0] if marker.args else marker.kwargs.get('reason')}")
+
+
+# STKERAS_TEST_MEMORY_LOG=FILE: each test process appends "<resident MiB> <test>" after every test, to find
+# the tests whose memory stays.
+_MEMORY_LOG = os.environ.get("STKERAS_TEST_MEMORY_LOG")
+
+
+def _log_resident_memory(nodeid):
+    import psutil
+
+    with open(_MEMORY_LOG, "a") as log:
+        log.write(f"{psutil.Process().memory_info().rss >> 20} {os.getpid()} {nodeid}\n")
+
+
 @pytest.fixture(autouse=True)
-def _fresh_keras_session():
+def _fresh_keras_session(request):
     keras.utils.clear_session()
     keras.utils.set_random_seed(0)
     yield
+    # Each test process would otherwise hold the peak memory of every test it ran (about 10 GB by the end of a
+    # run), and two of them with their child processes outgrow a 24 GB machine.
+    keras.utils.clear_session()
+    trim_freed_memory()
+    if _MEMORY_LOG:
+        _log_resident_memory(request.node.nodeid)

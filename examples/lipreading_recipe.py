@@ -2,6 +2,7 @@
 
     python examples/lipreading_recipe.py [--out runs/lipreading]                  # synthetic clips
     python examples/lipreading_recipe.py --clips-npz my_clips.npz                 # your clips
+    python examples/lipreading_recipe.py --chunk-length 8        # truncated backpropagation every 8 frames
     python examples/lipreading_recipe.py --video-folder DIR --train-labels train.csv --test-labels test.csv
 
 Your clips: a NumPy file with `clips` (n, frames, height, width, channels) in
@@ -13,7 +14,9 @@ default is Courtney & Sreenivas 2022's quadrant-blink digit task on 64x64 frames
 The recipe (Section 4.1): random windows of the clips, one random crop of
 48-64 pixels (scaled to the frames) resized, flip, rotation and brightness per
 clip, the loss at every frame, Adam with gradients clipped at global norm
-5.0, the rate reduced on plateaus, three crops x flip at test time. Then
+5.0, the rate reduced on plateaus (with `--chunk-length 8`, truncated
+backpropagation every 8 frames and one update per sequence), three crops x
+flip at test time. Then
 the reverse-direction network starts from the trained forward network, trains
 on its own, and the two are averaged. The paper's rate is 1e-4 over weeks;
 this demo's default is 1e-3 for minutes.
@@ -39,6 +42,7 @@ from stkeras.training import average_directions
 from stkeras.training import compile_for_task
 from stkeras.training import predict_tta
 from stkeras.training import reverse_direction
+from stkeras.training import tbptt_fit
 
 STAGES = (ResConvLSTM(1, 1, 8, 16), ResConvLSTM(1, 16, 16, 32), ResConvLSTM(1, 32, 32, 64))
 
@@ -79,10 +83,19 @@ def accuracy(model, clips, labels, crop_sizes):
     return float(np.mean(probabilities.argmax(-1) == labels))
 
 
-def fit(model, train, validation, epochs, learning_rate):
+def fit(model, train, validation, epochs, learning_rate, chunk_length=None):
+    """Keras' fit, or, with `chunk_length`, truncated backpropagation every `chunk_length` frames."""
     compile_for_task(model, "digit", learning_rate=learning_rate, global_clipnorm=5.0)
     plateau = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1, verbose=1)
+    if chunk_length:
+        return tbptt_fit(model, train, chunk_length=chunk_length, epochs=epochs, validation_data=validation,
+                         callbacks=[plateau], verbose=2)
     return model.fit(train, validation_data=validation, epochs=epochs, callbacks=[plateau], verbose=2, shuffle=False)
+
+
+def reversed_in_time(dataset):
+    """Clips and per-frame targets from the last frame to the first."""
+    return dataset.map(lambda clips, targets: (tf.reverse(clips, [1]), tf.reverse(targets, [1])))
 
 
 def main(argv=None):
@@ -102,6 +115,9 @@ def main(argv=None):
     parser.add_argument("--reverse-epochs", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--chunk-length", type=int, default=None,
+                        help="truncated backpropagation every this many frames, one update per sequence "
+                             "(the paper: 8); default: through the whole window")
     args = parser.parse_args(argv)
     if args.video_folder and not (args.train_labels and args.test_labels):
         parser.error("--video-folder needs --train-labels and --test-labels")
@@ -130,12 +146,19 @@ def main(argv=None):
                                  num_classes=classes, lstm_units=64, spatial_reduction="flatten",
                                  per_timestep=True, name="forward")
     print(f"forward network: {forward.count_params():,} parameters")
-    fit(forward, train, validation, args.epochs, args.learning_rate)
+    fit(forward, train, validation, args.epochs, args.learning_rate, args.chunk_length)
     scores = {"forward": accuracy(forward, test_clips, test_labels, crops)}
 
     backward = reverse_direction(forward)
     print("reverse-direction network, initialized with the forward network's weights")
-    fit(backward, train, validation, args.reverse_epochs, args.learning_rate)
+    if args.chunk_length:
+        # The copy reads reversed clips through its inner network; that network reads forward, so it trains
+        # with truncated backpropagation on reversed clips and targets, and the copy shares its weights.
+        inner = backward.get_layer(f"{forward.name}_backward")
+        fit(inner, reversed_in_time(train), reversed_in_time(validation), args.reverse_epochs, args.learning_rate,
+            args.chunk_length)
+    else:
+        fit(backward, train, validation, args.reverse_epochs, args.learning_rate)
     scores["backward"] = accuracy(backward, test_clips, test_labels, crops)
     both = average_directions(forward, backward)
     scores["both"] = accuracy(both, test_clips, test_labels, crops)

@@ -7,10 +7,10 @@ filter anything; tensorflow-datasets and absl add Python warnings. None of
 them is about the user's run. `quiet_start()` silences exactly those two
 moments and the absl logger.
 
-The package runs `quiet_start_for_command_line()` before it imports Keras:
-the `stkeras` command (and `python -m stkeras`) starts quietly unless
-`--verbose` is among its arguments; a program that imports stkeras keeps
-TensorFlow's usual output.
+The command line runs `quiet_start_for_command_line()` once it has parsed
+its arguments, before its command imports Keras: the `stkeras` command (and
+`python -m stkeras`) starts quietly unless `--verbose` is among its
+arguments; a program that imports stkeras keeps TensorFlow's usual output.
 """
 
 import contextlib
@@ -64,19 +64,26 @@ def started_from_command_line(argv=None):
     if not argv:
         return False
     program = os.path.basename(argv[0])
-    # While `python -m stkeras` imports the package, argv[0] is "-m".
-    return program in ("stkeras", "stkeras.exe", "-m") or argv[0].endswith(os.path.join("stkeras", "__main__.py"))
+    if program == "-m":  # while `python -m MODULE` imports the package; only `-m stkeras` is the command
+        original = getattr(sys, "orig_argv", [])
+        return argv is not sys.argv or any(a == "-m" and b == "stkeras" for a, b in zip(original, original[1:]))
+    return program in ("stkeras", "stkeras.exe") or argv[0].endswith(os.path.join("stkeras", "__main__.py"))
 
 
-def quiet_start_for_command_line(argv=None):
+def quiet_start_for_command_line(argv=None, verbose=False):
     """`quiet_start()` when started from the command line without `--verbose`; returns whether it ran.
+
+    Args:
+        argv: the process' arguments (default: `sys.argv`).
+        verbose: the command asked for TensorFlow's log lines (as
+            `--verbose` in `argv` does).
 
     Example:
     >>> quiet_start_for_command_line(["python"])
     False
     """
     argv = sys.argv if argv is None else argv
-    if started_from_command_line(argv) and "--verbose" not in argv[1:]:
+    if started_from_command_line(argv) and not verbose and "--verbose" not in argv[1:]:
         quiet_start()
         return True
     return False

@@ -18,6 +18,16 @@ def _first(x):
     return x[0] if isinstance(x, (list, tuple)) else x
 
 
+def to_numpy(x):
+    """A tensor, variable or array of any backend as a NumPy array (PyTorch's detached from its graph)."""
+    return keras.ops.convert_to_numpy(x)
+
+
+def assert_close(actual, desired, *args, **tolerances):
+    """`np.testing.assert_allclose` on tensors of any backend."""
+    np.testing.assert_allclose(to_numpy(actual), to_numpy(desired), *args, **tolerances)
+
+
 def _numpy(outputs):
     return keras.tree.map_structure(keras.ops.convert_to_numpy, outputs)
 

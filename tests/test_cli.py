@@ -56,6 +56,20 @@ def test_compare_speed_reports_mae_and_rounded_accuracy_and_explains(tmp_path):
     assert (out / "explain" / "conv2d" / "maps.png").exists() and (out / "explain" / "conv2d" / "clip_1.gif").exists()
 
 
+def test_compare_reports_the_grids_per_s_row(tmp_path):
+    out = tmp_path / "per_s"
+    assert main(["compare", "--task", "speed", "--models", "conv2d,conv3d", "--out", str(out), *TINY]) == 0
+    results = json.loads((out / "results.json").read_text())
+    speeds = [str(s) for s in results["settings"]["speeds"]]
+    for name, r in results["models"].items():
+        row = [v for v in r["per_speed"].values() if v is not None]
+        assert set(r["per_speed"]) <= set(speeds) and row
+        assert min(row) - 1e-9 <= r["mae"] <= max(row) + 1e-9  # the overall MAE is a mean of the per-S ones
+    assert set(results["relative"]["conv3d_vs_conv2d"]["per_speed"]) == set(results["models"]["conv2d"]["per_speed"])
+    report = (out / "results.md").read_text()
+    assert "## MAE per speed S over all V (the grids' bottom row)" in report and "| conv3d vs conv2d (relative) |" in report
+
+
 def test_compare_with_seeds_reports_each_seed_the_mean_and_which_differences_hold(tmp_path):
     out = tmp_path / "seeds"
     assert main(["compare", "--models", "conv2d,conv3d", "--seeds", "2", "--seed", "3", "--out", str(out),
@@ -107,7 +121,7 @@ def test_rf_prints_the_table(capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["compare", "--models", "conv9d", "--out", "x"], "unknown model(s) conv9d"),
+        (["compare", "--models", "conv9d", "--out", "x"], "unknown model(s) 'conv9d'"),
         (["compare", "--task", "colour", "--out", "x"], "invalid choice: 'colour'"),
         (["compare", "--recipe", "slow", "--out", "x"], "invalid choice: 'slow'"),
         (["compare", "--epochs", "0", "--out", "x"], "expected a positive integer, got '0'"),

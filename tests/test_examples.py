@@ -100,3 +100,24 @@ def test_lipreading_recipe_on_clips_in_a_numpy_file(tmp_path, monkeypatch, capsy
     assert "crops 12-16 resized to 12" in printed and "held-out accuracy with 3 crops x flip" in printed
     both = keras.saving.load_model(tmp_path / "run" / "bidirectional.keras", safe_mode=True)
     assert both.output.shape == (None, None, 3)  # per-frame outputs, any number of frames
+
+
+def test_lipreading_recipe_with_truncated_backpropagation(tmp_path, monkeypatch, capsys):
+    rng = np.random.default_rng(0)
+    clips = rng.uniform(size=(10, 6, 16, 16, 1)).astype("float32")
+    np.savez(tmp_path / "clips.npz", clips=clips, labels=np.arange(10) % 3)
+    args = ["--clips-npz", str(tmp_path / "clips.npz"), "--out", str(tmp_path / "run"), "--epochs", "1",
+            "--reverse-epochs", "1", "--window", "5", "--batch-size", "8", "--chunk-length", "2"]
+    import stkeras.training
+
+    calls = []
+    original = stkeras.training.tbptt_fit
+
+    def recording(model, dataset, **kwargs):
+        calls.append((model.name, kwargs["chunk_length"]))
+        return original(model, dataset, **kwargs)
+
+    monkeypatch.setattr(stkeras.training, "tbptt_fit", recording)
+    _run("lipreading_recipe.py", args, monkeypatch)
+    assert calls == [("forward", 2), ("forward_backward", 2)]  # the reverse copy's inner network
+    assert "held-out accuracy with 3 crops x flip" in capsys.readouterr().out

@@ -34,7 +34,11 @@ def _run_tour(code, filename):
     printed = out.getvalue()
     assert "convlstm_base 431057" in printed
     assert "(None, 16, 4, 4, 144)" in printed
+    from stkeras import list_presets
+
+    presets = len(list_presets())
     assert "14.5" in printed
+    assert f"\n{presets} " in printed and f"# {presets} " in code  # the preset count, as the comment says
     assert "(None, 8, 5)" in printed
     assert "('conv2d', 'conv3d', 'ts_conv3d', 'convlstm', 'conv2plus1d', 'p3d_a', 'p3d_b', 'p3d_c', 'stdcf', 'rank1'" in printed
     assert "(2, 6, 8, 8, 64)" in printed
@@ -223,3 +227,21 @@ def test_build_guide_presets_snippet_runs():
         exec(compile(code, "docs/guide/build.md", "exec"), namespace)
     assert "r2plus1d_18 Tran et al. 2018 (16, 112, 112, 3)" in out.getvalue()
     assert namespace["model"].output_shape == (None, 10) and namespace["speed"].output_shape == (None, 1)
+
+
+def test_every_documented_command_line_parses():
+    """Every `stkeras ...` line of the README's and the guide's bash blocks is a valid command line."""
+    import shlex
+
+    from stkeras.cli import parse_arguments
+
+    pages = ["README.md"] + [f"guide/{p.name}" for p in sorted((DOCS / "guide").glob("*.md"))]
+    checked = 0
+    for page in pages:
+        for block in re.findall(r"```bash\n(.*?)```", _page(page), flags=re.S):
+            for line in block.replace("\\\n", " ").splitlines():
+                command = line.split("&&")[-1].strip()
+                if command.startswith("stkeras ") and "--help" not in command:
+                    parse_arguments(shlex.split(command, comments=True)[1:])  # argparse exits with status 2 on an error
+                    checked += 1
+    assert checked >= 10

@@ -55,3 +55,21 @@ def test_seed_runs_report_mean_and_spread_and_whether_the_lead_holds():
     assert "| conv2d | 0.300 ± 0.010 |" in report and "| convlstm | 0.200 | 0.210 | 0.190 | 0.200 ± 0.010 |" in report
     assert "| conv2d vs convlstm | +0.100 |" in report and "convlstm better |" in report
     assert "convlstm's lead over conv2d is beyond the seed-to-seed spread" in report
+
+
+def test_the_grids_per_s_row_is_a_table_of_the_report():
+    results = _results("speed", {"conv2d": 0.30, "conv3d": 0.40}, "mae")
+    results["models"]["conv2d"]["per_speed"] = {"1": 0.1, "2": 0.25, "10": None}
+    results["models"]["conv3d"]["per_speed"] = {"1": 0.2, "2": 0.5, "10": 0.7}
+    results["relative"] = {"conv2d_vs_conv3d": {"overall": 0.25, "plot": "relative_conv2d_vs_conv3d.png",
+                                                "per_speed": {"1": 0.5, "2": 0.5, "10": None}}}
+    report = format_results(results)
+    section = report.split("## MAE per speed S over all V (the grids' bottom row)")[1].split("##")[0]
+    assert "| model | S=1 | S=2 | S=10 | all |" in section  # speeds in numeric order
+    assert "| conv2d | 0.100 | 0.250 | - | 0.300 |" in section
+    assert "| conv2d vs conv3d (relative) | +50.0% | +50.0% | - | +25.0% |" in section
+
+
+def test_runs_recorded_without_the_per_s_row_report_as_before():
+    report = format_results(_results("speed", {"conv2d": 0.30, "conv3d": 0.40}, "mae"))
+    assert "per speed S" not in report

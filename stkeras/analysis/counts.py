@@ -108,7 +108,8 @@ def count_flops(model, input_shape=None, by_layer=False):
     for layer in model.layers:
         if isinstance(layer, keras.layers.InputLayer):
             continue
-        in_shape = (1,) + tuple(layer.input.shape[1:])
+        first = layer.input[0] if isinstance(layer.input, (list, tuple)) else layer.input  # merges: same positions
+        in_shape = (1,) + tuple(first.shape[1:])
         out_shape = (1,) + tuple(layer.output.shape[1:])
         if any(d is None for d in in_shape + out_shape):
             raise ValueError(

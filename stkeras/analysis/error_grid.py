@@ -24,6 +24,12 @@ class ErrorGrid:
         counts: int array of the same shape (clips per cell).
         overall: the metric over all clips (for relative grids, the relative
             difference of the two overall values).
+        col_summary: float array `(len(col_values),)`: the metric over every
+            clip of each column value, whatever its row (Courtney & Sreenivas
+            2022's bottom row of Figures 6-9: one value per S over all V; for
+            relative grids, the relative difference of the two grids' rows).
+            Default: the cells of each column weighted by their clips.
+        col_counts: int array `(len(col_values),)`, clips per column.
     """
 
     metric: str
@@ -34,6 +40,29 @@ class ErrorGrid:
     values: np.ndarray
     counts: np.ndarray
     overall: float
+    col_summary: np.ndarray = None
+    col_counts: np.ndarray = None
+
+    def __post_init__(self):
+        values = np.asarray(self.values, dtype=np.float64)
+        weights = np.where(np.isfinite(values), np.asarray(self.counts), 0)
+        if self.col_counts is None:
+            self.col_counts = weights.sum(axis=0)
+        if self.col_summary is None:
+            total = np.where(weights > 0, values, 0.0) * weights
+            with np.errstate(divide="ignore", invalid="ignore"):
+                self.col_summary = np.where(weights.sum(axis=0) > 0, total.sum(axis=0) / weights.sum(axis=0), np.nan)
+
+    def summary_row(self):
+        """The per-column summary as `{column value: metric}` (e.g. per S over all V), NaN where no clip fell.
+
+        Example:
+        >>> grid = ErrorGrid("mae", "visible_every", "speed", [1, 2], [1], np.array([[0.25], [0.5]]),
+        ...                  np.array([[3], [1]]), 0.3125)
+        >>> grid.summary_row()
+        {1: 0.3125}
+        """
+        return {c: float(v) for c, v in zip(self.col_values, self.col_summary)}
 
 
 def per_clip_metric(predictions, targets, metric):
@@ -56,7 +85,11 @@ def grid_from_values(values, info, rows="visible_every", cols="speed", metric="m
     for (r, c), (value, count) in cells.items():
         grid[row_values.index(r), col_values.index(c)] = value
         counts[row_values.index(r), col_values.index(c)] = count
-    return ErrorGrid(metric, rows, cols, row_values, col_values, grid, counts, float(np.mean(values)))
+    columns = group_metric(values, info, by=(cols,))
+    col_summary = np.array([columns[(c,)][0] for c in col_values])
+    col_counts = np.array([columns[(c,)][1] for c in col_values], dtype=np.int64)
+    return ErrorGrid(metric, rows, cols, row_values, col_values, grid, counts, float(np.mean(values)), col_summary,
+                     col_counts)
 
 
 def collect_predictions(model, dataset, steps=None):
@@ -73,7 +106,7 @@ def collect_predictions(model, dataset, steps=None):
         if len(batch) != 3:
             raise ValueError("`dataset` must yield (clip, target, info) batches: use with_info=True.")
         clips, target, info = batch
-        predictions.append(np.asarray(model.predict_on_batch(clips)))
+        predictions.append(np.asarray(model.predict_on_batch(np.asarray(clips))))  # NumPy: every backend takes it
         targets.append(np.asarray(target))
         infos.append({k: np.asarray(v) for k, v in info.items() if np.asarray(v).ndim == 1})
     if not predictions:
@@ -123,7 +156,9 @@ def relative_grid(a, b):
     For MAE, `(mae_b - mae_a) / mae_b`; for accuracy the same on error rates
     `1 - accuracy` (Courtney & Sreenivas 2022, Figures 7-9: "Conv3D-XL vs Conv2D-XL" is
     `relative_grid(conv3d, conv2d)`). Cells missing in either grid, or where
-    `b` has no error, are NaN.
+    `b` has no error, are NaN. The per-column summary (the figures' bottom
+    row, per S) is the relative difference of the two grids' summaries, not
+    a mean of the relative cells.
 
     Example:
     >>> import numpy as np
@@ -148,10 +183,22 @@ def relative_grid(a, b):
                 counts[row_values.index(r), col_values.index(c)] = grid.counts[i, j]
         return out, counts
 
+    def aligned_summary(grid):
+        out = np.full(len(col_values), np.nan)
+        counts = np.zeros(len(col_values), dtype=np.int64)
+        for j, c in enumerate(grid.col_values):
+            out[col_values.index(c)] = grid.col_summary[j]
+            counts[col_values.index(c)] = grid.col_counts[j]
+        return out, counts
+
     (va, ca), (vb, cb) = aligned(a), aligned(b)
+    (sa, na), (sb, nb) = aligned_summary(a), aligned_summary(b)
     ea, eb = _error(va, a.metric), _error(vb, b.metric)
+    summary_a, summary_b = _error(sa, a.metric), _error(sb, b.metric)
     with np.errstate(divide="ignore", invalid="ignore"):
         values = np.where(eb > 0, (eb - ea) / eb, np.nan)
+        summary = np.where(summary_b > 0, (summary_b - summary_a) / summary_b, np.nan)
         overall_a, overall_b = _error(np.array(a.overall), a.metric), _error(np.array(b.overall), b.metric)
         overall = float((overall_b - overall_a) / overall_b) if overall_b > 0 else float("nan")
-    return ErrorGrid(f"relative_{a.metric}", a.rows, a.cols, row_values, col_values, values, np.minimum(ca, cb), overall)
+    return ErrorGrid(f"relative_{a.metric}", a.rows, a.cols, row_values, col_values, values, np.minimum(ca, cb), overall,
+                     summary, np.minimum(na, nb))

@@ -29,12 +29,12 @@ import keras
 from stkeras.blocks.ops import get_op
 from stkeras.layers.conv_lstm import ConvLSTM2D
 from stkeras.layers.frame_conv import FrameConv3D
+from stkeras.layers.normalization import check_normalization
 from stkeras.validation import check_choice
 from stkeras.validation import check_number
 from stkeras.validation import check_positive_int
 
 SHORTCUTS = ("auto", "identity", "conv", "convlstm")
-NORMALIZATIONS = ("batch", None)
 PLACEMENTS = ("post", "pre")
 
 # The keyword arguments of both blocks, in signature order. Their defaults are
@@ -42,12 +42,13 @@ PLACEMENTS = ("post", "pre")
 # what the models built on that block rely on.
 BLOCK_ARGUMENTS = (
     "op", "strides", "temporal_strides", "kernel_size", "temporal_kernel_size", "shortcut", "normalization",
-    "placement", "activation", "use_bias", "op_options", "norm_momentum",
+    "placement", "activation", "use_bias", "op_options", "norm_momentum", "norm_epsilon",
 )
 
 
 def check_block_arguments(*, op, strides, temporal_strides, kernel_size, temporal_kernel_size, shortcut,
-                          normalization, placement, activation, use_bias, op_options, norm_momentum):
+                          normalization, placement, activation, use_bias, op_options, norm_momentum,
+                          norm_epsilon):
     """Checks the arguments common to the residual blocks.
 
     Returns:
@@ -76,7 +77,7 @@ def check_block_arguments(*, op, strides, temporal_strides, kernel_size, tempora
         raise ValueError(
             f"shortcut='convlstm' cannot stride in time. Received: temporal_strides={temporal_strides}"
         )
-    normalization = check_choice("normalization", normalization, NORMALIZATIONS)
+    normalization = check_normalization(normalization)
     placement = check_choice("placement", placement, PLACEMENTS)
     try:
         activation = keras.activations.get(activation)
@@ -98,6 +99,7 @@ def check_block_arguments(*, op, strides, temporal_strides, kernel_size, tempora
         "use_bias": bool(use_bias),
         "op_options": spec.check_options(op_options),
         "norm_momentum": check_number("norm_momentum", norm_momentum, 0, 1),
+        "norm_epsilon": check_number("norm_epsilon", norm_epsilon, 0),
     }
 
 

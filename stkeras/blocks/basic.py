@@ -7,7 +7,7 @@ from stkeras.blocks.arguments import build_projection
 from stkeras.blocks.arguments import check_block_arguments
 from stkeras.blocks.arguments import without_legacy_temporal_kernel
 from stkeras.blocks.ops import get_op
-from stkeras.layers.fused_batch_norm import FusedBatchNormalization
+from stkeras.layers.normalization import normalization_layer
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_weights_fit
 
@@ -45,7 +45,10 @@ class ResidualBasic(keras.layers.Layer):
             then a strided 1x1x1 convolution), `"identity"`, `"conv"`
             (always a 1x1x1 projection) or `"convlstm"` (a strided 1x1
             ConvLSTM; not with a temporal stride).
-        normalization: `"batch"` or `None` (no normalization layers).
+        normalization: `"batch"` (batch normalization, synchronized over
+            the replicas when run on several), `"sync_batch"` (always
+            synchronized) or `None` (no normalization layers); see
+            `stkeras.layers.normalization`.
         placement: `"post"` (conv -> BN -> activation, the last activation
             after the addition) or `"pre"` (BN -> activation -> conv).
         activation: activation after each normalization (default ReLU).
@@ -53,6 +56,7 @@ class ResidualBasic(keras.layers.Layer):
         op_options: dict of extra keyword arguments for both ops; options the
             op does not declare are refused.
         norm_momentum: batch-norm momentum.
+        norm_epsilon: batch-norm epsilon (Keras' 1e-3; PyTorch's 1e-5).
 
     Sub-layers: the ops `op1` and `op2` (named as their attributes, in call
     order), `projection` (if any) and the normalizations `op1_bn`,
@@ -92,6 +96,7 @@ class ResidualBasic(keras.layers.Layer):
         use_bias=False,
         op_options=None,
         norm_momentum=0.9,
+        norm_epsilon=1e-3,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -100,7 +105,7 @@ class ResidualBasic(keras.layers.Layer):
             op=op, strides=strides, temporal_strides=temporal_strides, kernel_size=kernel_size,
             temporal_kernel_size=temporal_kernel_size, shortcut=shortcut, normalization=normalization,
             placement=placement, activation=activation, use_bias=use_bias, op_options=op_options,
-            norm_momentum=norm_momentum,
+            norm_momentum=norm_momentum, norm_epsilon=norm_epsilon,
         )
         for name, value in checked.items():
             setattr(self, name, value)
@@ -116,9 +121,8 @@ class ResidualBasic(keras.layers.Layer):
         self.norm2 = self._norm("op2_bn") if self.placement == "post" else None
 
     def _norm(self, name):
-        if self.normalization is None:
-            return None
-        return FusedBatchNormalization(momentum=self.norm_momentum, name=name, dtype=self.dtype_policy)
+        return normalization_layer(self.normalization, name=name, momentum=self.norm_momentum,
+                                   epsilon=self.norm_epsilon, dtype=self.dtype_policy)
 
     def build(self, input_shape):
         shape = tuple(input_shape)

@@ -8,7 +8,7 @@ from stkeras.blocks.arguments import check_block_arguments
 from stkeras.blocks.arguments import without_legacy_temporal_kernel
 from stkeras.blocks.ops import get_op
 from stkeras.layers.frame_conv import FrameConv3D
-from stkeras.layers.fused_batch_norm import FusedBatchNormalization
+from stkeras.layers.normalization import normalization_layer
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_weights_fit
 
@@ -51,10 +51,13 @@ class ResidualBottleneck(keras.layers.Layer):
             then a strided 1x1 convolution), `"identity"`, `"conv"` (always a
             1x1 projection) or `"convlstm"` (a strided 1x1 ConvLSTM, seed
             002's type A; not with a temporal stride).
-        normalization: `"batch"` or `None`.
+        normalization: `"batch"` (synchronized over the replicas when run
+            on several), `"sync_batch"` (always synchronized) or `None`; see
+            `stkeras.layers.normalization`.
         norm_momentum: momentum of the batch-norm moving statistics. 0.9
             (PyTorch's default, written 0.1 there): Keras' 0.99 lags behind
             the weights in short trainings and skews inference.
+        norm_epsilon: batch-norm epsilon (Keras' 1e-3; PyTorch's 1e-5).
         placement: `"post"` or `"pre"` (see above).
         activation: activation after each normalization.
         use_bias: whether the convolutions have biases.
@@ -103,6 +106,7 @@ class ResidualBottleneck(keras.layers.Layer):
         use_bias=True,
         op_options=None,
         norm_momentum=0.9,
+        norm_epsilon=1e-3,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -114,7 +118,7 @@ class ResidualBottleneck(keras.layers.Layer):
             op=op, strides=strides, temporal_strides=temporal_strides, kernel_size=kernel_size,
             temporal_kernel_size=temporal_kernel_size, shortcut=shortcut, normalization=normalization,
             placement=placement, activation=activation, use_bias=use_bias, op_options=op_options,
-            norm_momentum=norm_momentum,
+            norm_momentum=norm_momentum, norm_epsilon=norm_epsilon,
         )
         for name, value in checked.items():
             setattr(self, name, value)
@@ -137,9 +141,8 @@ class ResidualBottleneck(keras.layers.Layer):
         return (self.op_layer,)
 
     def _norm(self, name):
-        if self.normalization is None:
-            return None
-        return FusedBatchNormalization(momentum=self.norm_momentum, name=name, dtype=self.dtype_policy)
+        return normalization_layer(self.normalization, name=name, momentum=self.norm_momentum,
+                                   epsilon=self.norm_epsilon, dtype=self.dtype_policy)
 
     def _pointwise(self, filters, name):
         return FrameConv3D(filters, 1, use_bias=self.use_bias, name=name, dtype=self.dtype_policy)

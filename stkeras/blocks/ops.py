@@ -286,7 +286,7 @@ def ops_supporting(capability):
 
 
 @register_op(
-    "conv2d", temporal_kernel=False, mixes_time=False, options=_keyword_options(keras.layers.Conv3D.__init__, exclude=("padding",)),
+    "conv2d", temporal_kernel=False, mixes_time=False, options=_keyword_options(FrameConv3D.__init__, exclude=("padding",)),
     description="per-frame k x k convolution (1 x k x k)",
 )
 def _conv2d(filters, *, kernel_size, temporal_kernel_size, strides, temporal_strides, use_bias, name, **options):

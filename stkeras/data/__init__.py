@@ -1,13 +1,25 @@
-"""Digit sources and synthetic video clips as `tf.data` pipelines."""
+"""Digit sources, synthetic video clips and real video files as `tf.data` pipelines."""
 
 from stkeras.data.augment import ClipAugmentation
 from stkeras.data.augment import augment_clips
+from stkeras.data.clip_sampling import clip_starts
+from stkeras.data.clip_sampling import dense_indices
 from stkeras.data.digits import load_digits
 from stkeras.data.finite import check_finite_clips
 from stkeras.data.finite import finite_clips
 from stkeras.data.grouping import group_metric
+from stkeras.data.layouts import LAYOUTS
+from stkeras.data.layouts import hmdb51
+from stkeras.data.layouts import jester
+from stkeras.data.layouts import kinetics
+from stkeras.data.layouts import read_layout
+from stkeras.data.layouts import something_something_v2
+from stkeras.data.layouts import ucf101
+from stkeras.data.layouts import video_dataset
 from stkeras.data.moving_mnist import moving_mnist
+from stkeras.data.quadrant_blink import FIRST_QUADRANTS
 from stkeras.data.quadrant_blink import ORDERS
+from stkeras.data.quadrant_blink import SPEED_DISTRIBUTIONS
 from stkeras.data.quadrant_blink import QuadrantBlinkSynthesizer
 from stkeras.data.quadrant_blink import allowed_pairs
 from stkeras.data.quadrant_blink import evidence_masks
@@ -21,3 +33,14 @@ from stkeras.data.segments import sample_segments
 from stkeras.data.segments import segment_indices
 from stkeras.data.video_folder import tfds_videos
 from stkeras.data.video_folder import video_folder
+from stkeras.data.video_decode import VideoDecodeError
+from stkeras.data.video_decode import VideoInfo
+from stkeras.data.video_decode import decode_frames
+from stkeras.data.video_decode import probe_video
+from stkeras.data.video_files import list_videos
+from stkeras.data.video_files import probe_videos
+from stkeras.data.video_files import video_dataset_from_directory
+from stkeras.data.video_files import video_dataset_from_files
+from stkeras.data.views import evaluate_views
+from stkeras.data.views import parse_views
+from stkeras.data.views import predict_views

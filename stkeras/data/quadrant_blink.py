@@ -21,12 +21,17 @@ from stkeras.data.sampling import pick
 from stkeras.data.sampling import stateless_uniform
 from stkeras.tasks import available_tasks
 from stkeras.tasks import get_task
+from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 
 # The six orders of Courtney & Sreenivas 2022, Section 3; a clip's order label is the index.
 ORDERS = ((1, 2, 3, 4), (1, 2, 4, 3), (1, 4, 2, 3), (1, 4, 3, 2), (1, 3, 2, 4), (1, 3, 4, 2))
 # The per-clip scalar fields of a clip's `info`: what a task can target.
 INFO_FIELDS = ("digit", "order", "speed", "visible_every", "phase")
+# How a clip's (S, V) pair is drawn among the allowed pairs (`quadrant_blink(speed_distribution=...)`).
+SPEED_DISTRIBUTIONS = ("uniform_pairs", "uniform_speeds")
+# Where a clip's cycle of quadrants starts (`quadrant_blink(first_quadrant=...)`).
+FIRST_QUADRANTS = ("random", "order_start")
 
 
 def allowed_pairs(speeds, visible_every, max_step):
@@ -71,12 +76,22 @@ class QuadrantBlinkSynthesizer:
     Args: see `quadrant_blink`; `images` and `labels` are the digit pool.
     """
 
-    def __init__(self, images, labels, *, seed, split, frames, size, pairs, digit_size, dtype):
+    def __init__(self, images, labels, *, seed, split, frames, size, pairs, digit_size, dtype,
+                 speed_distribution="uniform_pairs", first_quadrant="random"):
+        self.speed_distribution = check_choice("speed_distribution", speed_distribution, SPEED_DISTRIBUTIONS)
+        self.first_quadrant = check_choice("first_quadrant", first_quadrant, FIRST_QUADRANTS)
         self.frames, self.size, self.digit_size = frames, size, digit_size
         self.dtype = tf.as_dtype(dtype)
         self.pool = digit_pool(images, digit_size, dtype)
         self.labels = tf.convert_to_tensor(labels, tf.int32)
+        if self.speed_distribution == "uniform_speeds":  # the pairs of each speed made contiguous
+            pairs = sorted((int(s), int(v)) for s, v in pairs)
         self.pairs = tf.constant(pairs, tf.int32)
+        # Speed i's first index in `pairs` and its number of pairs (for "uniform_speeds").
+        speeds = sorted({s for s, _ in pairs})
+        counts = [sum(1 for s, _ in pairs if s == speed) for speed in speeds]
+        self.speed_counts = tf.constant(counts, tf.int32)
+        self.speed_offsets = tf.constant(np.cumsum([0] + counts[:-1]), tf.int32)
         self.orders = tf.constant(ORDERS, tf.int32)
         self.seed, self.split = seed, split
 
@@ -86,13 +101,13 @@ class QuadrantBlinkSynthesizer:
         extent = float(self.size - self.digit_size)
         u = stateless_uniform(self.seed, self.split, chunk_index, count, 8)
         digit_index = pick(u[:, 0], tf.shape(self.pool)[0])
-        pair = tf.gather(self.pairs, pick(u[:, 1], tf.shape(self.pairs)[0]))
+        pair = tf.gather(self.pairs, self._pair_index(u[:, 1]))
         speed, visible_every = pair[:, 0], pair[:, 1]
         angle = u[:, 2] * (2.0 * math.pi)
         start = u[:, 3:5] * extent
         phase = pick(u[:, 5], visible_every)
         order = pick(u[:, 6], 6)
-        cycle_start = pick(u[:, 7], 4)
+        cycle_start = pick(u[:, 7], 4) if self.first_quadrant == "random" else tf.zeros_like(order)
 
         velocity = tf.cast(speed, tf.float32)[:, None] * tf.stack([tf.sin(angle), tf.cos(angle)], axis=1)
         position = tf.cast(tf.round(bounce(start, velocity, self.frames, extent)), tf.int32)
@@ -129,6 +144,19 @@ class QuadrantBlinkSynthesizer:
         }
         return clips[..., None], info
 
+    def _pair_index(self, u):
+        """Indices in `pairs` from uniforms `u` in [0, 1), by `speed_distribution`."""
+        if self.speed_distribution == "uniform_pairs":
+            return pick(u, tf.shape(self.pairs)[0])
+        # uniform_speeds: the integer part of u * (number of speeds) picks S, its fractional part
+        # (uniform in [0, 1) again) picks V among the pairs of that S.
+        num_speeds = tf.shape(self.speed_counts)[0]
+        scaled = u * tf.cast(num_speeds, tf.float32)
+        speed_index = pick(u, num_speeds)
+        within = tf.clip_by_value(scaled - tf.cast(speed_index, tf.float32), 0.0, 1.0)
+        count = tf.gather(self.speed_counts, speed_index)
+        return tf.gather(self.speed_offsets, speed_index) + pick(within, count)
+
 
 def _target(info, task):
     if task == "all":
@@ -157,6 +185,8 @@ def quadrant_blink(
     speeds=range(1, 7),
     visible_every=range(1, 13),
     max_step=49,
+    speed_distribution="uniform_pairs",
+    first_quadrant="random",
     task="digit",
     batch_size=None,
     with_info=False,
@@ -176,7 +206,16 @@ def quadrant_blink(
         speeds: allowed speeds `S` in pixels per frame.
         visible_every: allowed blink periods `V` in frames.
         max_step: only pairs with `S * V <= max_step` are drawn (the paper:
-            under 50 pixels between visible frames), uniformly among them.
+            under 50 pixels between visible frames).
+        speed_distribution: how a clip's `(S, V)` pair is drawn among the
+            allowed ones: `"uniform_pairs"` (every allowed pair equally
+            likely, so speeds with fewer allowed `V` are rarer) or
+            `"uniform_speeds"` (`S` uniform over `speeds`, then `V` uniform
+            among the values allowed for that `S`).
+        first_quadrant: `"random"` (the cycle of quadrants starts at a
+            random place in the clip's order, so any quadrant can be drawn
+            first) or `"order_start"` (every clip's first visible frame
+            shows quadrant 1, the first of its order as `ORDERS` writes it).
         task: target: `"digit"` (int 0-9), `"order"` (int 0-5, index in
             `ORDERS`), `"speed"` (float `S`), a `stkeras.tasks.Task` whose
             target is a per-clip info field, or `"all"` (a dict over the
@@ -210,10 +249,13 @@ def quadrant_blink(
     if digit_size % 2:
         raise ValueError(f"`digit_size` must be even (four quadrants). Received: digit_size={digit_size}")
     pairs = allowed_pairs(speeds, visible_every, max_step)
+    check_choice("speed_distribution", speed_distribution, SPEED_DISTRIBUTIONS)
+    check_choice("first_quadrant", first_quadrant, FIRST_QUADRANTS)
     images, labels = load_digits(split, source=digits)
     synthesizer = QuadrantBlinkSynthesizer(
         images, labels, seed=seed, split=split, frames=frames, size=size,
         pairs=pairs, digit_size=digit_size, dtype=dtype,
+        speed_distribution=speed_distribution, first_quadrant=first_quadrant,
     )
 
     def make(index, count):

@@ -96,9 +96,12 @@ def augment_clip(clip, training, image_size, crop_scales, flip, seed):
     top = tf.random.stateless_uniform((), seeds[1], 0, image_size[0] - size[0] + 1, tf.int32)
     left = tf.random.stateless_uniform((), seeds[2], 0, image_size[1] - size[1] + 1, tf.int32)
     clip = tf.image.resize(clip[:, top:top + size[0], left:left + size[1]], image_size)
-    if flip:
-        clip = tf.cond(tf.random.stateless_uniform((), seeds[3]) < 0.5, lambda: tf.reverse(clip, [2]), lambda: clip)
-    return clip
+    return random_flip(clip, seeds[3]) if flip else clip
+
+
+def random_flip(clip, seed):
+    """Flips a clip `(..., h, w, c)` left-right with probability 1/2 (a stateless draw from `seed`)."""
+    return tf.cond(tf.random.stateless_uniform((), seed) < 0.5, lambda: tf.reverse(clip, [-2]), lambda: clip)
 
 
 def _check(num_segments, image_size, crop_scales, channels):

@@ -9,7 +9,6 @@ grid over (V, S) per model, relative grids between models (Courtney & Sreenivas 
 import os
 import time
 
-import keras
 import numpy as np
 
 from stkeras.analysis import collect_predictions
@@ -41,13 +40,14 @@ from stkeras.validation import check_positive_int
 from stkeras.viz import plot_error_grid
 from stkeras.viz import plot_relative_grid
 from stkeras.viz.curves import plot_training_curves
+from stkeras.training.session import fresh_session
 
 # Courtney & Sreenivas 2022's relative comparisons (Figures 7-9): (better-if-positive, reference).
 PAPER_PAIRS = (("conv3d", "conv2d"), ("ts_conv3d", "conv3d"), ("convlstm", "conv3d"))
 
 
 def run_compare(out, task="digit", models=MODEL_NAMES, recipe="quick", size=None, verbose=False, head=None,
-                explain=0, strategy=None, seeds=1, **overrides):
+                explain=0, strategy=None, seeds=1, tensorboard=False, **overrides):
     """Trains `models` on the task, evaluates them and writes the run folder.
 
     Args:
@@ -70,6 +70,8 @@ def run_compare(out, task="digit", models=MODEL_NAMES, recipe="quick", size=None
             `seed + 1`, ... (other clips and initial weights); the results
             give each seed's score, the mean and standard deviation, and
             which pairs of models differ (`stkeras.experiments.seeds`).
+        tensorboard: also log every epoch's scores for TensorBoard, in
+            each model's folder (`models/<model>/tensorboard`).
         **overrides: `epochs`, `train_clips`, `test_clips`,
             `validation_clips`, `frames`, `batch_size`, `seed`.
 
@@ -87,7 +89,7 @@ def run_compare(out, task="digit", models=MODEL_NAMES, recipe="quick", size=None
     check_positive_int("seeds", seeds)
     for name in models:  # fail on impossible strides or heads before any training
         build_model(name, settings, task, head)
-        keras.utils.clear_session()
+        fresh_session()
     os.makedirs(out, exist_ok=True)
     seed_list = [settings["seed"] + k for k in range(seeds)]
     runs = [dict(settings, seed=seed) for seed in seed_list]
@@ -114,7 +116,7 @@ def run_compare(out, task="digit", models=MODEL_NAMES, recipe="quick", size=None
             label = name if seeds == 1 else f"{name} seed {run['seed']}"
             folder = os.path.join(out, "models", *([] if seeds == 1 else [f"seed{run['seed']}"]), name)
             model, scored = _train_and_score(name, run, task, head, strategy, folder, label, verbose, test,
-                                             f"[{index}/{len(models)}]")
+                                             f"[{index}/{len(models)}]", tensorboard)
             seed_runs.append(scored.pop("run"))
             values.append(scored["values"])
             infos.append(scored["info"])
@@ -129,6 +131,7 @@ def run_compare(out, task="digit", models=MODEL_NAMES, recipe="quick", size=None
             "parameters": int(model.count_params()),
             "macs_per_clip": int(count_flops(model)),
             "epochs_trained": len(summary["history"]),
+            "per_speed": _summary_row(grids[name]),
         }
         results["models"][name].pop("seed", None)
         if explain:
@@ -145,7 +148,7 @@ def run_compare(out, task="digit", models=MODEL_NAMES, recipe="quick", size=None
         rel = relative_grid(grids[a], grids[b])
         path = f"relative_{a}_vs_{b}.png"
         plot_relative_grid(rel, os.path.join(out, path), title=f"{a} vs {b} (positive: {a} better)")
-        results["relative"][f"{a}_vs_{b}"] = {"overall": rel.overall, "plot": path}
+        results["relative"][f"{a}_vs_{b}"] = {"overall": rel.overall, "plot": path, "per_speed": _summary_row(rel)}
     if seeds > 1:
         results["differences"] = {
             f"{a}_vs_{b}": welch_test([r[metric] for r in results["models"][a]["seeds"]],
@@ -164,20 +167,25 @@ def run_compare(out, task="digit", models=MODEL_NAMES, recipe="quick", size=None
     return results
 
 
-def _train_and_score(name, settings, task, head, strategy, folder, label, verbose, test, prefix):
+def _summary_row(grid):
+    """A grid's per-S row over all V for `results.json`: `{S: metric}`, `None` where no clip fell."""
+    return {str(s): (None if v != v else v) for s, v in grid.summary_row().items()}
+
+
+def _train_and_score(name, settings, task, head, strategy, folder, label, verbose, test, prefix, tensorboard):
     """Trains one model with the settings' seed and scores it on `test`.
 
     Returns:
         the model and a dict: `run` (the seed, scores, training seconds and
         history), `values` (the per-clip metric) and `info` (per-clip fields).
     """
-    keras.utils.clear_session()
+    fresh_session()
     seed_everything(settings["seed"])
     with strategy_scope(strategy):
         model = build_model(name, settings, task, head)
         log(f"{prefix} {label}: {model.count_params():,} parameters, training ...")
         start = time.perf_counter()
-        history = train_model(model, settings, task, folder, label, verbose)
+        history = train_model(model, settings, task, folder, label, verbose, tensorboard=tensorboard)
     seconds = time.perf_counter() - start
     save_model_atomically(model, f"{folder}.keras")
     predictions, clip_targets, info = collect_predictions(model, test)

@@ -24,6 +24,7 @@ from stkeras.tasks import get_task
 from stkeras.validation import check_positive_int
 from stkeras.viz.overlay import plot_overlay_strip
 from stkeras.viz.overlay import write_gif
+from stkeras.training.session import fresh_session
 
 
 def explanation_clips(settings, task, num_clips):
@@ -140,7 +141,7 @@ def run_explain(models, out, *, task="digit", recipe=None, num_clips=8, method="
         results["models"].append(explain_model(
             model, os.path.join(out, label), task=task, recipe=recipe, num_clips=num_clips, method=method,
             layer=layer, weighting=weighting, seed=seed, batch_size=batch_size, progress=progress, label=label))
-        keras.utils.clear_session()
+        fresh_session()
     results["recipe"] = recipe or ", ".join(sorted({entry["recipe"] for entry in results["models"]}))
     write_results(out, "explain", results, format_explanations(results))
     log(f"wrote {out}/explain.md, explain.json and each model's maps.png and GIFs")

@@ -12,7 +12,6 @@ the held-out learning curves.
 import os
 import time
 
-import keras
 
 from stkeras.analysis import count_flops
 from stkeras.data import video_folder
@@ -33,6 +32,7 @@ from stkeras.training.distribute import strategy_scope
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 from stkeras.viz.curves import plot_training_curves
+from stkeras.training.session import fresh_session
 
 
 def _folder_data(settings, video_root, train_labels, test_labels, num_segments, image_size):
@@ -49,7 +49,7 @@ def _folder_data(settings, video_root, train_labels, test_labels, num_segments, 
 
 def run_head_compare(out, *, heads, task="digit", recipe="quick", backbone="small_cnn", num_segments=8,
                      feature_dim=256, video_root=None, train_labels=None, test_labels=None, image_size=(64, 64),
-                     verbose=False, strategy=None, **overrides):
+                     verbose=False, strategy=None, tensorboard=False, **overrides):
     """Trains a frame model per head on the same backbone and sampled frames; writes `heads.md`.
 
     Args:
@@ -67,6 +67,8 @@ def run_head_compare(out, *, heads, task="digit", recipe="quick", backbone="smal
         verbose: also show Keras' progress bars.
         strategy: a `tf.distribute.Strategy` to build and train every model
             in, or `None` (as `run_compare`).
+        tensorboard: also log every epoch's scores for TensorBoard, in
+            each head's folder (`heads/<head>/tensorboard`).
         **overrides: as for `stkeras compare` (`epochs`, `train_clips`, ...).
 
     Returns:
@@ -97,7 +99,7 @@ def run_head_compare(out, *, heads, task="digit", recipe="quick", backbone="smal
     results = {"task": task.name, "metric": task.metric, "recipe": recipe, "backbone": backbone, "num_segments": num_segments,
                "feature_dim": feature_dim, "source": source, "settings": jsonable(settings), "heads": {}}
     for index, head in enumerate(heads, start=1):
-        keras.utils.clear_session()
+        fresh_session()
         seed_everything(settings["seed"])
         with strategy_scope(strategy):
             model = build_frame_model(backbone=backbone, head=head, num_segments=num_segments,
@@ -107,7 +109,7 @@ def run_head_compare(out, *, heads, task="digit", recipe="quick", backbone="smal
             log(f"[{index}/{len(heads)}] {head}: {alone.count_params():,} head parameters, training ...")
             start = time.perf_counter()
             history = train_model(model, settings, task, os.path.join(out, "heads", head), head, verbose,
-                                  train_data=train, validation_data=validation)
+                                  train_data=train, validation_data=validation, tensorboard=tensorboard)
         seconds = time.perf_counter() - start
         scores = model.evaluate(test, verbose=0, return_dict=True)
         save_model_atomically(model, os.path.join(out, "heads", f"{head}.keras"))

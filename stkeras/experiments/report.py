@@ -75,18 +75,47 @@ def format_results(results):
         "The paper's numbers are at its full scale (48 frames of 64x64, 28x28 digits, S 1-6, V 1-12; "
         "8-28 hours of training per model); \"-\" where it did not train that model at this size.",
     ]
+    lines += _per_speed(results, columns[0], titles)
     lines += _seeds(results, columns[0], titles)
     lines += _ranking(results, columns[0], titles)
     lines += _learning_curve(results, columns[0], titles)
     lines += ["", "## Plots", ""]
     for name in results["models"]:
-        lines.append(f"- `grid_{name}.png`: {name} over (V, S); `rf_{name}.md`: receptive fields")
+        lines.append(f"- `grid_{name}.png`: {name} over (V, S), its bottom row per S over all V; `rf_{name}.md`: "
+                     "receptive fields")
     for pair, rel in results["relative"].items():
         lines.append(f"- `{rel['plot']}`: {pair.replace('_vs_', ' vs ')}, overall {100 * rel['overall']:+.1f}%")
     lines.append("- `training_curves.png`: loss and metric against training clips seen, training and held-out")
     if any("explanation" in r for r in results["models"].values()):
         lines.append("- `explain/explain.md`: Grad-CAM localization per model; `explain/<model>/maps.png` and GIFs")
     return "\n".join(lines) + "\n"
+
+
+def _per_speed(results, metric, titles):
+    """The grids' bottom row as a table: each model's metric per S over every V, then each pair's relative
+    difference per S (Courtney & Sreenivas 2022, Figures 6-9). Nothing for runs recorded without it."""
+    models = {name: r["per_speed"] for name, r in results["models"].items() if "per_speed" in r}
+    if not models:
+        return []
+    speeds = sorted({s for row in models.values() for s in row}, key=int)
+    name = titles.get(metric, metric)
+    lines = ["", f"## {name} per speed S over all V (the grids' bottom row)", "",
+             "| model | " + " | ".join(f"S={s}" for s in speeds) + " | all |", "|" + "---|" * (len(speeds) + 2)]
+    for model, row in models.items():
+        lines.append(f"| {model} | " + " | ".join(_cell(row.get(s), "{:.3f}") for s in speeds)
+                     + f" | {results['models'][model][metric]:.3f} |")
+    pairs = {pair: rel["per_speed"] for pair, rel in results["relative"].items() if "per_speed" in rel}
+    for pair, row in pairs.items():
+        lines.append(f"| {pair.replace('_vs_', ' vs ')} (relative) | "
+                     + " | ".join(_cell(None if row.get(s) is None else 100 * row[s], "{:+.1f}%") for s in speeds)
+                     + f" | {100 * results['relative'][pair]['overall']:+.1f}% |")
+    if pairs:
+        lines += ["", "Relative rows: positive where the first model has the smaller error at that S."]
+    return lines
+
+
+def _cell(value, form):
+    return "-" if value is None or value != value else form.format(value)
 
 
 def _score(result, metric):

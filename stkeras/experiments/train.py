@@ -19,7 +19,7 @@ from stkeras.training.distribute import strategy_scope
 
 
 def run_train(out, *, model, task="digit", recipe="quick32", size=None, head=None, strategy=None, verbose=False,
-              **overrides):
+              tensorboard=False, **overrides):
     """Trains one model on the task's clip stream and saves it as `out/model.keras`.
 
     Args:
@@ -37,6 +37,8 @@ def run_train(out, *, model, task="digit", recipe="quick32", size=None, head=Non
             The batch size stays the global batch, split across replicas.
         verbose: also show Keras' progress bars (stkeras prints one line
             per epoch either way).
+        tensorboard: also log every epoch's scores for TensorBoard in
+            `out/tensorboard`.
         **overrides: `epochs`, `train_clips`, `test_clips`,
             `validation_clips`, `frames`, `batch_size`, `seed`.
 
@@ -63,7 +65,7 @@ def run_train(out, *, model, task="digit", recipe="quick32", size=None, head=Non
         log(f"stkeras train: {name} ({model.count_params():,} parameters), task={task.name}, recipe={recipe}, "
             f"{settings['epochs']} epochs of {settings['train_clips']} new clips{replicas}")
         start = time.perf_counter()
-        history = train_model(model, settings, task, out, name, verbose)
+        history = train_model(model, settings, task, out, name, verbose, tensorboard=tensorboard)
     path = os.path.join(out, "model.keras")
     save_model_atomically(model, path)
     last = history[-1] if history else {}

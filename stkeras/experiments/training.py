@@ -1,5 +1,6 @@
 """Training one model of a run: seeds, the recipe, the clip stream, the learning curve and progress lines."""
 
+import os
 import time
 
 import keras
@@ -10,6 +11,7 @@ from stkeras.experiments.data import steps_per_epoch
 from stkeras.experiments.report import log
 from stkeras.training import compile_for_task
 from stkeras.training import fit_resumable
+from stkeras.training import recipe_optimizer
 
 
 def seed_everything(seed):
@@ -53,7 +55,7 @@ class ProgressLines(keras.callbacks.Callback):
 
 
 def train_model(model, settings, task, folder, label, verbose=False, callbacks=(), train_data=None,
-                validation_data=None):
+                validation_data=None, tensorboard=False):
     """Compiles and trains `model` on the run's clip stream, resumably, scoring held-out clips each epoch.
 
     Args:
@@ -67,14 +69,19 @@ def train_model(model, settings, task, folder, label, verbose=False, callbacks=(
         train_data, validation_data: batched datasets instead of the run's
             quadrant-blink clips (`train_data` must hold `epochs *
             train_clips` clips).
+        tensorboard: also log the losses and metrics of every epoch for
+            TensorBoard, in `folder/tensorboard` (Keras' callback).
 
     Returns:
         the history: one dict per epoch, with `clips_seen` and the held-out
         scores as `val_*`.
     """
     steps = steps_per_epoch(settings)
-    compile_for_task(model, task, settings["learning_rate"], total_steps=steps * settings["epochs"],
-                     warmup_fraction=settings["warmup_fraction"])
+    optimizer, schedule_callbacks = recipe_optimizer(settings, steps)
+    compile_for_task(model, task, optimizer=optimizer)
+    callbacks = [*callbacks, *schedule_callbacks]
+    if tensorboard:
+        callbacks = [*callbacks, keras.callbacks.TensorBoard(os.path.join(folder, "tensorboard"))]
     validation = validation_data or clips(settings, task, "test", num_clips=settings["validation_clips"])
     history = fit_resumable(
         model, train_data or clips(settings, task, "train"), settings["epochs"], folder, validation_data=validation,

@@ -40,6 +40,7 @@ from stkeras.tuning.tuners import format_values
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 from stkeras.viz import plot_pareto
+from stkeras.training.session import fresh_session
 
 ROLES = ("chief", "worker")
 PROJECT = "search"
@@ -82,7 +83,7 @@ def distributed_environment(oracle=None, role=None, tuner_id=None):
 
 def run_tune(out, *, space="courtney", task="digit", algorithm="random", max_trials=10, max_time=None,
              recipe="quick", size=None, num_segments=8, space_options=None, trials_per_process=None, oracle=None,
-             role=None, tuner_id=None, seeds=1, verbose=False, **overrides):
+             role=None, tuner_id=None, seeds=1, verbose=False, tensorboard=False, videos=None, **overrides):
     """Searches a space with keras-tuner on the run's clips; writes the trials table, Pareto plot and best model.
 
     Running it again with the same `out` continues the search (keras-tuner
@@ -117,6 +118,13 @@ def run_tune(out, *, space="courtney", task="digit", algorithm="random", max_tri
             whether the spread between the best and the worst trial exceeds
             this seed-to-seed spread (`seed_spread`). 1: no reruns.
         verbose: also keras-tuner's display and Keras' progress bars.
+        tensorboard: also log every trial's epochs for TensorBoard, in
+            `out/tensorboard/<trial id>`.
+        videos: search on a user's videos instead of synthetic clips: the
+            arguments of `stkeras.experiments.train_videos.video_run`
+            (`{"data": DIR, "layout": ..., "image_size": ..., "frame_step":
+            ..., "validation_split": ...}`); the held-out videos score the
+            trials and the best model (spaces `courtney` and `video_resnet`).
         **overrides: `epochs` (training epochs of a trial; Hyperband's
             most), `train_clips`, `validation_clips`, `test_clips`,
             `frames`, `batch_size`, `seed`.
@@ -131,8 +139,7 @@ def run_tune(out, *, space="courtney", task="digit", algorithm="random", max_tri
     seeds = check_positive_int("seeds", seeds)
     if max_time is not None and (isinstance(max_time, bool) or not isinstance(max_time, (int, float)) or max_time <= 0):
         raise ValueError(f"`max_time` must be a number of seconds > 0 or None. Received: max_time={max_time!r}")
-    task = get_task(task)
-    settings = resolve_settings(recipe, size, **overrides)
+    task, settings = search_settings(space, task, recipe, size, videos, overrides)
     role = distributed_environment(oracle, role, tuner_id)
     seed_everything(settings["seed"])
 
@@ -141,7 +148,7 @@ def run_tune(out, *, space="courtney", task="digit", algorithm="random", max_tri
     options = dict(space_options or {})
     if space == "heads":
         check_positive_int("num_segments", num_segments)
-    train, validation, test, input_shape = _search_data(space, settings, task, num_segments)
+    train, validation, test, input_shape = _search_data(space, settings, task, num_segments, videos)
     if space == "courtney":
         options.setdefault("size", settings["model_size"])
     hypermodel = SPACES[space](input_shape=input_shape, task=task, total_steps=steps * settings["epochs"],
@@ -169,7 +176,8 @@ def run_tune(out, *, space="courtney", task="digit", algorithm="random", max_tri
         # shuffle=False: the clips are a seeded random stream already (and Keras warns about datasets).
         tuner.search(train, validation_data=validation, epochs=settings["epochs"], steps_per_epoch=steps,
                      shuffle=False, verbose=int(verbose),
-                     callbacks=[ProgressLines("  ", settings["epochs"], settings["train_clips"], task.metric)])
+                     callbacks=[ProgressLines("  ", settings["epochs"], settings["train_clips"], task.metric),
+                                *_tensorboard(out, tensorboard)])
     finally:
         if timer is not None:
             timer.cancel()
@@ -182,12 +190,46 @@ def run_tune(out, *, space="courtney", task="digit", algorithm="random", max_tri
         return None
     spread = None
     if seeds > 1 and tuner.oracle.get_best_trials(1):
-        spread = seed_spread(out, tuner, hypermodel, validation, seeds, space, settings, task, num_segments)
+        spread = seed_spread(out, tuner, hypermodel, validation, seeds, space, settings, task, num_segments, videos)
     return _report(out, tuner, hypermodel, task, test, space, algorithm, recipe, settings, max_trials, spread)
 
 
-def _search_data(space, settings, task, num_segments):
-    """`(train, validation, test, input_shape)` of a search: whole clips, or sampled frames for `"heads"`."""
+def _tensorboard(out, enabled):
+    """Keras' TensorBoard callback, if `enabled`: keras-tuner gives each trial its own subfolder of `out/tensorboard`."""
+    return [keras.callbacks.TensorBoard(os.path.join(out, "tensorboard"))] if enabled else []
+
+
+def search_settings(space, task, recipe, size, videos, overrides):
+    """`(task, settings)` of a search: the recipe's, or with `videos` the data's classes and video counts."""
+    if videos is None:
+        return get_task(task), resolve_settings(recipe, size, **overrides)
+    from stkeras.experiments.train_videos import video_run
+
+    if space == "heads":
+        raise ValueError("The heads space samples frames of synthetic clips; search a user's videos with the "
+                         "courtney or video_resnet space. Received: space='heads' with videos")
+    if get_task(task).name != "digit":
+        raise ValueError(f"On videos the task is the data's classes; `task` is for synthetic clips. Received: "
+                         f"task={task!r}")
+    settings, video_task, _, _ = video_run(**videos, recipe=recipe, **overrides)
+    if size is not None:
+        settings["model_size"] = resolve_settings(recipe, size)["model_size"]
+    return video_task, settings
+
+
+def _search_data(space, settings, task, num_segments, videos=None):
+    """`(train, validation, test, input_shape)` of a search: whole clips, sampled frames for `"heads"`, or videos.
+
+    On videos the held-out videos are both the trials' validation and the test of the best model.
+    """
+    if videos is not None:
+        from stkeras.experiments.video_data import training_videos
+
+        train, validation = training_videos(
+            videos["data"], layout=videos.get("layout"), clip_length=settings["frames"],
+            frame_step=videos.get("frame_step", 2), image_size=settings["size"], batch_size=settings["batch_size"],
+            seed=settings["seed"], validation_split=videos.get("validation_split", 0.2))
+        return train.repeat(), validation, validation, (settings["frames"], settings["size"], settings["size"], 3)
     if space == "heads":
         train, validation, test, frame_shape = segmented_clips(settings, task, num_segments)
         return train, validation, test, (num_segments, *frame_shape)
@@ -203,7 +245,7 @@ def _search_data(space, settings, task, num_segments):
 SPREAD_DEVIATIONS = 2.0
 
 
-def seed_spread(out, tuner, hypermodel, validation, seeds, space, settings, task, num_segments):
+def seed_spread(out, tuner, hypermodel, validation, seeds, space, settings, task, num_segments, videos=None):
     """Trains the best trial's hyperparameters with more seeds; its scores over seeds and whether trials differ.
 
     Seed `settings["seed"]` is the search's own trial; seeds `seed + 1 ...
@@ -236,7 +278,7 @@ def seed_spread(out, tuner, hypermodel, validation, seeds, space, settings, task
             continue
         log(f"best trial {best.trial_id} again with seed {seed}: {format_values(active_values(best.hyperparameters))}")
         seeded = dict(settings, seed=seed)
-        train = _search_data(space, seeded, task, num_segments)[0]
+        train = _search_data(space, seeded, task, num_segments, videos)[0]
         hypermodel.seed = seed
         try:
             model = hypermodel.build(best.hyperparameters)
@@ -248,7 +290,7 @@ def seed_spread(out, tuner, hypermodel, validation, seeds, space, settings, task
             hypermodel.seed = first
         done["scores"][str(seed)] = logs[objective]
         write_text_atomically(path, json.dumps(done, indent=2))
-        keras.utils.clear_session()
+        fresh_session()
     scores = [done["scores"][str(s)] for s in range(first, first + seeds)]
     completed = [t.score for t in tuner.oracle.trials.values() if str(t.status) == "COMPLETED" and t.score is not None]
     std = float(np.std(scores, ddof=1))
@@ -283,7 +325,7 @@ def _report(out, tuner, hypermodel, task, test, space, algorithm, recipe, settin
         scores = model.evaluate(test, verbose=0, return_dict=True)
         results["best"] = {"trial_id": best.trial_id, "score": float(best.score), f"test_{task.metric}":
                            float(scores[task.metric]), "model": "best.keras"}
-        keras.utils.clear_session()
+        fresh_session()
     plot_pareto([(r["macs"], r["score"]) for r in scored], front, os.path.join(out, "pareto.png"),
                 score_label=hypermodel.objective.name, labels=[r["trial_id"] for r in scored],
                 title=f"{space} search: {len(scored)} trials")

@@ -12,12 +12,13 @@ from tf_keras_vis.saliency import Saliency
 from tf_keras_vis.scorecam import Scorecam
 from tf_keras_vis.utils import normalize
 
+from stkeras.backend_support import require_tensorflow
+from stkeras.choices import METHODS
+from stkeras.choices import WEIGHTINGS
 from stkeras.explain.feature_layer import feature_layer
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 
-METHODS = ("gradcam", "gradcam++", "scorecam", "saliency")
-WEIGHTINGS = ("global", "per_frame")
 
 
 class PerFrameGradcam(Gradcam):
@@ -122,6 +123,7 @@ def gradcam(model, clips, *, target=None, layer=None, method="gradcam", weightin
     >>> gradcam(model, np.random.rand(2, 8, 32, 32, 1).astype("float32"), weighting="per_frame").shape
     (2, 8, 32, 32)
     """
+    require_tensorflow("Grad-CAM")
     check_choice("method", method, METHODS)
     check_choice("weighting", weighting, WEIGHTINGS)
     if weighting == "per_frame" and method != "gradcam":

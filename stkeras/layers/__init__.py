@@ -2,6 +2,7 @@
 
 from stkeras.layers.conv2plus1d import Conv2Plus1D
 from stkeras.layers.conv_lstm import ConvLSTM2D
+from stkeras.layers.fold_frames import FoldFrames
 from stkeras.layers.frame_conv import FrameConv3D
 from stkeras.layers.frame_pool import FrameMaxPooling3D
 from stkeras.layers.fused_batch_norm import FusedBatchNormalization

@@ -5,6 +5,7 @@ import keras
 from stkeras.layers.frame_conv import FrameConv3D
 from stkeras.layers.fused_batch_norm import FusedBatchNormalization
 from stkeras.layers.shapes import conv_output_size
+from stkeras.validation import check_bool
 from stkeras.validation import check_choice
 from stkeras.validation import check_number
 from stkeras.validation import check_positive_int
@@ -48,6 +49,10 @@ class Conv2Plus1D(keras.layers.Layer):
             none, as batch normalization follows).
         kernel_initializer: initializer of both kernels.
         norm_momentum: momentum of the middle batch normalization.
+        norm_epsilon: epsilon of the middle batch normalization (Keras'
+            default 1e-3; torchvision's 1e-5).
+        symmetric_padding: with `padding="same"`, pad both convolutions
+            alike on both sides, as PyTorch (see `FrameConv3D`).
 
     Call arguments:
         inputs: clips `(batch, time, height, width, channels)`.
@@ -73,6 +78,8 @@ class Conv2Plus1D(keras.layers.Layer):
         use_bias=False,
         kernel_initializer="he_normal",
         norm_momentum=0.9,
+        norm_epsilon=1e-3,
+        symmetric_padding=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -88,6 +95,11 @@ class Conv2Plus1D(keras.layers.Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.norm_momentum = check_number("norm_momentum", norm_momentum, 0, 1)
+        self.norm_epsilon = check_number("norm_epsilon", norm_epsilon, 0)
+        self.symmetric_padding = check_bool("symmetric_padding", symmetric_padding)
+        if self.symmetric_padding and self.padding != "same":
+            raise ValueError(f"`symmetric_padding=True` needs padding='same'. Received: symmetric_padding=True, "
+                             f"padding={padding!r}")
 
     def build(self, input_shape):
         in_channels = input_shape[-1]
@@ -102,14 +114,17 @@ class Conv2Plus1D(keras.layers.Layer):
         self.spatial = FrameConv3D(
             self.middle_filters, (1, h, w), strides=(1, sh, sw), padding=self.padding,
             use_bias=self.use_bias, kernel_initializer=self.kernel_initializer, name="spatial",
-            dtype=self.dtype_policy,
+            dtype=self.dtype_policy, symmetric_padding=self.symmetric_padding,
         )
-        self.norm = FusedBatchNormalization(momentum=self.norm_momentum, name="spatial_bn",
-                                                    dtype=self.dtype_policy)
-        self.temporal = keras.layers.Conv3D(
+        self.norm = FusedBatchNormalization(momentum=self.norm_momentum, epsilon=self.norm_epsilon,
+                                            name="spatial_bn", dtype=self.dtype_policy)
+        # Keras' Conv3D unless the padding must be symmetric (the same weights either way).
+        temporal = (dict(layer=FrameConv3D, symmetric_padding=True) if self.symmetric_padding
+                    else dict(layer=keras.layers.Conv3D))
+        self.temporal = temporal.pop("layer")(
             self.filters, (t, 1, 1), strides=(st, 1, 1), padding=self.padding,
             use_bias=self.use_bias, kernel_initializer=self.kernel_initializer, name="temporal",
-            dtype=self.dtype_policy,
+            dtype=self.dtype_policy, **temporal,
         )
         shape = tuple(input_shape)
         self.spatial.build(shape)
@@ -150,4 +165,6 @@ class Conv2Plus1D(keras.layers.Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
             "norm_momentum": self.norm_momentum,
+            "norm_epsilon": self.norm_epsilon,
+            "symmetric_padding": self.symmetric_padding,
         }

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from stkeras.validation import check_bool
 from stkeras.validation import check_choice
 from stkeras.validation import check_conv_fits
 from stkeras.validation import check_dilation_fits
@@ -23,7 +24,13 @@ class FrameConv3D(keras.layers.Conv3D):
     outputs as `keras.layers.Conv3D`. Other kernels, unknown frame counts
     and `channels_first` run as a 3D convolution.
 
-    Args: those of `keras.layers.Conv3D`.
+    Args:
+        symmetric_padding: with `padding="same"`, pad `(k - 1) * d // 2`
+            on both sides of every axis, as PyTorch's `padding=k // 2`
+            (torchvision's video ResNets), instead of TensorFlow's split,
+            which puts the odd pixel at the end when the layer strides. Odd
+            kernels only; the output shape is the same as `"same"`'s.
+        other arguments: those of `keras.layers.Conv3D`.
 
     Example:
     >>> import numpy as np
@@ -33,12 +40,14 @@ class FrameConv3D(keras.layers.Conv3D):
     >>> plain.set_weights(fast.get_weights())
     >>> bool(np.allclose(fast(clips), plain(clips), atol=1e-5))
     True
+    >>> FrameConv3D(5, 3, strides=2, padding="same", symmetric_padding=True)(clips).shape
+    TensorShape([2, 2, 4, 4, 5])
     """
 
     def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", data_format=None,
                  dilation_rate=(1, 1, 1), groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
+                 kernel_constraint=None, bias_constraint=None, symmetric_padding=False, **kwargs):
         # Keras checks these too, but with messages that name neither the argument nor the value.
         check_positive_int("filters", filters)
         check_positive_int("groups", groups)
@@ -54,6 +63,22 @@ class FrameConv3D(keras.layers.Conv3D):
             bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
             bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
             kernel_constraint=kernel_constraint, bias_constraint=bias_constraint, **kwargs)
+        self.symmetric_padding = check_bool("symmetric_padding", symmetric_padding)
+        if self.symmetric_padding:
+            if self.padding != "same":
+                raise ValueError(f"`symmetric_padding=True` needs padding='same'. Received: symmetric_padding=True, "
+                                 f"padding={padding!r}")
+            if any(k % 2 == 0 for k in self.kernel_size):
+                raise ValueError(f"`symmetric_padding=True` needs odd kernel sizes. Received: symmetric_padding=True, "
+                                 f"kernel_size={self.kernel_size}")
+
+    def _symmetric_pads(self):
+        """Explicit padding of every axis, or `None` where "same" already is symmetric (no stride)."""
+        if not self.symmetric_padding or all(s == 1 for s in self.strides):
+            return None
+        # With stride 1 and odd kernels TensorFlow's "same" is symmetric too; with a stride it is not.
+        pads = [((k - 1) * d // 2,) * 2 for k, d in zip(self.kernel_size, self.dilation_rate)]
+        return [(0, 0), *pads, (0, 0)] if self.data_format == "channels_last" else [(0, 0), (0, 0), *pads]
 
     def build(self, input_shape):
         channels = input_shape[-1 if self.data_format == "channels_last" else 1]
@@ -72,14 +97,16 @@ class FrameConv3D(keras.layers.Conv3D):
         return self.data_format == "channels_last" and (self.kernel_size[0] == 1 or self.strides[0] > 1)
 
     def convolution_op(self, inputs, kernel):
-        if not self._runs_on_frames():
-            return super().convolution_op(inputs, kernel)
-        taps, stride, dilation = self.kernel_size[0], self.strides[0], self.dilation_rate[0]
+        padding, pads = self.padding, self._symmetric_pads()
+        if pads is not None:
+            inputs, padding = ops.pad(inputs, pads), "valid"
         frames = inputs.shape[1]
-        if frames is None:
-            return super().convolution_op(inputs, kernel)
+        if not self._runs_on_frames() or frames is None:
+            return ops.conv(inputs, kernel, strides=list(self.strides), padding=padding,
+                            dilation_rate=self.dilation_rate, data_format=self.data_format)
+        taps, stride, dilation = self.kernel_size[0], self.strides[0], self.dilation_rate[0]
         span = (taps - 1) * dilation + 1
-        if self.padding == "same":
+        if padding == "same":
             out_frames = -(-frames // stride)
             total = max((out_frames - 1) * stride + span - frames, 0)
             inputs = ops.pad(inputs, [(0, 0), (total // 2, total - total // 2), (0, 0), (0, 0), (0, 0)])
@@ -96,10 +123,13 @@ class FrameConv3D(keras.layers.Conv3D):
                 images,
                 kernel[tap],
                 strides=list(self.strides[1:]),
-                padding=self.padding,
+                padding=padding,
                 dilation_rate=list(self.dilation_rate[1:]),
                 data_format="channels_last",
             )
             outputs = tap_outputs if outputs is None else outputs + tap_outputs
         out_shape = ops.shape(outputs)
         return ops.reshape(outputs, (-1, out_frames, out_shape[1], out_shape[2], out_shape[3]))
+
+    def get_config(self):
+        return {**super().get_config(), "symmetric_padding": self.symmetric_padding}

@@ -1,10 +1,32 @@
-"""A Keras `BatchNormalization` that runs TensorFlow's fused kernel over clips with frames folded into the batch."""
+"""A Keras `BatchNormalization` that runs TensorFlow's fused kernel over clips with frames folded into the batch,
+and normalizes with the statistics of the whole global batch when it runs on several replicas."""
 
 import keras
 from keras import ops
 
 # TensorFlow's fused kernel refuses a smaller epsilon (its CUDNN_BN_MIN_EPSILON).
 _FUSED_MIN_EPSILON = 1.001e-5
+
+
+def replicas_in_sync():
+    """The number of replicas that run the current step together (1 outside a `tf.distribute` strategy).
+
+    Read from the replica context where there is one (inside
+    `strategy.run`, as in `fit`), else from the strategy whose scope is
+    open. Always 1 on backends other than TensorFlow.
+
+    Example:
+    >>> replicas_in_sync()
+    1
+    """
+    if keras.backend.backend() != "tensorflow":
+        return 1
+    import tensorflow as tf
+
+    context = tf.distribute.get_replica_context()
+    if context is not None:
+        return context.num_replicas_in_sync
+    return tf.distribute.get_strategy().num_replicas_in_sync
 
 
 @keras.saving.register_keras_serializable(package="stkeras")
@@ -20,10 +42,30 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
     arguments, same moving-statistics update (biased batch variance, as
     Keras), same outputs to float32 rounding (`benchmarks/batch_norm.py`
     measures the speed). Other backends, other ranks or axes, masks,
-    `renorm`, `synchronized=True` and an epsilon below 1.001e-5 run Keras'
-    own computation.
+    `renorm` and an epsilon below 1.001e-5 run Keras' own computation;
+    synchronized training calls run the one below.
 
-    Args: those of `keras.layers.BatchNormalization`.
+    Under a `tf.distribute` strategy with several replicas, each replica
+    holds part of the global batch. With `synchronized=None` (the default)
+    or `True`, the layer then normalizes with the mean and variance of the
+    whole global batch: one all-reduce of the per-channel sums and counts
+    gives the mean, a second one of the squared deviations from it gives
+    the (biased) variance, and gradients flow back through both to every
+    replica. Training on `n` replicas then computes what one device computes
+    on the same global batch, up to float32 rounding. With the default on
+    one replica nothing is exchanged and the fused kernel runs. Inference
+    uses the moving statistics, which the synchronized updates keep equal
+    on every replica.
+
+    Args:
+        synchronized: `None` (default): synchronized whenever the layer runs
+            on more than one replica in sync (`replicas_in_sync()`), so a
+            model built and trained under `MirroredStrategy` over two
+            devices normalizes over the global batch; `True`: always (the
+            TensorFlow backend only); `False`: each replica normalizes its
+            own part of the batch. Masked inputs and `renorm` are
+            synchronized only with `True` (by Keras' own computation).
+        other arguments: those of `keras.layers.BatchNormalization`.
 
     Example:
     >>> import numpy as np
@@ -32,7 +74,23 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
     >>> a, b = fused(clips, training=True), plain(clips, training=True)
     >>> bool(np.allclose(a, b, atol=1e-5))
     True
+    >>> FusedBatchNormalization().synchronizes()  # no strategy: one replica
+    False
     """
+
+    def __init__(self, synchronized=None, **kwargs):
+        if synchronized is not None and not isinstance(synchronized, bool):
+            raise ValueError(
+                f"`synchronized` must be None, True or False. Received: synchronized={synchronized!r}")
+        # Keras refuses `synchronized=True` on other backends.
+        super().__init__(synchronized=bool(synchronized), **kwargs)
+        self.synchronized = synchronized
+
+    def synchronizes(self):
+        """Whether a training call made now normalizes over all replicas' batches."""
+        if self.synchronized is None:
+            return replicas_in_sync() > 1
+        return self.synchronized
 
     def _runs_fused(self, inputs, mask):
         return (
@@ -42,11 +100,14 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
             and None not in inputs.shape[-1:]
             and mask is None
             and not self.renorm
-            and not self.synchronized
             and self.epsilon >= _FUSED_MIN_EPSILON
         )
 
     def call(self, inputs, training=None, mask=None):
+        if training and self.trainable and self.synchronizes():
+            if mask is None and not self.renorm and keras.backend.backend() == "tensorflow":
+                return self._synchronized_call(inputs)
+            return super().call(inputs, training=training, mask=mask)
         if not self._runs_fused(inputs, mask):
             return super().call(inputs, training=training, mask=mask)
         import tensorflow as tf  # the fused kernel is TensorFlow's; other backends never get here
@@ -74,4 +135,37 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
                 is_training=False)
         if len(x.shape) == 5:
             y = tf.reshape(y, tf.shape(x))
+        return ops.cast(y, self.compute_dtype)
+
+    def _synchronized_call(self, inputs):
+        """Normalizes with the global batch's moments, all-reduced over the replicas in sync."""
+        import tensorflow as tf  # `tf.distribute`'s all-reduce: the TensorFlow backend only
+
+        x = tf.cast(inputs, "float32")
+        axes = [i for i in range(len(x.shape)) if i != self.axis % len(x.shape)]
+        context = tf.distribute.get_replica_context()
+        local_sum = tf.reduce_sum(x, axis=axes)
+        local_count = tf.cast(tf.size(x) // tf.shape(x)[self.axis], "float32")
+        if context is None:  # cross-replica context: the whole batch is here
+            count, total = local_count, local_sum
+        else:  # one all-reduce carries the sums and the count
+            reduced = context.all_reduce(tf.distribute.ReduceOp.SUM, tf.concat([local_sum, [local_count]], 0))
+            total, count = reduced[:-1], reduced[-1]
+        mean = total / count
+        shape = [1] * len(x.shape)
+        shape[self.axis] = -1
+        # Two passes (the squared deviations from the global mean), as
+        # `tf.nn.moments` on one device; the mean's gradient through them is zero.
+        squares = tf.reduce_sum(tf.square(x - tf.stop_gradient(tf.reshape(mean, shape))), axis=axes)
+        if context is not None:
+            squares = context.all_reduce(tf.distribute.ReduceOp.SUM, squares)
+        variance = squares / count
+        self.moving_mean.assign(
+            ops.cast(self.moving_mean, "float32") * self.momentum + mean * (1.0 - self.momentum))
+        self.moving_variance.assign(
+            ops.cast(self.moving_variance, "float32") * self.momentum + variance * (1.0 - self.momentum))
+        gamma = tf.cast(self.gamma, "float32") if self.scale else None
+        beta = tf.cast(self.beta, "float32") if self.center else None
+        y = ops.batch_normalization(x, mean, variance, axis=self.axis, offset=beta, scale=gamma,
+                                    epsilon=self.epsilon)
         return ops.cast(y, self.compute_dtype)

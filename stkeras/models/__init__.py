@@ -25,6 +25,8 @@ from stkeras.models.presets import register_presets
 from stkeras.models.res_convlstm import ResConvLSTM
 from stkeras.models.res_convlstm import build_res_convlstm
 from stkeras.models.res_convlstm import res_convlstm_features
+from stkeras.models.squeezenet import build_squeezenet1_1
+from stkeras.models.squeezenet import fire_module
 from stkeras.models.stdcf_resnet import build_small_3d_autoencoder
 from stkeras.models.stdcf_resnet import build_small_3d_cnn
 from stkeras.models.stdcf_resnet import build_stdcf_resnet
@@ -35,4 +37,6 @@ from stkeras.models.video_model import VideoModel
 from stkeras.models.video_resnet import KINDS as VIDEO_RESNET_KINDS
 from stkeras.models.video_resnet import build_video_resnet
 from stkeras.models.video_resnet import build_video_resnet_backbone
+from stkeras.models.video_resnet import freeze_stages
+from stkeras.models.video_resnet_torchvision import load_torchvision_weights
 from stkeras.models.vggm_convlstm import build_vggm_convlstm

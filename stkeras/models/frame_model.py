@@ -10,7 +10,8 @@ are projected to the task's units instead. The head comes from
 `stkeras.heads`.
 
 The backbone is stkeras' small 2D CNN (`"small_cnn"`, for the synthetic
-tasks), any `keras.applications` model by name (built with
+tasks), SqueezeNet 1.1 (`"squeezenet1_1"`, Köpüklü et al.'s light
+backbone), any `keras.applications` model by name (built with
 `include_top=False`; `weights=None` by default since nothing downloads here,
 `"imagenet"` or a weights file path are passed on), or a Keras model from
 images to feature maps.
@@ -22,6 +23,7 @@ import keras
 
 from stkeras.heads.registry import get_head
 from stkeras.layers.fused_batch_norm import FusedBatchNormalization
+from stkeras.models.squeezenet import build_squeezenet1_1
 from stkeras.models.video_model import VideoModel
 from stkeras.tasks import resolve_task
 from stkeras.validation import check_options
@@ -72,12 +74,22 @@ def build_frame_cnn(*, input_shape, widths=(32, 64, 128), weights=None, name="sm
     return model
 
 
+# stkeras' own frame backbones: name -> builder taking `input_shape=`, `weights=` and its options.
+_OWN_BACKBONES = {"small_cnn": build_frame_cnn, "squeezenet1_1": build_squeezenet1_1}
+
+
 def frame_backbones():
-    """Backbone names `build_frame_model` accepts: `"small_cnn"` and every `keras.applications` model."""
+    """Backbone names `build_frame_model` accepts: `"small_cnn"`, `"squeezenet1_1"` and every
+    `keras.applications` model.
+
+    Example:
+    >>> frame_backbones()[:2]
+    ('small_cnn', 'squeezenet1_1')
+    """
     applications = sorted(
         name for name in dir(keras.applications) if name[:1].isupper() and callable(getattr(keras.applications, name))
     )
-    return ("small_cnn", *applications)
+    return (*_OWN_BACKBONES, *applications)
 
 
 def _frame_backbone(backbone, frame_shape, weights, options):
@@ -90,14 +102,17 @@ def _frame_backbone(backbone, frame_shape, weights, options):
     if backbone not in allowed:
         raise ValueError(f"Unknown `backbone`: {backbone!r}. Allowed values: a keras.Model from images to feature "
                          f"maps, or one of {', '.join(map(repr, allowed))}.")
-    builder = build_frame_cnn if backbone == "small_cnn" else getattr(keras.applications, backbone)
+    builder = _OWN_BACKBONES.get(backbone) or getattr(keras.applications, backbone)
     unknown = sorted(set(options) - set(inspect.signature(builder).parameters) | {"include_top", "input_shape",
                                                                                    "weights"} & set(options))
     if unknown:
         raise ValueError(f"`backbone_options` has argument(s) {', '.join(unknown)} that the {backbone!r} backbone "
                          f"does not take (or stkeras sets). Received: backbone_options={options!r}")
-    if backbone == "small_cnn":
-        return build_frame_cnn(input_shape=frame_shape, weights=weights, **options)
+    if backbone in _OWN_BACKBONES:
+        if weights == "imagenet":
+            raise ValueError(f"No ImageNet weights ship with the {backbone!r} backbone: give None or a weights file "
+                             f"path. Received: weights={weights!r}")
+        return builder(input_shape=frame_shape, weights=weights, **options)
     return builder(include_top=False, weights=weights, input_shape=frame_shape, **options)
 
 
@@ -107,9 +122,9 @@ def build_frame_model(*, backbone="small_cnn", head="mlp", num_segments=None, fe
     """A 2D backbone applied to each of `num_segments` frames, a projection to `feature_dim`, and a head.
 
     Args:
-        backbone: `"small_cnn"`, a `keras.applications` model name (see
-            `frame_backbones()`), or a `keras.Model` from one frame to
-            feature maps `(h, w, c)`.
+        backbone: `"small_cnn"`, `"squeezenet1_1"`, a `keras.applications`
+            model name (see `frame_backbones()`), or a `keras.Model` from one
+            frame to feature maps `(h, w, c)`.
         head: a registered head (Köpüklü et al.'s: `stkeras.heads.FRAME_HEADS`).
         num_segments: `N`, frames per clip (one per segment); default: the
             frames of a clip `input_shape`, else 8.
@@ -124,7 +139,8 @@ def build_frame_model(*, backbone="small_cnn", head="mlp", num_segments=None, fe
         weights: the backbone's weights: `None` (random), `"imagenet"`
             (keras.applications, downloads) or a weights file path.
         backbone_options: more arguments of the backbone's builder (e.g.
-            `{"alpha": 0.35}` for MobileNetV2, `{"widths": (16, 32)}`).
+            `{"alpha": 0.35}` for MobileNetV2, `{"widths": (16, 32)}`,
+            `{"simple_bypass": True}` for SqueezeNet 1.1).
         head_options: the head's options.
         name: the model's name (default `"<backbone>_<head>"`).
 

@@ -51,7 +51,12 @@ class Preset:
         description: one line.
         builder: the family's builder function.
         arguments: the builder's arguments that make this model.
-        weights: names of available pretrained weights (none are shipped).
+        weights: file names of published checkpoints that `from_preset(name,
+            weights=path)` loads (none ship with stkeras: download them),
+            e.g. torchvision's `("r3d_18-b3b3357e.pth",)`.
+        weights_arguments: builder arguments of the network those checkpoints
+            were trained as (e.g. `{"convention": "torchvision"}`), set when
+            a file of their type (suffix) is loaded.
     """
 
     name: str
@@ -61,6 +66,12 @@ class Preset:
     builder: Callable
     arguments: dict
     weights: tuple = ()
+    weights_arguments: dict = dataclasses.field(default_factory=dict)
+
+    def loads_checkpoint(self, path):
+        """Whether `path` is a file of the kind of this preset's declared checkpoints (by suffix)."""
+        suffixes = {os.path.splitext(name)[1].lower() for name in self.weights}
+        return isinstance(path, (str, os.PathLike)) and os.path.splitext(os.fspath(path))[1].lower() in suffixes
 
     @property
     def input_shape(self):
@@ -82,7 +93,7 @@ class Preset:
         """A dict of the preset's metadata, counts included (builds the model once)."""
         return {"name": self.name, "family": self.family, "paper": self.paper, "description": self.description,
                 "input_shape": self.input_shape, "parameters": self.parameters, "macs": self.macs,
-                "weights": self.weights}
+                "weights": self.weights, "weights_arguments": dict(self.weights_arguments)}
 
 
 PRESETS = Registry("preset")
@@ -90,6 +101,9 @@ PRESETS = Registry("preset")
 
 def register_presets(table, *, family, builder):
     """Registers every preset of a family's table `{name: {"paper", "description", "arguments"}}`.
+
+    An entry may declare published checkpoints: `"weights"` (their file
+    names) and `"weights_arguments"` (the builder arguments they need).
 
     Example:
     >>> with PRESETS.temporary():
@@ -105,7 +119,8 @@ def register_presets(table, *, family, builder):
             raise ValueError(f"Preset {name!r} gives {builder.__name__} arguments it does not take: "
                              f"{', '.join(unknown)}.")
         PRESETS.register(name, Preset(name, family, entry["paper"], entry["description"], builder,
-                                      dict(entry["arguments"]), tuple(entry.get("weights", ()))))
+                                      dict(entry["arguments"]), tuple(entry.get("weights", ())),
+                                      dict(entry.get("weights_arguments", {}))))
 
 
 def list_presets(family=None):
@@ -143,8 +158,14 @@ def from_preset(name, *, num_classes=None, task=None, input_shape=None, weights=
         task: a `stkeras.tasks.Task` or a registered task name (e.g.
             `"speed"` for a regression).
         input_shape: the clip shape, instead of the preset's.
-        weights: `None` (random) or the path of weights saved with
-            `model.save_weights` for this architecture.
+        weights: `None` (random), the path of weights saved with
+            `model.save_weights` for this architecture, or of a checkpoint
+            the preset declares (`Preset.weights`, e.g. torchvision's
+            `r2plus1d_18-91a641e6.pth` for `r2plus1d_18`): the model is then
+            built with the preset's `weights_arguments` (torchvision's:
+            `convention="torchvision"`) and the builder loads the file.
+            With `num_classes` other than the checkpoint's, everything but
+            the classifier loads (fine-tuning).
         **overrides: other arguments of the family's builder; they override
             the preset's.
 
@@ -173,16 +194,28 @@ def from_preset(name, *, num_classes=None, task=None, input_shape=None, weights=
         arguments["input_shape"] = input_shape
     arguments.setdefault("name", name)
     arguments.update(overrides)
+    if weights is not None and preset.loads_checkpoint(weights):
+        for key, value in preset.weights_arguments.items():
+            if key in overrides and overrides[key] != value:
+                raise ValueError(f"The checkpoint {os.fspath(weights)!r} of preset {name!r} needs {key}={value!r}. "
+                                 f"Received: {key}={overrides[key]!r}")
+            arguments[key] = value
+        return preset.builder(**arguments, weights=weights)
     model = preset.builder(**arguments)
     if weights is not None:
-        _load_weights(model, weights, name)
+        _load_weights(model, weights, preset)
     return model
 
 
-def _load_weights(model, weights, name):
+def _load_weights(model, weights, preset):
+    name = preset.name
     if not isinstance(weights, (str, os.PathLike)) or not os.path.isfile(weights):
         raise ValueError(f"`weights` must be None or the path of a weights file saved with `save_weights`; no "
                          f"pretrained weights ship with preset {name!r}. Received: weights={weights!r}")
+    if os.fspath(weights).lower().endswith((".pth", ".pt")):
+        declaring = [p.name for p in list_presets() if p.loads_checkpoint(weights)]
+        raise ValueError(f"Preset {name!r} declares no PyTorch checkpoints; presets that do: "
+                         f"{', '.join(declaring) or 'none'}. Received: weights={os.fspath(weights)!r}")
     try:
         model.load_weights(weights)
     except Exception as error:  # h5py and Keras raise several types for a damaged or mismatched file

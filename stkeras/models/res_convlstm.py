@@ -251,6 +251,7 @@ def build_res_convlstm(
     backward = head.apply(frame_features(backward, "backward_"), task=task, prefix="backward_", **head_options)
     if per_timestep:
         backward = TimeReverse(name="reverse_outputs")(backward)
-    outputs = keras.layers.Average(name="predictions")([forward, backward])
+    # float32 like every output layer (`Task.output_layer`): under a mixed policy the loss reads float32.
+    outputs = keras.layers.Average(name="predictions", dtype="float32")([forward, backward])
     return VideoModel(inputs, outputs, stage_names=forward_stages + backward_stages,
                       name=name or "res_convlstm_bidirectional")

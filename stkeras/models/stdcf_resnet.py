@@ -4,7 +4,7 @@ import keras
 
 from stkeras.blocks.ops import get_op
 from stkeras.layers.frame_pool import FrameMaxPooling3D
-from stkeras.layers.fused_batch_norm import FusedBatchNormalization
+from stkeras.layers.normalization import normalization_layer
 from stkeras.models.checks import check_input_shape
 from stkeras.models.video_model import VideoModel
 from stkeras.models.video_resnet import build_video_resnet_backbone
@@ -141,7 +141,7 @@ def build_small_3d_cnn(
     x = inputs
     for index, units in enumerate(filters, start=1):
         x = convolution(x, units, index)
-        x = FusedBatchNormalization(momentum=0.9, name=f"conv{index}_bn")(x)
+        x = normalization_layer("batch", name=f"conv{index}_bn")(x)
         x = keras.layers.Activation("relu", name=f"conv{index}_relu")(x)
         x = FrameMaxPooling3D((1, 2, 2), padding="same", name=f"pool{index}")(x)
     backbone = VideoModel(inputs, x, stage_names=["pool1", "pool2", "pool3"], name=f"{conv}_3d_cnn_backbone")

@@ -21,7 +21,8 @@ from stkeras.heads.registry import get_head
 from stkeras.layers.conv_lstm import ConvLSTM2D
 from stkeras.layers.frame_conv import FrameConv3D
 from stkeras.layers.frame_pool import FrameMaxPooling3D
-from stkeras.layers.fused_batch_norm import FusedBatchNormalization
+from stkeras.layers.normalization import check_normalization
+from stkeras.layers.normalization import normalization_layer
 from stkeras.models.checks import check_input_shape
 from stkeras.models.checks import check_strides_fit
 from stkeras.models.res_convlstm import SPATIAL_REDUCTIONS
@@ -62,7 +63,9 @@ def build_vggm_convlstm(
             ConvLSTMs conv2-conv5.
         lstm_units: units of the LSTM before the output.
         dropout: dropout before the LSTM, one mask per sequence.
-        normalization: `"batch"` (after every layer) or `None`.
+        normalization: `"batch"` after every layer (synchronized over the
+            replicas when run on several), `"sync_batch"` (always
+            synchronized) or `None`.
         spatial_reduction: how the LSTM reads the last maps: `"flatten"` or
             `"mean"` (see `build_res_convlstm`).
         per_timestep: outputs at every frame, for a per-frame loss.
@@ -84,7 +87,7 @@ def build_vggm_convlstm(
     task = resolve_task(num_classes, task, default=500, classifier_activation=classifier_activation)
     check_recurrent_units(lstm_units, argument="lstm_units")
     rate = check_rate("dropout", dropout)
-    check_choice("normalization", normalization, ("batch", None))
+    check_normalization(normalization)
     check_choice("spatial_reduction", spatial_reduction, SPATIAL_REDUCTIONS)
     if not isinstance(filters, (tuple, list)) or len(filters) != len(_LAYERS):
         raise ValueError(f"`filters` must hold {len(_LAYERS)} channel counts (conv1 ... conv5). "
@@ -106,8 +109,9 @@ def build_vggm_convlstm(
             x = FrameConv3D(channels, (1, 3, 3), padding="same", name=layer_name)(x)
         else:
             x = ConvLSTM2D(channels, 3, strides=stride, padding="same", return_sequences=True, name=layer_name)(x)
-        if normalization == "batch":
-            x = FusedBatchNormalization(momentum=0.9, name=f"{layer_name}_bn")(x)
+        norm = normalization_layer(normalization, name=f"{layer_name}_bn")
+        if norm is not None:
+            x = norm(x)
         x = keras.layers.Activation("relu", name=f"{layer_name}_relu")(x)
         if pool:
             x = FrameMaxPooling3D((1, 3, 3), strides=(1, 2, 2), padding="same", name=f"{layer_name}_pool")(x)

@@ -4,17 +4,27 @@ Every kind at depth 18 (Tran et al.'s Table 2, plus Qiu et al.'s P3D), and
 R3D and R(2+1)D at depths 10, 34 and 50 (Table 4's depths and the 50-layer
 bottleneck networks). `build_video_resnet(kind=..., depth=...)` builds any
 other combination.
+
+`r3d_18`, `mc3_18` and `r2plus1d_18` declare torchvision's Kinetics-400
+checkpoints (`weights`, file names as torchvision publishes them): a `.pth`
+given to `from_preset(name, weights=path)` builds the network with
+`convention="torchvision"` (`weights_arguments`) and loads it, without
+PyTorch (`video_resnet_torchvision.py`).
 """
 
 _PAPER = "Tran et al. 2018"
 _KINDS = {
-    "r2d": "2D convolutions only, time kept",
+    "r2d": "the frames stacked as channels, then 2D convolutions",
+    "f_r2d": "2D convolutions on every frame, time pooled at the top",
     **{f"mc{x}": f"3D convolutions before conv{x}_x, 2D from it on" for x in range(2, 6)},
     **{f"rmc{x}": f"2D convolutions before conv{x}_x, 3D from it on" for x in range(2, 6)},
     "r3d": "3D convolutions",
     "r2plus1d": "(2+1)D convolutions",
-    "p3d": "Pseudo-3D blocks A, B, C in turn (Qiu et al. 2017)",
+    "p3d": "Pseudo-3D bottleneck blocks A, B, C in turn (Qiu et al. 2017)",
 }
+# torchvision's checkpoints (`torchvision.models.video.*_Weights.KINETICS400_V1`).
+_TORCHVISION = {"r3d_18": "r3d_18-b3b3357e.pth", "mc3_18": "mc3_18-a90a0ba3.pth",
+                "r2plus1d_18": "r2plus1d_18-91a641e6.pth"}
 _DEPTHS = {("r3d", 10), ("r3d", 34), ("r3d", 50), ("r2plus1d", 10), ("r2plus1d", 34), ("r2plus1d", 50)}
 
 PRESETS = {
@@ -22,6 +32,8 @@ PRESETS = {
         "paper": _PAPER,
         "description": f"{depth}-layer ResNet: {text}; 16 frames of 112x112, 400 classes",
         "arguments": {"kind": kind, "depth": depth},
+        **({"weights": (_TORCHVISION[f"{kind}_{depth}"],), "weights_arguments": {"convention": "torchvision"}}
+           if f"{kind}_{depth}" in _TORCHVISION else {}),
     }
     for kind, text in _KINDS.items()
     for depth in (10, 18, 34, 50)

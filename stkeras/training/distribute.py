@@ -4,9 +4,9 @@ import contextlib
 
 import tensorflow as tf
 
+from stkeras.backend_support import require_tensorflow
+from stkeras.choices import STRATEGIES
 from stkeras.validation import check_choice
-
-STRATEGIES = ("none", "mirrored")
 
 
 def make_strategy(name="mirrored"):
@@ -34,6 +34,7 @@ def make_strategy(name="mirrored"):
     check_choice("distribute", name, STRATEGIES)
     if name == "none":
         return None
+    require_tensorflow("tf.distribute")
     gpus = tf.config.list_logical_devices("GPU")
     devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
     return tf.distribute.MirroredStrategy(devices)

@@ -63,7 +63,7 @@ def predict_tta(model, clips, *, crop_sizes, output_size=None, flip=True, batch_
     for start in range(0, len(clips), batch_size):
         batch_total = None
         for view in _views(clips[start:start + batch_size], crop_sizes, output_size, flip):
-            out = np.asarray(model.predict_on_batch(view), dtype="float64")
+            out = np.asarray(model.predict_on_batch(np.asarray(view)), dtype="float64")
             batch_total = out if batch_total is None else batch_total + out
         total = batch_total if total is None else np.concatenate([total, batch_total])
     views = len(crop_sizes) * (2 if flip else 1)

@@ -3,10 +3,36 @@
 import numpy as np
 
 _LABELS = {"visible_every": "Visible frame (V)", "speed": "Pixel speed (S)"}
+_SYMBOLS = {"visible_every": "V", "speed": "S"}
 
 
 def _axis_label(field):
     return _LABELS.get(field, field)
+
+
+def grid_table(grid):
+    """The cells a grid's heatmap shows: its rows, then the per-column summary row (the figures' bottom row).
+
+    Args:
+        grid: an `ErrorGrid`.
+
+    Returns:
+        `(values, row_labels)`: a float array `(rows + 1, cols)` whose last
+        row is `grid.col_summary`, and the rows' labels, the last
+        `"all <rows>"` (e.g. `"all V"`: per S over every V).
+
+    Example:
+    >>> from stkeras.analysis.error_grid import ErrorGrid
+    >>> grid = ErrorGrid("mae", "visible_every", "speed", [1, 2], [1], np.array([[0.25], [0.5]]),
+    ...                  np.array([[3], [1]]), 0.3125)
+    >>> grid_table(grid)
+    (array([[0.25  ],
+           [0.5   ],
+           [0.3125]]), ['1', '2', 'all V'])
+    """
+    values = np.vstack([np.asarray(grid.values, dtype=float), np.asarray(grid.col_summary, dtype=float)[None]])
+    labels = [str(v) for v in grid.row_values] + [f"all {_SYMBOLS.get(grid.rows, grid.rows)}"]
+    return values, labels
 
 
 def _heatmap(grid, path, title, relative):
@@ -15,7 +41,7 @@ def _heatmap(grid, path, title, relative):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    values = np.asarray(grid.values, dtype=float)
+    values, row_labels = grid_table(grid)
     masked = np.ma.masked_invalid(values)
     rows, cols = values.shape
     figure, axis = plt.subplots(figsize=(max(4.2, 1.4 + 0.75 * cols), max(2.6, 1.2 + 0.42 * rows)))
@@ -36,7 +62,8 @@ def _heatmap(grid, path, title, relative):
                 axis.text(j, i, text, ha="center", va="center", fontsize=7,
                           color="white" if dark else "black")
     axis.set_xticks(range(cols), [str(v) for v in grid.col_values])
-    axis.set_yticks(range(rows), [str(v) for v in grid.row_values])
+    axis.set_yticks(range(rows), row_labels)
+    axis.axhline(rows - 1.5, color="black", linewidth=1.5)  # the summary row below the grid
     axis.set_xlabel(_axis_label(grid.cols))
     axis.set_ylabel(_axis_label(grid.rows))
     overall = f"{100 * grid.overall:.1f}%" if relative or grid.metric == "accuracy" else f"{grid.overall:.3f}"
@@ -51,6 +78,10 @@ def _heatmap(grid, path, title, relative):
 def plot_error_grid(grid, path, title=None):
     """Writes an annotated heatmap of an `ErrorGrid` as PNG; empty cells stay blank.
 
+    Below the grid, a summary row gives the metric per column over every row
+    (per S over all V, as in Courtney & Sreenivas 2022's Figures 6-9; see
+    `grid_table`).
+
     Example:
     >>> plot_error_grid(grid, "mae.png", title="ConvLSTM")  # doctest: +SKIP
     """
@@ -61,6 +92,7 @@ def plot_relative_grid(grid, path, title=None):
     """Writes a relative grid as a heatmap on a diverging colormap centred on 0.
 
     Positive (blue) cells are where the first model of `relative_grid(a, b)`
-    is better; values are shown in percent.
+    is better; values are shown in percent. The summary row below the grid
+    is the relative difference per column over every row (per S).
     """
     return _heatmap(grid, path, title or "Relative difference", relative=True)

@@ -9,7 +9,8 @@ def blend(clip, heatmap, alpha=0.5, cmap="jet", scale=4):
     """RGB frames of `clip` with `heatmap` blended over them, enlarged `scale` times.
 
     Args:
-        clip: array `(frames, height, width[, 1])`, values in [0, 1].
+        clip: array `(frames, height, width[, 1])` (grey) or `(frames,
+            height, width, 3)` (RGB), values in [0, 1].
         heatmap: array `(frames, height, width)` in [0, 1].
         alpha: the heatmap's weight in the blend.
         cmap: matplotlib colormap of the heatmap.
@@ -25,14 +26,15 @@ def blend(clip, heatmap, alpha=0.5, cmap="jet", scale=4):
     import matplotlib
 
     clip = np.asarray(clip, dtype=np.float32)
-    clip = clip[..., 0] if clip.ndim == 4 else clip
+    clip = clip[..., 0] if clip.ndim == 4 and clip.shape[-1] == 1 else clip
     heatmap = np.asarray(heatmap, dtype=np.float32)
-    if clip.shape != heatmap.shape or clip.ndim != 3:
-        raise ValueError(f"`clip` (frames, height, width[, 1]) and `heatmap` (frames, height, width) must match. "
-                         f"Received shapes: clip {clip.shape}, heatmap {heatmap.shape}")
+    rgb_clip = clip.ndim == 4 and clip.shape[-1] == 3
+    if clip.shape[:3] != heatmap.shape or clip.ndim != (4 if rgb_clip else 3):
+        raise ValueError(f"`clip` (frames, height, width[, 1 or 3]) and `heatmap` (frames, height, width) must "
+                         f"match. Received shapes: clip {clip.shape}, heatmap {heatmap.shape}")
     colors = matplotlib.colormaps[cmap](np.clip(heatmap, 0, 1))[..., :3]
-    gray = np.repeat(np.clip(clip, 0, 1)[..., None], 3, axis=-1)
-    rgb = (1 - alpha) * gray + alpha * colors
+    frames = np.clip(clip, 0, 1) if rgb_clip else np.repeat(np.clip(clip, 0, 1)[..., None], 3, axis=-1)
+    rgb = (1 - alpha) * frames + alpha * colors
     rgb = np.repeat(np.repeat(rgb, scale, axis=1), scale, axis=2)
     return (rgb * 255).round().astype(np.uint8)
 

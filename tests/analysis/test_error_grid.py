@@ -4,10 +4,12 @@ import numpy as np
 import pytest
 
 from stkeras.analysis import error_grid
+from stkeras.analysis import grid_from_values
 from stkeras.analysis import plot_error_grid
 from stkeras.analysis import plot_relative_grid
 from stkeras.analysis import relative_grid
 from stkeras.data import quadrant_blink
+from stkeras.viz import grid_table
 
 
 def _constant_model(value, units=1, input_shape=(4, 32, 32, 1)):
@@ -84,3 +86,44 @@ def test_needs_info():
     ds = quadrant_blink(num_clips=4, frames=4, size=32, digit_size=14, task="speed", batch_size=4, digits="embedded")
     with pytest.raises(ValueError, match="with_info=True"):
         error_grid(_constant_model(1.0), ds)
+
+
+def _uneven_clips():
+    """Per-clip errors over (V, S) with unequal clips per cell, so a plain mean of cells is not the per-S value."""
+    rng = np.random.default_rng(3)
+    v = np.array([1] * 10 + [2] * 2 + [1] * 3 + [2] * 7 + [3] * 1)
+    s = np.array([1] * 12 + [2] * 11)
+    return rng.uniform(0, 2, size=len(v)), {"visible_every": v, "speed": s}
+
+
+def test_per_s_summary_row_is_the_metric_over_every_clip_of_that_s():
+    values, info = _uneven_clips()
+    grid = grid_from_values(values, info)
+    assert grid.col_values == [1, 2] and grid.row_values == [1, 2, 3]
+    for j, speed in enumerate(grid.col_values):
+        expected = values[info["speed"] == speed].mean()
+        assert grid.col_summary[j] == pytest.approx(expected)
+        assert grid.summary_row()[speed] == pytest.approx(expected)
+        assert grid.col_counts[j] == (info["speed"] == speed).sum()
+    assert grid.col_summary[0] != pytest.approx(np.nanmean(grid.values[:, 0]))  # weighted by clips, not cells
+
+
+def test_relative_per_s_row_is_the_relative_difference_of_the_per_s_errors():
+    values, info = _uneven_clips()
+    worse = values + np.where(info["visible_every"] == 1, 1.0, 0.1)
+    a, b = grid_from_values(values, info), grid_from_values(worse, info)
+    rel = relative_grid(a, b)
+    for j, speed in enumerate(rel.col_values):
+        mine, theirs = values[info["speed"] == speed].mean(), worse[info["speed"] == speed].mean()
+        assert rel.col_summary[j] == pytest.approx((theirs - mine) / theirs)
+    # As in Courtney & Sreenivas 2022's Figure 7, not the mean of the relative cells.
+    assert rel.col_summary[0] != pytest.approx(np.nanmean(rel.values[:, 0]))
+
+
+def test_the_heatmap_shows_the_per_s_row_below_the_grid():
+    values, info = _uneven_clips()
+    grid = grid_from_values(values, info)
+    table, labels = grid_table(grid)
+    assert labels == ["1", "2", "3", "all V"] and table.shape == (4, 2)
+    np.testing.assert_array_equal(table[:3], grid.values)
+    np.testing.assert_allclose(table[3], [values[info["speed"] == s].mean() for s in (1, 2)])

@@ -155,3 +155,50 @@ def test_bad_arguments_raise(kwargs, message):
     arguments = {"digits": "embedded", **kwargs}
     with pytest.raises(ValueError, match=message):
         quadrant_blink(**arguments)
+
+
+def _speeds(distribution, n=6000):
+    ds = quadrant_blink(num_clips=n, frames=2, size=32, digit_size=14, task="speed", batch_size=1000,
+                        with_info=True, digits="embedded", seed=11, speed_distribution=distribution)
+    infos = [info for _, _, info in ds]
+    return (np.concatenate([i["speed"].numpy() for i in infos]),
+            np.concatenate([i["visible_every"].numpy() for i in infos]))
+
+
+def _chi_square_against_uniform(values, k):
+    counts = np.bincount(values, minlength=k + 1)[1:]
+    expected = len(values) / k
+    return ((counts - expected) ** 2 / expected).sum()
+
+
+# Chi-square with 5 degrees of freedom: 20.5 is its 0.999 quantile.
+def test_uniform_pairs_makes_speeds_with_fewer_pairs_rarer():
+    speed, visible_every = _speeds("uniform_pairs")
+    assert np.all(speed * visible_every <= 49)
+    assert _chi_square_against_uniform(speed, 6) > 60  # 128.8 at seed 11
+    # 65 allowed pairs: 12 for each S <= 4, 9 for S = 5, 8 for S = 6.
+    np.testing.assert_allclose(np.bincount(speed, minlength=7)[1:] / len(speed),
+                               np.array([12, 12, 12, 12, 9, 8]) / 65, atol=0.015)
+
+
+def test_uniform_speeds_draws_speed_first_then_an_allowed_period():
+    speed, visible_every = _speeds("uniform_speeds")
+    assert np.all(speed * visible_every <= 49)
+    assert _chi_square_against_uniform(speed, 6) < 20.5
+    fast = visible_every[speed == 6]  # V uniform over the 8 values allowed for S = 6
+    assert set(fast) == set(range(1, 9)) and _chi_square_against_uniform(fast, 8) < 24.3  # 0.999 quantile, 7 dof
+
+
+def test_first_quadrant_order_start_begins_every_cycle_with_quadrant_one():
+    _, _, info = _clips(32, seed=2, size=32, digit_size=14)
+    assert len({q[q > 0][0] for q in info["quadrants"]}) > 1  # "random": any quadrant can come first
+    _, _, info = _clips(32, seed=2, size=32, digit_size=14, first_quadrant="order_start")
+    for q, o in zip(info["quadrants"], info["order"]):
+        shown = q[q > 0]
+        np.testing.assert_array_equal(shown, np.resize(ORDERS[o], len(shown)))
+
+
+@pytest.mark.parametrize("name", ["speed_distribution", "first_quadrant"])
+def test_sampling_options_are_checked(name):
+    with pytest.raises(ValueError, match=f"Unknown `{name}`: 'uniform'. Allowed values: '"):
+        quadrant_blink(digits="embedded", **{name: "uniform"})

@@ -4,7 +4,9 @@ import pytest
 from stkeras.layers import Conv2Plus1D
 from stkeras.layers import Pseudo3D
 from stkeras.layers.conv2plus1d import parameter_matched_filters
+from tests.layer_checks import assert_close
 from tests.layer_checks import check_layer
+from tests.layer_checks import to_numpy
 
 
 def _rand(shape, seed=0):
@@ -17,6 +19,7 @@ def _rand(shape, seed=0):
         ({"filters": 8}, (2, 4, 8, 8, 8)),
         ({"filters": 8, "strides": (2, 2, 2)}, (2, 2, 4, 4, 8)),
         ({"filters": 6, "kernel_size": (3, 5, 5), "intermediate_filters": 5, "padding": "valid"}, (2, 2, 4, 4, 6)),
+        ({"filters": 8, "strides": (2, 2, 2), "symmetric_padding": True, "norm_epsilon": 1e-5}, (2, 2, 4, 4, 8)),
     ],
 )
 def test_conv2plus1d_layer_checks(kwargs, output_shape, tmp_path):
@@ -64,25 +67,25 @@ def test_pseudo3d_reduces_to_its_spatial_part_without_temporal_weights(variant):
     x = _rand((2, 5, 8, 8, 3))
     layer = Pseudo3D(4, variant)
     layer(x)
-    spatial = np.asarray(layer.spatial(x))
+    spatial = to_numpy(layer.spatial(x))
     _zero(layer.temporal.kernel)
-    y = np.asarray(layer(x))
+    y = to_numpy(layer(x))
     expected = np.zeros_like(spatial) if variant == "A" else spatial
-    np.testing.assert_allclose(y, expected, atol=1e-6)
+    assert_close(y, expected, atol=1e-6)
 
 
 def test_pseudo3d_b_is_a_sum_and_c_adds_the_spatial_output():
     x = _rand((1, 5, 8, 8, 3))
     b = Pseudo3D(4, "B")
     b(x)
-    np.testing.assert_allclose(b(x), np.asarray(b.spatial(x)) + np.asarray(b.temporal(x)), atol=1e-5)
+    assert_close(b(x), to_numpy(b.spatial(x)) + to_numpy(b.temporal(x)), atol=1e-5)
     a, c = Pseudo3D(4, "A"), Pseudo3D(4, "C")
     a(x), c(x)
     c.set_weights(a.get_weights())
-    np.testing.assert_allclose(c(x), np.asarray(a(x)) + np.asarray(a.spatial(x)), atol=1e-5)
+    assert_close(c(x), to_numpy(a(x)) + to_numpy(a.spatial(x)), atol=1e-5)
     # Zeroing the spatial weights silences A and C (T only sees S), not B.
     _zero(b.spatial.kernel)
-    np.testing.assert_allclose(b(x), b.temporal(x), atol=1e-6)
+    assert_close(b(x), b.temporal(x), atol=1e-6)
 
 
 def test_bad_arguments():

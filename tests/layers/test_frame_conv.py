@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 from stkeras.layers import FrameConv3D
+from tests.layer_checks import assert_close
 
 CASES = [
     # (kernel, strides, padding, dilation)
@@ -23,6 +24,7 @@ CASES = [
 ]
 
 
+@pytest.mark.tensorflow_only("gradients through tf.GradientTape")
 @pytest.mark.parametrize("kernel,strides,padding,dilation", CASES)
 def test_outputs_and_gradients_match_keras_conv3d(kernel, strides, padding, dilation):
     clips = np.random.default_rng(0).normal(size=(2, 7, 9, 9, 3)).astype("float32")
@@ -38,9 +40,9 @@ def test_outputs_and_gradients_match_keras_conv3d(kernel, strides, padding, dila
         y_ours, y_keras = ours(x), keras_conv(x)
         loss_ours, loss_keras = tf.reduce_sum(y_ours**2), tf.reduce_sum(y_keras**2)
     assert y_ours.shape == y_keras.shape == tuple(ours.compute_output_shape(clips.shape))
-    np.testing.assert_allclose(y_ours, y_keras, rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(tape.gradient(loss_ours, x), tape.gradient(loss_keras, x), rtol=1e-3, atol=1e-3)
-    np.testing.assert_allclose(tape.gradient(loss_ours, ours.kernel), tape.gradient(loss_keras, keras_conv.kernel),
+    assert_close(y_ours, y_keras, rtol=1e-4, atol=1e-4)
+    assert_close(tape.gradient(loss_ours, x), tape.gradient(loss_keras, x), rtol=1e-3, atol=1e-3)
+    assert_close(tape.gradient(loss_ours, ours.kernel), tape.gradient(loss_keras, keras_conv.kernel),
                                rtol=1e-3, atol=1e-2)
 
 
@@ -60,4 +62,33 @@ def test_unknown_batch_and_frames_in_a_graph(tmp_path):
 def test_mixed_precision_keeps_the_policy():
     layer = FrameConv3D(3, (1, 3, 3), dtype="mixed_float16")
     outputs = layer(np.ones((1, 2, 4, 4, 1), "float32"))
-    assert outputs.dtype == "float16" and layer.kernel.dtype == "float32"
+    assert keras.backend.standardize_dtype(outputs.dtype) == "float16" and layer.kernel.dtype == "float32"
+
+
+@pytest.mark.parametrize("kernel,strides,dilation", [
+    ((3, 3, 3), (2, 2, 2), (1, 1, 1)),  # taps over frames
+    ((1, 7, 7), (1, 2, 2), (1, 1, 1)),  # one frame
+    ((3, 3, 3), (1, 2, 2), (1, 1, 1)),  # the 3D path
+    ((3, 1, 1), (2, 1, 1), (1, 1, 1)),
+    ((3, 3, 3), (1, 1, 1), (2, 2, 2)),  # no stride: TensorFlow's "same" is symmetric already
+])
+def test_symmetric_padding_is_pytorchs(kernel, strides, dilation, tmp_path):
+    clips = np.random.default_rng(0).normal(size=(2, 7, 13, 12, 3)).astype("float32")
+    layer = FrameConv3D(4, kernel, strides=strides, padding="same", dilation_rate=dilation, symmetric_padding=True)
+    outputs = keras.ops.convert_to_numpy(layer(clips))
+    # The reference: PyTorch's padding k // 2 (times the dilation) on both sides, then a valid convolution.
+    pads = [(0, 0)] + [((k - 1) * d // 2,) * 2 for k, d in zip(kernel, dilation)] + [(0, 0)]
+    plain = keras.layers.Conv3D(4, kernel, strides=strides, dilation_rate=dilation, padding="valid")
+    plain.build(clips.shape)
+    plain.set_weights(layer.get_weights())
+    assert_close(outputs, plain(np.pad(clips, pads)), atol=1e-5)
+    assert outputs.shape == tuple(layer.compute_output_shape(clips.shape))
+    clone = FrameConv3D.from_config(layer.get_config())
+    assert clone.symmetric_padding
+
+
+def test_symmetric_padding_needs_same_padding_and_odd_kernels():
+    with pytest.raises(ValueError, match="`symmetric_padding=True` needs padding='same'. Received: symmetric_padding=True, padding='valid'"):
+        FrameConv3D(4, 3, padding="valid", symmetric_padding=True)
+    with pytest.raises(ValueError, match=r"odd kernel sizes. Received: symmetric_padding=True, kernel_size=\(2, 3, 3\)"):
+        FrameConv3D(4, (2, 3, 3), padding="same", symmetric_padding=True)

@@ -16,6 +16,8 @@ CASES = [
     ((6, 5, 5, 6), {"momentum": 0.5}),
     ((3, 4, 5, 5, 6), {"axis": 1}),  # Keras' own computation
     ((3, 4, 5, 5, 6), {"epsilon": 1e-6}),  # below the fused kernel's epsilon: Keras' own computation
+    ((3, 4, 5, 5, 6), {"synchronized": True}),  # the all-reduced moments, on the one replica there is
+    ((3, 4, 5, 5, 6), {"synchronized": True, "axis": 1}),
 ]
 
 
@@ -29,6 +31,7 @@ def _pair(shape, options):
     return ours, reference
 
 
+@pytest.mark.tensorflow_only("gradients through tf.GradientTape")
 @pytest.mark.parametrize("shape,options", CASES)
 @pytest.mark.parametrize("training", [True, False])
 def test_matches_keras_batch_normalization(shape, options, training):
@@ -53,12 +56,26 @@ def test_matches_keras_batch_normalization(shape, options, training):
     assert training != np.allclose(stats_ours[0], initial[0])  # training moves the statistics, inference does not
 
 
+@pytest.mark.tensorflow_only("reads the op names of a tf.function graph")
 def test_runs_the_fused_kernel_on_clips():
     layer = FusedBatchNormalization()
     layer.build((2, 3, 4, 4, 5))
     graph = tf.function(lambda x: layer(x, training=True)).get_concrete_function(
         tf.TensorSpec((2, 3, 4, 4, 5))).graph
     assert any(op.type.startswith("FusedBatchNorm") for op in graph.get_operations())
+
+
+def test_synchronized_defaults_to_the_replicas_in_sync():
+    layer = FusedBatchNormalization()
+    assert layer.synchronized is None and not layer.synchronizes()
+    if keras.backend.backend() == "tensorflow":
+        assert FusedBatchNormalization(synchronized=True).synchronizes()
+    else:  # Keras synchronizes through tf.distribute only
+        with pytest.raises(ValueError, match="only supported with the TensorFlow backend"):
+            FusedBatchNormalization(synchronized=True)
+    assert FusedBatchNormalization.from_config(layer.get_config()).synchronized is None
+    with pytest.raises(ValueError, match="Received: synchronized='yes'"):
+        FusedBatchNormalization(synchronized="yes")
 
 
 def test_unknown_frames_in_a_model(tmp_path):

@@ -9,7 +9,14 @@ from stkeras.layers import STDCFConv3D
 from stkeras.layers.dilation import dilate_kernel
 from stkeras.training import freeze_atoms
 from stkeras.training import set_atom_dilation
+from tests.layer_checks import assert_close
 from tests.layer_checks import check_layer
+from tests.layer_checks import to_numpy
+
+
+def _np(tensor):
+    """A variable or tensor of any backend as a NumPy array."""
+    return keras.ops.convert_to_numpy(tensor)
 
 
 def _rand(shape, seed=0):
@@ -51,12 +58,12 @@ def test_stdcf_layer_checks(kwargs, output_shape, tmp_path):
 def test_stdcf_equals_conv3d_with_the_rebuilt_kernel(implementation, kwargs):
     x = _rand((2, 9, 11, 11, 3))
     layer = STDCFConv3D(5, implementation=implementation, **kwargs)
-    y = np.asarray(layer(x))
-    spatial, temporal, coefficients = (w.numpy() for w in (layer.spatial_atoms, layer.temporal_atoms, layer.coefficients))
+    y = to_numpy(layer(x))
+    spatial, temporal, coefficients = (_np(w) for w in (layer.spatial_atoms, layer.temporal_atoms, layer.coefficients))
     kernel = np.einsum("imno,myx,nt->tyxio", coefficients, spatial, temporal)
-    np.testing.assert_allclose(layer.to_conv3d_kernel(), kernel, atol=1e-6)
-    expected = _reference(x, kernel, layer.strides, layer.padding, layer.dilation) + layer.bias.numpy()
-    np.testing.assert_allclose(y, expected, atol=2e-5)
+    assert_close(layer.to_conv3d_kernel(), kernel, atol=1e-6)
+    expected = _reference(x, kernel, layer.strides, layer.padding, layer.dilation) + _np(layer.bias)
+    assert_close(y, expected, atol=2e-5)
 
 
 @pytest.mark.parametrize("c_in, c_out, m, n, t, k", [(3, 8, 6, 2, 3, 3), (16, 32, 3, 2, 3, 5), (4, 4, 1, 1, 5, 3)])
@@ -72,14 +79,14 @@ def test_stdcf_parameter_formula(c_in, c_out, m, n, t, k):
 def test_dilation_swapping_without_touching_weights():
     x = _rand((1, 12, 12, 12, 2))
     model = keras.Sequential([keras.Input((None, None, None, 2)), STDCFConv3D(4, strides=2, name="stdcf")])
-    before = [w.numpy().copy() for w in model.weights]
+    before = [_np(w).copy() for w in model.weights]
     y1 = model.predict(x, verbose=0)
     assert set_atom_dilation(model, spatial=2, temporal=2) == 1
     y2 = model.predict(x, verbose=0)
-    assert all(np.array_equal(a, b.numpy()) for a, b in zip(before, model.weights))
+    assert all(np.array_equal(a, _np(b)) for a, b in zip(before, model.weights))
     layer = model.get_layer("stdcf")
-    kernel = layer.to_conv3d_kernel().numpy()
-    np.testing.assert_allclose(y2, _reference(x, kernel, (2, 2, 2), "same", (2, 2, 2)) + layer.bias.numpy(), atol=2e-5)
+    kernel = _np(layer.to_conv3d_kernel())
+    assert_close(y2, _reference(x, kernel, (2, 2, 2), "same", (2, 2, 2)) + _np(layer.bias), atol=2e-5)
     assert not np.allclose(y1, y2)
 
 
@@ -91,7 +98,7 @@ def test_dilation_survives_save_and_load(tmp_path):
     model.save(path)
     loaded = keras.saving.load_model(path, safe_mode=True)
     assert all(l.spatial_dilation == 2 for l in loaded.layers if isinstance(l, STDCFConv3D))
-    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+    assert_close(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
 
 
 def test_dilation_swapping_inside_a_reloaded_model(tmp_path):
@@ -105,11 +112,11 @@ def test_dilation_swapping_inside_a_reloaded_model(tmp_path):
     set_atom_dilation(model, spatial=2, temporal=2)
     after = loaded.predict(x, verbose=0)
     assert not np.allclose(before, after)
-    np.testing.assert_allclose(after, model.predict(x, verbose=0), atol=1e-6)
+    assert_close(after, model.predict(x, verbose=0), atol=1e-6)
     conv1 = loaded.get_layer("conv1")
     probe = keras.Model(loaded.input, conv1.output)
-    expected = _reference(x, conv1.to_conv3d_kernel().numpy(), (1, 1, 1), "same", (2, 2, 2)) + conv1.bias.numpy()
-    np.testing.assert_allclose(probe.predict(x, verbose=0), expected, atol=2e-5)
+    expected = _reference(x, _np(conv1.to_conv3d_kernel()), (1, 1, 1), "same", (2, 2, 2)) + _np(conv1.bias)
+    assert_close(probe.predict(x, verbose=0), expected, atol=2e-5)
 
 
 def test_freeze_atoms_keeps_coefficients_trainable():
@@ -119,9 +126,9 @@ def test_freeze_atoms_keeps_coefficients_trainable():
     assert "spatial_atoms" not in names and {"temporal_atoms", "coefficients"} <= names
     model.compile("sgd", "sparse_categorical_crossentropy")
     layer = model.get_layer("conv1")
-    frozen, moving = layer.spatial_atoms.numpy().copy(), layer.temporal_atoms.numpy().copy()
+    frozen, moving = _np(layer.spatial_atoms).copy(), _np(layer.temporal_atoms).copy()
     model.fit(_rand((4, 4, 16, 16, 1)), np.arange(4), epochs=1, verbose=0)
-    assert np.array_equal(frozen, layer.spatial_atoms.numpy()) and not np.array_equal(moving, layer.temporal_atoms.numpy())
+    assert np.array_equal(frozen, _np(layer.spatial_atoms)) and not np.array_equal(moving, _np(layer.temporal_atoms))
     freeze_atoms(model, "temporal")
     assert {"spatial_atoms"} <= {w.path.split("/")[-1] for w in model.trainable_weights}
     freeze_atoms(model, None)
@@ -134,10 +141,10 @@ def test_rank1_is_spatial_then_temporal(tmp_path):
     check_layer(Rank1Conv3D, {"filters": 4, "strides": (2, 2, 2)}, (2, 4, 8, 8, 3), (2, 2, 4, 4, 4), tmp_path)
     x = _rand((1, 6, 8, 8, 3))
     layer = Rank1Conv3D(4, 3, use_bias=False)
-    y = np.asarray(layer(x))
-    spatial = tf.nn.conv3d(x, layer.spatial_kernel, (1,) * 5, "SAME")
-    expected = tf.nn.conv3d(spatial, layer.temporal_kernel, (1,) * 5, "SAME").numpy()
-    np.testing.assert_allclose(y, expected, atol=1e-5)
+    y = to_numpy(layer(x))
+    spatial = tf.nn.conv3d(x, _np(layer.spatial_kernel), (1,) * 5, "SAME")
+    expected = tf.nn.conv3d(spatial, _np(layer.temporal_kernel), (1,) * 5, "SAME").numpy()
+    assert_close(y, expected, atol=1e-5)
     assert layer.count_params() == 9 * 3 * 4 + 3 * 4 * 4
 
 
@@ -146,14 +153,14 @@ def test_rank1_over_atoms_is_the_rank1_of_its_built_kernels(tmp_path):
     check_layer(Rank1Conv3D, kwargs, (2, 4, 8, 8, 3), (2, 4, 8, 8, 4), tmp_path)
     x = _rand((1, 6, 8, 8, 3))
     layer = Rank1Conv3D(4, 3, use_bias=False, num_spatial_atoms=2, num_temporal_atoms=2)
-    y = np.asarray(layer(x))
-    spatial_kernel, temporal_kernel = (np.asarray(k) for k in layer.kernels())
+    y = to_numpy(layer(x))
+    spatial_kernel, temporal_kernel = (to_numpy(k) for k in layer.kernels())
     # Each input-output pair's spatial kernel lies in the span of the two atoms.
     pairs = spatial_kernel[0].reshape(9, 12)
     assert np.linalg.matrix_rank(pairs, tol=1e-5) == 2
     spatial = tf.nn.conv3d(x, spatial_kernel, (1,) * 5, "SAME")
     expected = tf.nn.conv3d(spatial, temporal_kernel, (1,) * 5, "SAME").numpy()
-    np.testing.assert_allclose(y, expected, atol=1e-5)
+    assert_close(y, expected, atol=1e-5)
     # The paper's count: (M + N) C^2 coefficients, plus the atoms.
     assert layer.count_params() == 3 * 2 * 4 + 4 * 2 * 4 + 2 * 9 + 2 * 3
     model = keras.Sequential([keras.Input((4, 8, 8, 3)), layer])
@@ -165,7 +172,7 @@ def test_rank1_over_atoms_is_the_rank1_of_its_built_kernels(tmp_path):
 
 def test_dilate_kernel_inserts_zeros():
     kernel = np.arange(1.0, 4.0).reshape(3, 1, 1, 1, 1)
-    dilated = dilate_kernel(kernel, (2, 1, 1)).numpy()[:, 0, 0, 0, 0]
+    dilated = _np(dilate_kernel(kernel, (2, 1, 1)))[:, 0, 0, 0, 0]
     np.testing.assert_array_equal(dilated, [1, 0, 2, 0, 3])
 
 

@@ -69,7 +69,8 @@ def test_expose_ops_reads_the_op_activation(builder, block):
 
 
 def test_find_layer_paths():
-    model = stkeras.build_video_resnet(kind="p3d", depth=10, input_shape=(8, 32, 32, 3), num_classes=3)
+    model = stkeras.build_video_resnet(kind="p3d", depth=10, block="basic", input_shape=(8, 32, 32, 3),
+                                       num_classes=3)
     assert find_layer(model, "conv3_1/op2") is model.get_layer("conv3_1").op_layer
     assert find_layer(model, "conv3_1/op2/temporal").kernel_size == (3, 1, 1)
     with pytest.raises(ValueError, match="no sub-layer 'op3'.*op1, op2"):

@@ -72,7 +72,7 @@ STRIDED = {f"conv{i}_x_temporal_stride": 2 for i in (3, 4, 5)}
     ("r3d", dict(first_temporal_stage=1, **STRIDED)),
     ("mc3", dict(first_temporal_stage=1, conv3_x_op="conv2d", conv4_x_op="conv2d", conv5_x_op="conv2d")),
     ("rmc3", dict(first_temporal_stage=3, **STRIDED)),
-    ("r2d", dict(first_temporal_stage=6)),
+    ("f_r2d", dict(first_temporal_stage=6)),
 ])
 def test_tran_kinds_are_points_of_the_video_resnet_space(kind, point):
     hypermodel = VideoResNetHyperModel(input_shape=(8, 32, 32, 1), width_multipliers=(1.0,))
