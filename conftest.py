@@ -1,5 +1,6 @@
 """Settings for every test run, including the doctests collected from `stkeras/`."""
 
+import gc
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -27,9 +28,26 @@ keep_freed_memory()
 tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
 
 
+def pytest_addoption(parser):
+    parser.addoption("--run-large", action="store_true", default=False,
+                     help="also run the large tests: every preset, every command variant and every end-to-end "
+                          "check, about 45 minutes on 2 cores (the default tier, which CI runs, about 15)")
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "tensorflow_only(reason): a test that needs the TensorFlow backend (it is "
                                        "skipped under another KERAS_BACKEND, with the reason)")
+    config.addinivalue_line("markers", "large: a slow test that repeats what a default-tier test covers on more "
+                                       "models or variants; it runs with --run-large")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--run-large"):
+        return
+    skip_large = pytest.mark.skip(reason="a large test: run it with --run-large")
+    for item in items:
+        if item.get_closest_marker("large") is not None:
+            item.add_marker(skip_large)
 
 
 def pytest_runtest_setup(item):
@@ -59,5 +77,9 @@ def _fresh_keras_session(request):
     # run), and two of them with their child processes outgrow a 24 GB machine.
     keras.utils.clear_session()
     trim_freed_memory()
+    # TensorFlow keeps the graphs of finished training functions (their optimizer's cond branches stay
+    # registered with the eager context), so the objects the collector walks grow with every test: by the end of a
+    # run each `clear_session()` (a full collection) took 2 s. What is alive now is left out of later collections.
+    gc.freeze()
     if _MEMORY_LOG:
         _log_resident_memory(request.node.nodeid)

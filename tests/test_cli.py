@@ -70,6 +70,7 @@ def test_compare_reports_the_grids_per_s_row(tmp_path):
     assert "## MAE per speed S over all V (the grids' bottom row)" in report and "| conv3d vs conv2d (relative) |" in report
 
 
+@pytest.mark.large
 def test_compare_with_seeds_reports_each_seed_the_mean_and_which_differences_hold(tmp_path):
     out = tmp_path / "seeds"
     assert main(["compare", "--models", "conv2d,conv3d", "--seeds", "2", "--seed", "3", "--out", str(out),

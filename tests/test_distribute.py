@@ -42,6 +42,7 @@ def test_train_command_on_two_replicas(tmp_path):
     assert keras.saving.load_model(out / "model.keras", safe_mode=True).output.shape[-1] > 1
 
 
+@pytest.mark.large
 def test_compare_command_with_a_mirrored_strategy(tmp_path):
     assert main(["compare", "--distribute", "mirrored", "--models", "conv2d", "--out", str(tmp_path), *TINY]) == 0
     results = json.loads((tmp_path / "results.json").read_text())

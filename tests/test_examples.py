@@ -5,6 +5,7 @@ import sys
 
 import keras
 import numpy as np
+import pytest
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
 
@@ -36,6 +37,7 @@ def test_train_convlstm_speed(tmp_path, monkeypatch, capsys):
     assert "ConvLSTM speed MAE" in capsys.readouterr().out and (out / "model.keras").exists()
 
 
+@pytest.mark.large
 def test_compare_error_grids(tmp_path, monkeypatch, capsys):
     args = ["--out", str(tmp_path), "--epochs", "1", "--train-clips", "32", "--test-clips", "32", "--frames", "4"]
     _run("compare_error_grids.py", args, monkeypatch)
@@ -47,6 +49,7 @@ def test_save_and_reload(tmp_path, monkeypatch, capsys):
     assert "largest output difference 0.0e+00" in capsys.readouterr().out
 
 
+@pytest.mark.large
 def test_stdcf_experiments(tmp_path, monkeypatch, capsys):
     args = ["--out", str(tmp_path), "--epochs", "1", "--train-clips", "32", "--test-clips", "16", "--itsl-iterations", "1"]
     _run("stdcf_experiments.py", args, monkeypatch)
@@ -88,6 +91,7 @@ def test_explain_gradcam(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "res2_1.png").exists() and (tmp_path / "clip_0.gif").read_bytes()[:6] == b"GIF89a"
 
 
+@pytest.mark.large
 def test_lipreading_recipe_on_clips_in_a_numpy_file(tmp_path, monkeypatch, capsys):
     rng = np.random.default_rng(0)
     clips = rng.uniform(size=(20, 6, 16, 16, 1)).astype("float32")

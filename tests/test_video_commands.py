@@ -91,6 +91,7 @@ def test_explain_real_videos_writes_gifs_and_a_frame_strip(videos, tmp_path, cap
     assert "videos right" in (explained / "explain.md").read_text()
 
 
+@pytest.mark.large
 def test_tune_searches_on_real_videos(videos, tmp_path, capsys):
     out = tmp_path / "search"
     argv = ["tune", "--space", "courtney", "--ops", "conv2d,conv3d", "--width-multipliers", "0.5", "--max-trials", "1",

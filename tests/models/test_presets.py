@@ -26,13 +26,19 @@ SMALL_INPUTS = {
     "frame_model": (8, 32, 32, 1),
 }
 NAMES = [preset.name for preset in list_presets()]
+# The presets that train a step in the default tier: every family and every distinct block (the others with
+# --run-large).
+TRAINED_BY_DEFAULT = {"conv2d", "convlstm", "lipreading_reduced", "vggm_convlstm", "r2d_18", "r2plus1d_18", "p3d_18",
+                      "stdcf_r50", "small_3d_cnn_stdcf", "frames_trn", "squeezenet_lstm"}
 
 
-def test_every_family_has_a_small_input_for_the_tests():
+def test_every_family_has_a_small_input_for_the_tests_and_trains_in_the_default_tier():
     assert {preset.family for preset in list_presets()} == set(SMALL_INPUTS)
+    assert {get_preset(name).family for name in TRAINED_BY_DEFAULT} == set(SMALL_INPUTS)
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize(
+    "name", [name if name in TRAINED_BY_DEFAULT else pytest.param(name, marks=pytest.mark.large) for name in NAMES])
 def test_a_preset_with_7_classes_trains_a_step_saves_and_loads_and_has_a_backbone(name, tmp_path):
     keras.utils.clear_session()
     shape = SMALL_INPUTS[get_preset(name).family]

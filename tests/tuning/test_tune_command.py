@@ -71,6 +71,7 @@ def test_a_search_killed_mid_trial_resumes_and_more_trials_are_added(tmp_path):
     assert len(json.loads((out / "trials.json").read_text())["trials"]) == 3
 
 
+@pytest.mark.large
 def test_the_time_budget_stops_starting_trials_and_damaged_state_files_are_restored(tmp_path, capsys):
     options = dict(space="heads", algorithm="random", num_segments=4, train_clips=16, validation_clips=16,
                    test_clips=16, frames=4, batch_size=16, epochs=1,
@@ -91,6 +92,7 @@ def test_the_time_budget_stops_starting_trials_and_damaged_state_files_are_resto
         json.loads(path.read_text())  # whole again
 
 
+@pytest.mark.large
 def test_seeds_retrain_the_best_point_and_the_report_compares_trial_and_seed_spreads(tmp_path, capsys):
     options = dict(space="heads", algorithm="random", num_segments=4, train_clips=16, validation_clips=16,
                    test_clips=16, frames=4, batch_size=16, epochs=1,
