@@ -73,6 +73,12 @@ def _source(root, relative):
     return None
 
 
+def _rows(path, separator=None):
+    """The non-empty lines of the text file `path`, each split into its fields."""
+    with open(path) as handle:
+        return [line.strip().split(separator) for line in handle if line.strip()]
+
+
 def _resolve(root, entries, class_names, missing, layout):
     """`(paths, labels, class_names)` of the `(relative path or candidates, label)` entries that are found."""
     check_choice("missing", missing, MISSING)
@@ -123,23 +129,14 @@ def ucf101(root, *, split="train", fold=1, annotations=None, missing="raise"):
     list_file = os.path.join(os.path.dirname(index_file), f"{split}list{fold:02d}.txt")
     if not os.path.isfile(list_file):
         raise ValueError(f"UCF101 split file {list_file!r} does not exist (beside {index_file!r}).")
-    classes = {}
-    with open(index_file) as handle:
-        for line in handle:
-            if line.strip():
-                number, name = line.split()
-                classes[name] = int(number) - 1
+    classes = {name: int(number) - 1 for number, name in _rows(index_file)}
     class_names = [name for name, _ in sorted(classes.items(), key=lambda item: item[1])]
     entries = []
-    with open(list_file) as handle:
-        for line in handle:
-            if not line.strip():
-                continue
-            relative = line.split()[0]
-            name = relative.replace("\\", "/").split("/")[0]
-            if name not in classes:
-                raise ValueError(f"{list_file!r}: class {name!r} of {relative!r} is not in {index_file!r}.")
-            entries.append((relative, classes[name]))
+    for relative, *_ in _rows(list_file):
+        name = relative.replace("\\", "/").split("/")[0]
+        if name not in classes:
+            raise ValueError(f"{list_file!r}: class {name!r} of {relative!r} is not in {index_file!r}.")
+        entries.append((relative, classes[name]))
     return _resolve(root, entries, class_names, missing, "UCF101")
 
 
@@ -172,11 +169,7 @@ def hmdb51(root, *, split="train", fold=1, annotations=None, missing="raise"):
     wanted = {"train": "1", "test": "2"}[split]
     entries = []
     for label, (name, path) in enumerate(zip(class_names, files)):
-        with open(path) as handle:
-            for line in handle:
-                parts = line.split()
-                if len(parts) == 2 and parts[1] == wanted:
-                    entries.append(([f"{name}/{parts[0]}", parts[0]], label))
+        entries += [([f"{name}/{video}", video], label) for video, *group in _rows(path) if group == [wanted]]
     return _resolve(root, entries, class_names, missing, "HMDB51")
 
 
@@ -297,10 +290,8 @@ def jester(root, *, split="train", annotations=None, missing="raise"):
     table = os.path.join(os.path.dirname(labels_file), f"jester-v1-{split}.csv")
     if split == "test":
         with open(labels_file) as handle:
-            class_names = [line.strip() for line in handle if line.strip()]
-        with open(table) as handle:
-            ids = [line.strip().split(";")[0] for line in handle if line.strip()]
-        return _resolve(root, [(i, None) for i in ids], class_names, missing, "Jester")
+            class_names = [line.strip() for line in handle if line.strip()]  # names hold spaces
+        return _resolve(root, [(row[0], None) for row in _rows(table, ";")], class_names, missing, "Jester")
     ids, targets, class_names = read_labels(table, labels_file)
     return _resolve(root, list(zip(ids, targets)), class_names, missing, "Jester")
 
