@@ -66,10 +66,26 @@ def run_train(out, *, model, task="digit", recipe="quick32", size=None, head=Non
             f"{settings['epochs']} epochs of {settings['train_clips']} new clips{replicas}")
         start = time.perf_counter()
         history = train_model(model, settings, task, out, name, verbose, tensorboard=tensorboard)
+    save_trained_model(model, out, name, history, start)
+    return history
+
+
+def save_trained_model(model, out, name, history, start):
+    """Saves `model` as `out/model.keras` and logs its epochs, last metrics and the time since `start`.
+
+    Args:
+        model: the trained Keras model.
+        out: the run folder.
+        name: the model's name in the log line.
+        history: the run's epoch records (`train_model`'s), all epochs of the run folder.
+        start: `time.perf_counter()` when this invocation started training.
+
+    Example:
+    >>> save_trained_model(model, "runs/train", "conv2d", history, start)  # doctest: +SKIP
+    """
     path = os.path.join(out, "model.keras")
     save_model_atomically(model, path)
     last = history[-1] if history else {}
     summary = ", ".join(f"{k} {v:.4g}" for k, v in last.items() if k not in ("epoch", "clips_seen"))
     log(f"{name}: {len(history)} epoch(s) trained in all ({time.perf_counter() - start:.0f} s this run); "
         f"{summary}; saved {path}")
-    return history

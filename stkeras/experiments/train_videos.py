@@ -8,18 +8,17 @@ resumes), the trained model as `model.keras` and its classes, in label
 order, as `class_names.json`.
 """
 
-import os
 import time
 
 from stkeras.experiments.report import log
 from stkeras.experiments.settings import resolve_settings
+from stkeras.experiments.train import save_trained_model
 from stkeras.experiments.training import seed_everything
 from stkeras.experiments.training import train_model
 from stkeras.experiments.video_data import save_class_names
 from stkeras.experiments.video_data import training_videos
 from stkeras.models.presets import from_preset
 from stkeras.tasks import Task
-from stkeras.training.atomic import save_model_atomically
 from stkeras.training.distribute import strategy_scope
 from stkeras.validation import check_positive_int
 
@@ -109,10 +108,5 @@ def run_train_videos(out, *, model, data, layout=None, recipe="quick32", image_s
         history = train_model(network, settings, task, out, model, verbose, train_data=train.repeat(),
                               validation_data=validation, tensorboard=tensorboard)
     save_class_names(out, train.class_names)
-    path = os.path.join(out, "model.keras")
-    save_model_atomically(network, path)
-    last = history[-1] if history else {}
-    summary = ", ".join(f"{k} {v:.4g}" for k, v in last.items() if k not in ("epoch", "clips_seen"))
-    log(f"{model}: {len(history)} epoch(s) trained in all ({time.perf_counter() - start:.0f} s this run); "
-        f"{summary}; saved {path}")
+    save_trained_model(network, out, model, history, start)
     return history
