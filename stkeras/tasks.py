@@ -23,7 +23,6 @@ import numpy as np
 from stkeras.registry import Registry
 from stkeras.validation import check_activation
 from stkeras.validation import check_positive_int
-from stkeras.validation import check_weights_fit
 
 KINDS = ("classification", "regression")
 
@@ -86,16 +85,13 @@ class Task:
         return keras.layers.Activation(self.activation or "linear", name=name, dtype="float32")
 
     def outputs(self, x, name, dense=True):
-        """Applies `output_layer(name, dense)` to `x`, refusing a classifier too large to train first.
+        """Applies `output_layer(name, dense)` to `x`.
 
         Example:
         >>> import keras
         >>> get_task("digit").outputs(keras.Input((16,)), "scores").shape
         (None, 10)
         """
-        if dense and x.shape[-1] is not None:
-            check_weights_fit(name, {"kernel": (x.shape[-1], self.units)},
-                              f"num_classes={self.units} on {x.shape[-1]} features")
         return self.output_layer(name, dense)(x)
 
     # ---- training

@@ -11,8 +11,10 @@ neither, or a hang fails the test.
 Not drawn (documented in the "Bad input" paragraph of docs/guide/build.md): the arguments
 stkeras passes straight to Keras (initializers, regularizers, constraints,
 activations, `data_format`, `dtype`), which Keras checks itself; and sizes
-that fit in memory but would take minutes to initialize (between about 10^6
-and 10^8 weights in one layer), which are not errors.
+too large for the machine (10^9 filters, frames or clips): a size is an error
+of the arguments on no machine, and stkeras builds the same everywhere (the
+command line's pre-flight check estimates a run's memory; the backend's
+allocator refuses what does not fit).
 """
 
 import signal
@@ -35,7 +37,6 @@ SECONDS = 60  # per case: a generous bound on a small build, far below a hang
 
 ODD_VALUES = st.one_of(
     st.integers(-2, 3),
-    st.sampled_from([10**9, 2**40]),
     st.floats(allow_nan=True, allow_infinity=True, width=32),
     st.sampled_from(["", "bogus", "3", "same"]),
     st.none(),

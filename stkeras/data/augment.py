@@ -13,7 +13,6 @@ from keras import ops
 from stkeras.data.finite import finite_clips
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_seed
-from stkeras.validation import check_weights_fit
 
 
 def _check_range(argument, value, low, high):
@@ -87,9 +86,6 @@ class ClipAugmentation(keras.layers.Layer):
             raise ValueError("ClipAugmentation expects clips (batch, frames, height, width, channels) or one clip "
                              f"(frames, height, width, channels). Received: input_shape={tuple(input_shape)}")
         height, width = input_shape[-3], input_shape[-2]
-        frames = 1 if len(input_shape) == 4 else input_shape[1]
-        check_weights_fit(self.name, {"clip": (frames or 1, self.output_size, self.output_size, input_shape[-1] or 1)},
-                          f"output_size={self.output_size}", what="values per output clip", copies=2)
         if self.crop_size is not None:
             if height is None or width is None:
                 raise ValueError(f"`crop_size` needs frames of known size. Received: input_shape={tuple(input_shape)}")

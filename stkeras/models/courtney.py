@@ -24,7 +24,6 @@ from stkeras.models.video_model import VideoModel
 from stkeras.tasks import resolve_task
 from stkeras.validation import check_choice
 from stkeras.validation import check_options
-from stkeras.validation import check_weights_fit
 
 # (block name, spatial stride), Tables 1-4. Stages res1 ... res4.
 BLOCK_LAYOUT = (
@@ -217,7 +216,6 @@ def build_courtney_resnet(
         raise ValueError(f"`lstm_layers` must be an int >= 0. Received: lstm_layers={lstm_layers!r}")
     check_choice("size", size, tuple(SIZES))
     units = SIZES[size]["lstm_units"]
-    check_weights_fit("lstm", {"kernels": (lstm_layers, 8 * units * units)}, f"lstm_layers={lstm_layers}")
     head_options = check_options("head_options", head_options)
     backbone = build_courtney_backbone(
         op=op, size=size, input_shape=input_shape, temporal_strides=temporal_strides,

@@ -30,7 +30,6 @@ from stkeras.validation import check_options
 from stkeras.validation import check_path_or_none
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_rate
-from stkeras.validation import check_weights_fit
 from stkeras.validation import normalize_tuple
 
 
@@ -168,9 +167,6 @@ def build_frame_model(*, backbone="small_cnn", head="mlp", num_segments=None, fe
                              "Give one frame's (height, width, channels) or matching frames.")
         shape = shape[1:]
     frame_shape = normalize_tuple(shape, 3, "input_shape")
-    check_weights_fit("clips", {"clip": (num_segments, *frame_shape)},
-                      f"num_segments={num_segments}, input_shape={input_shape}", what="values per clip",
-                      copies=8)  # a clip's frames and their feature maps
 
     # ---- layers
     check_path_or_none("weights", weights, allowed_names=("imagenet",))
@@ -184,7 +180,6 @@ def build_frame_model(*, backbone="small_cnn", head="mlp", num_segments=None, fe
     # ---- functional graph
     clips = keras.Input((num_segments, *frame_shape), name="clips")
     maps = keras.layers.TimeDistributed(frame_cnn, name="frame_backbone")(clips)
-    check_weights_fit("projection", {"kernel": (maps.shape[-1], units)}, f"feature_dim={units}")
     if spec.input == "clips":
         x = keras.layers.Dropout(dropout, name="feature_dropout")(maps) if dropout else maps
         features = keras.layers.TimeDistributed(keras.layers.Conv2D(units, 1), name="projection")(x)

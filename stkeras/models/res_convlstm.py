@@ -236,9 +236,7 @@ def build_res_convlstm(
     inputs = keras.Input(shape=shape, name="clips")
 
     def frame_features(features, prefix=""):
-        frames = reduce_frames(features, reduction, prefix)
-        check_recurrent_units(lstm_units, frames.shape[-1], argument="lstm_units")
-        return frames
+        return reduce_frames(features, reduction, prefix)
 
     if not bidirectional:
         features, stage_names = res_convlstm_features(inputs, checked, **blocks)

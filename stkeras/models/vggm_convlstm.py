@@ -116,7 +116,6 @@ def build_vggm_convlstm(
         if pool:
             x = FrameMaxPooling3D((1, 3, 3), strides=(1, 2, 2), padding="same", name=f"{layer_name}_pool")(x)
     frames = reduce_frames(x, spatial_reduction)
-    check_recurrent_units(lstm_units, frames.shape[-1], argument="lstm_units")
     outputs = get_head("lstm").apply(frames, task=task, layers=1,
                                      units=lstm_units, dropout=rate, per_frame=per_timestep)
     return VideoModel(inputs, outputs, stage_names=[f"conv{i}" for i in range(1, 6)],
