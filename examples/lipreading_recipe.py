@@ -40,7 +40,7 @@ from stkeras.models import ResConvLSTM
 from stkeras.models import build_res_convlstm
 from stkeras.training import average_directions
 from stkeras.training import compile_for_task
-from stkeras.training import predict_tta
+from stkeras.data import predict_tta
 from stkeras.training import reverse_direction
 from stkeras.training import tbptt_fit
 

@@ -13,7 +13,7 @@ from stkeras.models import ResConvLSTM
 from stkeras.models import build_res_convlstm
 from stkeras.tasks import get_task
 from stkeras.training import compile_for_task
-from stkeras.training import predict_tta
+from stkeras.data import predict_tta
 
 RNG = np.random.default_rng(0)
 

@@ -43,4 +43,6 @@ from stkeras.data.video_files import video_dataset_from_directory
 from stkeras.data.video_files import video_dataset_from_files
 from stkeras.data.views import evaluate_views
 from stkeras.data.views import parse_views
+from stkeras.data.views import predict_tta
 from stkeras.data.views import predict_views
+from stkeras.data.views import crop_views

@@ -11,6 +11,8 @@ import keras
 from keras import ops
 
 from stkeras.data.finite import finite_clips
+from stkeras.layers.fold_frames import fold_frames
+from stkeras.layers.fold_frames import unfold_frames
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_seed
 
@@ -129,18 +131,6 @@ class ClipAugmentation(keras.layers.Layer):
         return {**super().get_config(), "output_size": self.output_size, "crop_size": self.crop_size,
                 "flip": self.flip, "rotation": self.rotation, "brightness": self.brightness,
                 "value_range": self.value_range, "seed": self.seed}
-
-
-def fold_frames(clips):
-    """Clips `(batch, frames, h, w, c)` as images `(batch, h, w, frames * c)`, for image layers."""
-    shape = ops.shape(clips)
-    return ops.reshape(ops.transpose(clips, (0, 2, 3, 1, 4)), (shape[0], shape[2], shape[3], -1))
-
-
-def unfold_frames(images, frames, channels):
-    """The inverse of `fold_frames`: images `(batch, h, w, frames * channels)` as clips."""
-    shape = ops.shape(images)
-    return ops.transpose(ops.reshape(images, (shape[0], shape[1], shape[2], frames, channels)), (0, 3, 1, 2, 4))
 
 
 def augment_clips(dataset, augmentation):
