@@ -73,6 +73,24 @@ class Task:
         """A regression of `info[target]` (default: `name`) with a linear output."""
         return cls(name, "regression", target or name, units, None, integer_target, description)
 
+    # ---- saving
+    def to_config(self):
+        """The task as a JSON-able dict (a `.keras` file's or a preset folder's).
+
+        Example:
+        >>> Task.from_config(get_task("speed").to_config()) == get_task("speed")
+        True
+        """
+        if self.activation is not None and not isinstance(self.activation, str):
+            raise ValueError(f"Task {self.name!r} has an activation that is a function, {self.activation!r}: only "
+                             "a task whose activation is a name or None can be saved.")
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_config(cls, config):
+        """The `Task` of `to_config`'s dict."""
+        return cls(**config)
+
     # ---- the output layer
     def output_layer(self, name, dense=True):
         """The task's output: `Dense(units, activation)`, or only the activation (`dense=False`).

@@ -18,7 +18,7 @@ from stkeras.data.views import top_k_accuracies
 from stkeras.experiments.report import log
 from stkeras.experiments.video_data import evaluation_videos
 from stkeras.experiments.video_data import load_class_names
-from stkeras.training.atomic_files import write_text_atomically
+from stkeras.atomic_files import write_text_atomically
 from stkeras.validation import check_positive_int
 from stkeras.viz.confusion import confusion_matrix
 from stkeras.viz.confusion import plot_confusion_matrix

@@ -27,7 +27,7 @@ from stkeras.heads import build_head
 from stkeras.models import build_frame_model
 from stkeras.tasks import Task
 from stkeras.tasks import get_task
-from stkeras.training.atomic_files import save_model_atomically
+from stkeras.atomic_files import save_model_atomically
 from stkeras.training.distribute import strategy_scope
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int

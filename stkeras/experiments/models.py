@@ -5,7 +5,6 @@ compare` trains at the run's model size. `stkeras train --model` and the
 tuner take any preset name (`stkeras.models.list_presets()`).
 """
 
-from stkeras.models.courtney import MODELS
 from stkeras.models.courtney import build_courtney_resnet
 from stkeras.models.presets import PRESETS
 from stkeras.models.presets import from_preset
@@ -13,6 +12,8 @@ from stkeras.models.presets import get_preset
 from stkeras.tasks import get_task
 from stkeras.validation import check_choice
 
+MODELS = {"conv2d": {"op": "conv2d", "lstm_layers": 2}, "conv3d": {"op": "conv3d", "lstm_layers": 2},
+          "ts_conv3d": {"op": "ts_conv3d", "lstm_layers": 2}, "convlstm": {"op": "convlstm", "lstm_layers": 0}}
 MODEL_NAMES = tuple(MODELS)
 
 
@@ -32,7 +33,7 @@ def build_model(name, settings, task, head=None, head_options=None):
     check_choice("model", name, MODEL_NAMES)
     shape = (settings["frames"], settings["size"], settings["size"], 1)
     return build_courtney_resnet(
-        **MODELS[name], size=settings["model_size"], input_shape=shape, task=task, head=head,
+        **MODELS[name], width=settings["model_size"], input_shape=shape, task=task, head=head,
         head_options=head_options, name=f"{name}_{settings['model_size']}",
     )
 

@@ -5,7 +5,7 @@ The command line generates its options from `OVERRIDES` (declared in
 """
 
 from stkeras.choices import OVERRIDES  # noqa: F401  (declared with the command line's other names)
-from stkeras.models.courtney import SIZES
+from stkeras.models.courtney import WIDTHS as SIZES
 from stkeras.recipes import RECIPES
 from stkeras.recipes import list_recipes  # noqa: F401  (part of stkeras.experiments' API)
 from stkeras.validation import check_choice

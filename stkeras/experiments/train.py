@@ -14,7 +14,7 @@ from stkeras.experiments.settings import resolve_settings
 from stkeras.experiments.training import seed_everything
 from stkeras.experiments.training import train_model
 from stkeras.tasks import get_task
-from stkeras.training.atomic_files import save_model_atomically
+from stkeras.atomic_files import save_model_atomically
 from stkeras.training.distribute import strategy_scope
 
 

@@ -26,8 +26,8 @@ from stkeras.experiments.settings import resolve_settings
 from stkeras.experiments.training import ProgressLines
 from stkeras.experiments.training import seed_everything
 from stkeras.tasks import get_task
-from stkeras.training.atomic_files import save_model_atomically
-from stkeras.training.atomic_files import write_text_atomically
+from stkeras.atomic_files import save_model_atomically
+from stkeras.atomic_files import write_text_atomically
 from stkeras.tuning import ALGORITHMS
 from stkeras.tuning import SPACES
 from stkeras.tuning import make_tuner

@@ -1,7 +1,6 @@
 """Training helpers: task losses and baselines, resumable fitting, atoms and ITSL, bidirectional training, truncated
 backpropagation through time, tf.distribute, XLA and mixed precision."""
 
-from stkeras.training.atomic_files import save_model_atomically
 from stkeras.training.atoms import freeze_atoms
 from stkeras.training.atoms import set_atom_dilation
 from stkeras.training.backups import CheckpointWarning
