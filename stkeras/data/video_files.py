@@ -418,6 +418,16 @@ def _index_directory(directory, labels, class_names, follow_links):
     return paths, targets, subdirs
 
 
+def list_class_videos(directory, *, class_names=None, follow_links=False):
+    """`(paths, labels, class_names)` of a folder of class subfolders, as `video_dataset_from_directory` lists it.
+
+    Example:
+    >>> paths, labels, class_names = list_class_videos("videos")  # doctest: +SKIP
+    """
+    check_bool("follow_links", follow_links)
+    return _index_directory(directory, "inferred", class_names, follow_links)
+
+
 def video_dataset_from_directory(directory, *, labels="inferred", class_names=None, batch_size=8, clip_length=16,
                                  frame_step=2, num_clips=1, sampling="dense", image_size=(112, 112),
                                  resize_short=None, crop=None, crop_scales=(1.0, 0.875, 0.75, 0.66), flip=False,
