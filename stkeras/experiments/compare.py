@@ -217,6 +217,7 @@ def run_compare(plan):
             **summary,
             "parameters": int(model.count_params()),
             "macs_per_clip": int(count_flops(model)),
+            **_head_costs(model),
             "epochs_trained": len(summary["history"]),
         }
         row.pop("seed", None)
@@ -286,6 +287,13 @@ def _train_and_score(run_model, data, test, plan, prefix):
     fresh_session()
     run = {"seed": run_model.seed, **scores, "training_seconds": round(seconds, 1), "history": history}
     return {"run": run, "values": task.per_clip(predictions, targets), "info": info}
+
+
+def _head_costs(model):
+    """The head's own parameters and multiply-accumulates: the model's minus its backbone's (`VideoModel.get_backbone`)."""
+    backbone = model.get_backbone()
+    return {"head_parameters": int(model.count_params() - backbone.count_params()),
+            "head_macs_per_clip": int(count_flops(model) - count_flops(backbone))}
 
 
 def _jsonable(settings):
