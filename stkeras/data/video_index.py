@@ -244,7 +244,7 @@ def index_video(path):
 
     Example:
     >>> index = index_video("videos/walk/v_001.mp4")  # doctest: +SKIP
-    >>> index.num_frames, index.frame_order, index.keyframes
+    >>> index.num_frames, index.frame_order, index.keyframes  # doctest: +SKIP
     (250, 'timestamps', array([0]))
     """
     path = os.fspath(path)
