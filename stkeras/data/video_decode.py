@@ -108,12 +108,13 @@ def decode_frames(path, indices, *, index=None, seek=True, rotate=True, size=Non
         seek: seek by the index (`False`: decode from the start).
         rotate: apply the file's display rotation as FFmpeg does by default.
         size: `(height, width)` of the frames returned (after rotation),
-            scaled while converting to RGB; `None` keeps the decoded size,
-            converted exactly as FFmpeg's `rgb24` output. Every frame comes
-            at the first frame's size.
-        interpolation: the scaling with `size`: `"bilinear"` (FFmpeg's
-            default), `"area"` (averaging, for shrinking), `"bicubic"`,
-            `"point"`, `"fast_bilinear"` or `"lanczos"`.
+            scaled by FFmpeg's libswscale while converting to RGB (chroma
+            interpolated at full width); `None` keeps the decoded size,
+            converted as `ffmpeg -pix_fmt rgb24` does. Every frame comes at
+            the first frame's size.
+        interpolation: the scaling with `size`: `"bilinear"`, `"area"`
+            (averaging, for shrinking), `"bicubic"`, `"point"`,
+            `"fast_bilinear"` or `"lanczos"` (libswscale's filters).
 
     Raises:
         VideoDecodeError: naming the file, if it cannot be read, has fewer
@@ -159,7 +160,10 @@ def decode_frames(path, indices, *, index=None, seek=True, rotate=True, size=Non
             with container:
                 decoded = None
                 if seek and index.frame_order == "timestamps":
-                    decoded = _read_by_timestamps(container, stream, index, wanted, convert)
+                    try:
+                        decoded = _read_by_timestamps(container, stream, index, wanted, convert)
+                    except _IndexMismatch:
+                        decoded = None
             if decoded is None:  # no usable timestamps: decode from the start, counting frames
                 container, stream = open_video(path)
                 with container:
@@ -179,13 +183,17 @@ def decode_frames(path, indices, *, index=None, seek=True, rotate=True, size=Non
 
 def _converter(index, rotate, size, interpolation):
     """frame -> uint8 RGB array: one reused PyAV `VideoReformatter` (scaling to `size`), then the display transform."""
+    from av.video.reformatter import Interpolation
     from av.video.reformatter import VideoReformatter
 
     reformatter = VideoReformatter()
     transform = index.transform if rotate else "identity"
+    if size is not None and tuple(size) == index.display_size(rotate):
+        size = None
     swaps = transform in ("rot90", "rot270", "transpose", "antitranspose")
     height, width = (size[::-1] if swaps else size) if size is not None else (index.height, index.width)
-    scaling = interpolation.upper() if size is not None else None  # None: PyAV's default, as `to_ndarray` converts
+    # None: PyAV's default, as `to_ndarray(format="rgb24")` converts; scaling interpolates chroma at full width.
+    scaling = None if size is None else Interpolation[interpolation.upper()] | Interpolation.FULL_CHR_H_INT
 
     def convert(frame):
         rgb = reformatter.reformat(frame, width=width, height=height, format="rgb24", interpolation=scaling)
@@ -203,10 +211,19 @@ def _resize_image(image, size, interpolation):
     return frame.reformat(width=size[1], height=size[0], interpolation=interpolation.upper()).to_ndarray()
 
 
-def _decoded_frames(container, stream, bound, path):
-    """The frames of decoding from where the container stands, over at most `bound` packets (and the flush)."""
+class _IndexMismatch(Exception):
+    """A packet read after a seek is not where the index says its timestamp is (a damaged file's other reading)."""
+
+
+def _decoded_frames(container, stream, bound, path, index=None):
+    """The frames of decoding from where the container stands, over at most `bound` packets (and the flush).
+
+    With `index`, every packet must be where the index found its timestamp, else `_IndexMismatch`.
+    """
     for packet in itertools.islice(container.demux(stream), bound):
         check_packet(packet, path, stream)
+        if index is not None and packet.size and not index.agrees_with(packet):
+            raise _IndexMismatch(packet.pts)
         yield from packet.decode()
 
 
@@ -218,7 +235,8 @@ def _read_by_timestamps(container, stream, index, wanted, convert):
     frame and the next wanted one, seeks forward to it. The first frame at
     or after the keyframe must be that keyframe (decoded as a key frame),
     and every later one the index's next frame, else the seek or the
-    timestamps cannot be trusted (`None`: the caller decodes from the start).
+    timestamps cannot be trusted (`None`, or `_IndexMismatch` from a packet
+    read elsewhere than the index found it: the caller decodes from the start).
     """
     pts, decoded, k = index.pts, {}, 0
     frames, position, bound = None, -1, index.num_packets + 16
@@ -231,7 +249,7 @@ def _read_by_timestamps(container, stream, index, wanted, convert):
             start = keyframe if keyframe > 0 else 0
             if frames is not None or start > 0:
                 container.seek(int(pts[start]), stream=stream, backward=True, any_frame=False)
-            frames, anchored = _decoded_frames(container, stream, bound, index.path), False
+            frames, anchored = _decoded_frames(container, stream, bound, index.path, index), False
         for frame in frames:
             if not anchored:
                 if frame.pts is None:

@@ -53,6 +53,9 @@ class VideoIndex:
         frame_order: `"timestamps"`, `"decoding"` or `"files"` (see the module).
         pts: int64 timestamps of frames `0..num_frames-1` in `time_base`
             units (`frame_order="timestamps"` only, else `None`).
+        positions: int64 byte offsets in the file of the packets carrying
+            those timestamps (-1 where the demuxer gives none): a seek that
+            reads the same timestamp from another place is detected.
         keyframes: sorted int64 frame positions where decoding can start.
         time_base: the stream's time base (a `Fraction`).
         num_packets: the packets the demuxer gave for the video stream (a bound of every loop over them).
@@ -68,6 +71,7 @@ class VideoIndex:
     fps: float = None
     frame_order: str = "timestamps"
     pts: np.ndarray = None
+    positions: np.ndarray = None
     keyframes: np.ndarray = None
     time_base: fractions.Fraction = None
     num_packets: int = 0
@@ -85,6 +89,16 @@ class VideoIndex:
         if rotate and self.transform in ("rot90", "rot270", "transpose", "antitranspose"):
             return self.width, self.height
         return self.height, self.width
+
+    def agrees_with(self, packet):
+        """Whether a demuxed packet is where the index says its timestamp is (or the index cannot tell)."""
+        if packet.pts is None or packet.is_discard or self.pts is None:
+            return True
+        frame = int(np.searchsorted(self.pts, packet.pts))
+        if frame == len(self.pts) or self.pts[frame] != packet.pts:
+            return False
+        expected, position = int(self.positions[frame]), packet.pos
+        return expected < 0 or position is None or position < 0 or position == expected
 
     def keyframe_at_or_before(self, position):
         """The last keyframe position `<= position`, or -1 if none is."""
@@ -265,7 +279,7 @@ def index_video(path):
 def _index_file(path, container, stream):
     import av
 
-    demuxed, packets, timestamps, key_timestamps, decoded, first = 0, 0, [], [], [], None
+    demuxed, packets, timestamps, offsets, key_timestamps, decoded, first = 0, 0, [], [], [], [], None
     try:
         for packet in itertools.islice(container.demux(stream), packet_bound(path)):
             demuxed += 1
@@ -274,6 +288,7 @@ def _index_file(path, container, stream):
             if not flush and not packet.is_discard:
                 packets += 1
                 timestamps.append(packet.pts)
+                offsets.append(-1 if packet.pos is None else packet.pos)
                 if packet.is_keyframe:
                     key_timestamps.append(packet.pts)
             if len(decoded) < PROBE_FRAMES and (packet.size or flush):
@@ -295,11 +310,14 @@ def _index_file(path, container, stream):
     pts, note = _presentation_timestamps(timestamps, decoded, packets)
     if pts is None:
         return VideoIndex(path, _count_frames(path), frame_order="decoding", note=note, **common)
+    order = np.argsort(np.asarray(timestamps, np.int64))
+    positions = np.asarray(offsets, np.int64)[order][len(order) - len(pts):]
     key_pts = np.asarray(sorted(t for t in key_timestamps if t is not None), np.int64)
     keys = np.searchsorted(pts, key_pts)
     inside = keys < len(pts)
     keys = np.unique(keys[inside][pts[keys[inside]] == key_pts[inside]])
-    return VideoIndex(path, len(pts), frame_order="timestamps", pts=pts, keyframes=keys.astype(np.int64), **common)
+    return VideoIndex(path, len(pts), frame_order="timestamps", pts=pts, positions=positions,
+                      keyframes=keys.astype(np.int64), **common)
 
 
 def _presentation_timestamps(timestamps, decoded, packets):
