@@ -269,3 +269,33 @@ def test_argument_errors_name_the_argument(tmp_path):
                                ({"sampling": "segments", "num_clips": 2}, "`num_clips` must be 1 with sampling")]:
         with pytest.raises(ValueError, match=message):
             video_dataset_from_directory(root, **arguments)
+
+
+def test_indexing_many_videos_shows_progress_on_stderr(tmp_path, capsys):
+    from stkeras.data import probe_videos
+    from stkeras.data.video_files import PROGRESS_FROM
+
+    path = write_video(tmp_path / "v.avi", 3)
+    kept, indexes, skipped = probe_videos([path] * 3)
+    assert len(kept) == 3 and [i.num_frames for i in indexes] == [3] * 3 and not skipped
+    assert capsys.readouterr().err == ""  # a few videos: quiet
+    probe_videos([path] * PROGRESS_FROM)
+    error = capsys.readouterr().err
+    assert "Indexing videos" in error and f"{PROGRESS_FROM}/{PROGRESS_FROM}" in error
+    probe_videos([path] * 2, progress=True)
+    assert "2/2" in capsys.readouterr().err
+
+
+def test_a_folder_or_a_class_without_a_readable_video_is_named(tmp_path):
+    root = tmp_path / "classes"
+    for name in ("a", "b"):
+        (root / "bad").mkdir(parents=True, exist_ok=True)
+        (root / "bad" / f"{name}.mp4").write_bytes(b"not a video " + name.encode())
+    write_video(root / "good" / "fine.avi", 8)
+    options = dict(on_error="skip", clip_length=2, image_size=(8, 8))
+    with pytest.warns(UserWarning, match="Skipped 2 of 3 videos"), \
+            pytest.raises(VideoDecodeError, match="Class 'bad' has no readable video: none of its 2 videos can be "
+                                                  "read, e.g. Video file .*a.mp4' is corrupt"):
+        video_dataset_from_directory(str(root), **options)
+    with pytest.warns(UserWarning), pytest.raises(VideoDecodeError, match="None of the 2 videos in .*bad' can be read"):
+        video_dataset_from_directory(str(root / "bad"), labels=None, **options)
