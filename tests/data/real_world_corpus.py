@@ -123,8 +123,13 @@ def make_corpus(folder, names=None, workers=4):
     """Writes the corpus files (all, or `names`) into `folder`; returns `{name: path}`."""
     encodings = [BY_NAME[name] for name in names] if names else list(CORPUS)
     sources = {e.derive_from for e in encodings if e.derive_from} - {e.name for e in encodings}
-    encodings = [BY_NAME[name] for name in sorted(sources)] + encodings
-    os.makedirs(folder, exist_ok=True)
+    return encode([BY_NAME[name] for name in sorted(sources)] + encodings, folder, workers)
+
+
+def encode(encodings, folder, workers=4):
+    """Writes `encodings` (names may hold subfolders) into `folder`, ffmpeg processes in parallel; `{name: path}`."""
+    for encoding in encodings:
+        os.makedirs(os.path.dirname(os.path.join(folder, encoding.name)), exist_ok=True)
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
         for stage in ([e for e in encodings if not e.derive_from], [e for e in encodings if e.derive_from]):
             list(pool.map(_run, [_command(e, folder) for e in stage]))
