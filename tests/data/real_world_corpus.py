@@ -118,8 +118,12 @@ def _command(encoding, folder):
     if encoding.derive_from:
         return head + ["-i", os.path.join(folder, encoding.derive_from), *encoding.codec_args, out]
     height, width = encoding.size
-    return head + ["-f", "lavfi", "-i", SOURCE.format(width=width, height=height), *encoding.extra_inputs,
-                   "-vf", GRAIN + encoding.filters, "-frames:v", str(encoding.frames), *encoding.codec_args, out]
+    # testsrc2 and 4:2:0 crops round sizes to even numbers: an odd size is cropped in RGB from a pixel more.
+    odd = (width | height) % 2
+    source = SOURCE.format(width=width + width % 2, height=height + height % 2)
+    crop = f",format=rgb24,crop={width}:{height}:0:0" if odd else ""
+    return head + ["-f", "lavfi", "-i", source, *encoding.extra_inputs, "-vf", GRAIN + encoding.filters + crop,
+                   "-frames:v", str(encoding.frames), *encoding.codec_args, out]
 
 
 def _run(command):

@@ -64,7 +64,7 @@ def _native_planes(monkeypatch):
 def test_the_index_counts_the_frames_ffmpeg_decodes(corpus, references, name):
     index = index_video(corpus[name])
     frames = references(name)
-    assert index.num_frames == len(frames)
+    assert index.num_frames == len(frames) and (index.height, index.width) == BY_NAME[name].size  # as coded
     assert index.frame_order == ("decoding" if name in COUNTED else "timestamps")
     if BY_NAME[name].reference == "rgb24":
         assert probe_video(corpus[name])[2:] == frames.shape[1:3]  # after the display rotation
