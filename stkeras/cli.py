@@ -199,7 +199,7 @@ def _add_videos(parser, *, training):
     """Where a user's videos are: `--data`, `--layout` (and `--split` to read a trained model's)."""
     group = parser.add_argument_group("your videos (--data) instead of synthetic clips")
     group.add_argument("--data", metavar="DIR",
-                       help="a folder of class subfolders of video files (mp4, avi, mkv, webm, mov) or frame "
+                       help="a folder of class subfolders of video files (mp4, avi, mkv, webm, mov, gif) or frame "
                             "folders; with --layout, a published dataset's folder")
     group.add_argument("--layout", choices=choices.LAYOUTS,
                        help="the published dataset --data holds (its split files and labels)")

@@ -1,5 +1,9 @@
-"""`stkeras train --data` then `evaluate` and `explain` of its run folder alone, and `compare --data`, on a tiny
-folder of encoded videos, end to end; each command builds each model once and lists the videos once."""
+"""`stkeras train --data` then `evaluate` and `explain` of its run folder alone, and `compare --data`, on tiny
+folders of encoded videos, end to end; each command builds each model once and lists the videos once.
+
+Train, evaluate and explain read a folder of H.264 files made with x264's defaults (long keyframe intervals,
+B-frames); the other commands a folder mixing MPEG-4 .mp4, Motion JPEG .avi files and frame folders.
+"""
 
 import json
 
@@ -9,6 +13,9 @@ import pytest
 
 from stkeras.cli import main
 from tests.cli_runs import counts  # noqa: F401  (a fixture)
+from tests.data.real_world_corpus import X264
+from tests.data.real_world_corpus import Encoding
+from tests.data.real_world_corpus import encode
 from tests.data.video_fixtures import write_frame_folder
 from tests.data.video_fixtures import write_video
 
@@ -29,8 +36,20 @@ def videos(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def video_run(videos, tmp_path_factory):
-    """`stkeras train` of a small 3D CNN on the videos: its run folder, and what it printed."""
+def x264_videos(tmp_path_factory):
+    """Two classes of three H.264 .mp4 files made with x264's defaults (one keyframe in 250 frames, B-frames),
+    260 frames each, as most videos people have; the classes differ in brightness."""
+    pytest.importorskip("imageio_ffmpeg")
+    root = tmp_path_factory.mktemp("x264")
+    encode([Encoding(f"{label}/{i}.mp4", "x264 defaults", 260, X264, filters=f",eq=brightness={level}")
+            for label, level in (("dark", -0.3), ("light", 0.3)) for i in range(3)], str(root))
+    return root
+
+
+@pytest.fixture(scope="module")
+def video_run(x264_videos, tmp_path_factory):
+    """`stkeras train` of a small 3D CNN on the x264 videos: its run folder, and what it printed."""
+    videos = x264_videos
     import contextlib
     import io
 
@@ -53,8 +72,8 @@ def test_train_on_a_folder_of_videos_writes_a_preset_folder_that_knows_its_class
     assert model.inputs[0].shape[1:] == (4, 32, 32, 3) and model.outputs[0].shape[-1] == 2
 
 
-def test_evaluate_a_run_folder_alone_on_videos_with_views(video_run, videos, tmp_path, capsys, counts):
-    out, _ = video_run
+def test_evaluate_a_run_folder_alone_on_videos_with_views(video_run, x264_videos, tmp_path, capsys, counts):
+    out, videos = video_run[0], x264_videos
     evaluation = tmp_path / "evaluation"
     assert main(["evaluate", "--model", str(out), "--data", str(videos), "--views", "2x3",
                  "--out", str(evaluation)]) == 0
@@ -97,8 +116,8 @@ def test_train_on_videos_refuses_bad_options_in_one_line(videos, tmp_path, capsy
     assert message in error and len(error.strip().splitlines()) == 1
 
 
-def test_explain_a_run_folder_alone_on_videos(video_run, videos, tmp_path, counts):
-    out, _ = video_run
+def test_explain_a_run_folder_alone_on_videos(video_run, x264_videos, tmp_path, counts):
+    out, videos = video_run[0], x264_videos
     explained = tmp_path / "explain"
     assert main(["explain", "--model", str(out), "--data", str(videos), "--clips", "3", "--out",
                  str(explained)]) == 0
