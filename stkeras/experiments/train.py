@@ -60,10 +60,10 @@ def plan_train(*, out, model, task=None, recipe="blink32_3k", head=None, segment
     Args:
         out: the run folder, which becomes the model's preset folder.
         model: a preset name (`stkeras.list_presets()`).
-        task, recipe, head, segments, data, layout, validation_split,
-            frame_size, frame_step, distribute, tensorboard,
-            mixed_precision, skip_memory_check, overwrite, verbose,
-            **overrides: as `plan_compare`'s.
+        task, recipe, head, segments: as `plan_compare`'s.
+        data, layout, validation_split, frame_size, frame_step: as `plan_compare`'s.
+        distribute, tensorboard, mixed_precision, skip_memory_check: as `plan_compare`'s.
+        overwrite, verbose, **overrides: as `plan_compare`'s.
         weights: a checkpoint to start from (a torchvision `.pth` of a
             preset that declares one, whose preprocessing the clips then
             get, or a `.weights.h5` of the same model); with other classes
