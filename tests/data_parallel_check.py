@@ -42,7 +42,7 @@ def data(half=False):
 
 
 def train(dataset):
-    """Miao et al.'s small STDCF network (batch normalization after every convolution) trained with SGD."""
+    """Miao et al. 2021's small 3D CNN (batch normalization after each of its 3 convolutions) trained with SGD."""
     import keras
 
     import stkeras
@@ -83,6 +83,7 @@ def process(port, count, index, out):
     from stkeras.training import fit_resumable
     from stkeras.training import start_data_parallel
     from stkeras.training.data_parallel import processes_failing
+    from stkeras.training.data_parallel import written_path
 
     coordinator = f"localhost:{port}"
     run = os.path.join(out, "run")
@@ -103,6 +104,7 @@ def process(port, count, index, out):
         shutil.rmtree(os.path.join(run, "backup", "epoch-0002"))
     processes_failing(True)  # every process waits for process 0's changes
     results["resumed_status"] = cli(arguments)
+    results["own_copy"] = written_path(run) != run and os.path.isfile(os.path.join(written_path(run), "model.keras"))
     with open(os.path.join(out, f"process{index}.json"), "w") as file:
         json.dump(results, file)
 

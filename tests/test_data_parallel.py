@@ -30,7 +30,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 ON_JAX = keras.backend.backend() == "jax"
 jax_only = pytest.mark.skipif(not ON_JAX, reason="data_parallel trains on JAX: the JAX job of .ci/run runs it")
 TOLERANCE = dict(rtol=1e-5, atol=1e-6)
-CHILD_TIMEOUT = 240  # seconds: each child is killed by its PID after it
+# Seconds: each child is killed by its PID after it (alone on 2 cores they take about 30 s; CI's JAX job runs other
+# tests beside them, and every test has 600 s).
+CHILD_TIMEOUT = 420
 
 
 def _free_port():
@@ -61,7 +63,7 @@ def _run_children(commands, folder):
             status = f"killed after {CHILD_TIMEOUT} s"
         log.close()
         if status != 0:
-            failures.append(name)
+            failures.append(f"{name} ({status if isinstance(status, str) else f'exit status {status}'})")
     if failures:
         logs = "\n\n".join(f"== {name}:\n{(folder / f'{name}.log').read_text()[-4000:]}" for name in children)
         pytest.fail(f"child process(es) {', '.join(failures)} failed\n{logs}")
@@ -143,6 +145,8 @@ def test_train_command_in_two_processes_writes_a_model_that_loads_safely(runs):
     model = keras.saving.load_model(folder / "uninterrupted.keras", safe_mode=True)
     assert model.name == "small_3d_cnn_regular" and model.output.shape == (None, 6)  # the order task's 6 classes
     assert (folder / "run" / "settings.json").is_file() and (folder / "run" / "history.csv").is_file()
+    # Every process saved; process 1 into a scratch folder of its own, removed when it exited.
+    assert [p["own_copy"] for p in processes] == [False, True]
 
 
 @jax_only
@@ -214,6 +218,7 @@ def test_pipelines_and_training_under_a_distribution_refuse_partial_batches():
     """Under a Keras distribution stkeras' clips come in full batches; TBPTT and Grad-CAM are refused by name."""
     from stkeras.data import quadrant_blink
     from stkeras.explain import gradcam
+    from stkeras.training import fresh_session
     from stkeras.training import tbptt_fit
 
     def clips():
@@ -225,6 +230,8 @@ def test_pipelines_and_training_under_a_distribution_refuse_partial_batches():
     model.compile("sgd", "sparse_categorical_crossentropy")
     keras.distribution.set_distribution(keras.distribution.DataParallel(devices=keras.distribution.list_devices()[:1]))
     try:
+        fresh_session()  # between the models of a run: the distribution stays
+        assert isinstance(keras.distribution.distribution(), keras.distribution.DataParallel)
         assert clips().element_spec[0].shape[0] == 4 and [len(x) for x, _ in clips()] == [4, 4]
         with pytest.raises(ValueError, match="truncated backpropagation through time cannot run under "
                                              "distribute='data_parallel'"):

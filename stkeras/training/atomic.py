@@ -29,7 +29,8 @@ def atomic_path(path):
     >>> open(target).read()
     'done'
     """
-    folder, name = os.path.split(os.path.abspath(written_path(path)))
+    path = written_path(path)
+    folder, name = os.path.split(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     stem, extension = os.path.splitext(name)
     partial = os.path.join(folder, f".{stem}.partial{extension}")
