@@ -31,7 +31,7 @@ import warnings
 import keras
 import numpy as np
 
-from stkeras.atomic_files import write_text_atomically
+from stkeras.training.atomic_files import write_text_atomically
 from stkeras.experiments.compare import make_data
 from stkeras.experiments.fitting import ProgressLines
 from stkeras.experiments.fitting import seed_everything
