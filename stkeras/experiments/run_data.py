@@ -274,7 +274,7 @@ class VideoData(RunData):
             self._datasets[key] = build_video_dataset(
                 paths, indexes, labels, self.class_names, clip_length=self.settings["frames"],
                 frame_step=self.preprocessing.frame_step, sampling=self.sampling,
-                image_size=self.preprocessing.crop, resize_short=self.preprocessing.resize, **options)
+                image_size=self.preprocessing.crop, resize_short=self.preprocessing.short_side, **options)
         return self._datasets[key]
 
     def train(self, seed):

@@ -82,8 +82,8 @@ def plan_train(*, out, model, task=None, recipe="blink32_3k", head=None, segment
             raise ValueError("--weights starts a model on your videos: give --data DIR too.")
         if not os.path.isfile(weights):
             raise ValueError(f"--weights {weights!r} is not a file.")
-        if frame_size is None and preset.loads_checkpoint(weights) and preset.weights_preprocessing is not None:
-            checkpoint = preset.weights_preprocessing  # the clips the checkpoint was trained on
+        if frame_size is None and preset.loads_checkpoint(weights) and preset.preprocessing is not None:
+            checkpoint = preset.preprocessing  # the clips the checkpoint was trained on
             frame_size = checkpoint.crop[0] if checkpoint.crop else None
     if frozen_stages is not None and data is None:
         raise ValueError("--frozen-stages is for fine-tuning on your videos: give --data DIR too.")
@@ -94,9 +94,9 @@ def plan_train(*, out, model, task=None, recipe="blink32_3k", head=None, segment
     set_precision(mixed_precision)
     run_data = make_data(task=task, recipe=recipe, segments=segments, data=data, layout=layout,
                          validation_split=validation_split, frame_size=frame_size, frame_step=frame_step, **overrides)
-    if weights is not None and preset.loads_checkpoint(weights) and preset.weights_preprocessing is not None:
-        resize = preset.weights_preprocessing.resize
-        if resize and run_data.preprocessing.crop == preset.weights_preprocessing.crop:
+    if weights is not None and preset.loads_checkpoint(weights) and preset.preprocessing is not None:
+        resize = preset.preprocessing.resize
+        if resize and run_data.preprocessing.crop == preset.preprocessing.crop:
             run_data.preprocessing = run_data.preprocessing.replace(resize=resize)
     options = dict(model=model, task=task, recipe=recipe, head=head, segments=segments,
                    data=None if data is None else os.fspath(data), layout=layout, validation_split=validation_split,
