@@ -161,10 +161,12 @@ def test_frame_heads_snippet_runs_and_table_3_is_the_codes():
 def test_heads_comparison_table_is_the_documented_run():
     import json
 
-    results = json.loads((ROOT / "docs" / "results" / "heads" / "heads.json").read_text())
+    results = json.loads((ROOT / "docs" / "results" / "heads" / "results.json").read_text())
     readme = _page("papers/kopuklu.md")
-    for head, row in results["heads"].items():
-        assert f"| `{head}` | {row['accuracy']:.3f} | {row['head_parameters']:,} |" in readme
+    assert len(results["models"]) == 12 and results["data"]["segments"] == 8
+    for preset, row in results["models"].items():
+        head = preset.removeprefix("frames_")
+        assert f"| `{head}` | {row['accuracy']:.3f} | {row['head_parameters']:,} | {row['parameters']:,} |" in readme
 
 
 def test_search_table_is_the_documented_run():
