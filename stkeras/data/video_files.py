@@ -35,12 +35,18 @@ import tensorflow as tf
 from stkeras.data.augment import augment_clips
 from stkeras.data.clip_sampling import OUT_OF_BOUND
 from stkeras.data.clip_sampling import dense_indices
+from stkeras.data.decode_workers import decode_pool
+from stkeras.data.decode_workers import decode_size
+from stkeras.data.decode_workers import default_workers
+from stkeras.data.decode_workers import run_in_worker
+from stkeras.data.frame_cache import read_cached_frames
+from stkeras.data.frame_cache import write_frame_cache
 from stkeras.data.segments import segment_indices
 from stkeras.data.video_decode import VIDEO_EXTENSIONS
 from stkeras.data.video_decode import VideoDecodeError
 from stkeras.data.video_decode import decode_frames
 from stkeras.data.video_decode import is_video_source
-from stkeras.data.video_decode import probe_video
+from stkeras.data.video_index import index_video
 from stkeras.data.video_folder import augment_clip
 from stkeras.data.video_folder import decode_frame
 from stkeras.data.video_folder import list_frames
@@ -56,6 +62,7 @@ CROPS = ("random", "multiscale", "center", "resize")
 EVALUATION_CROP = {"random": "center", "multiscale": "resize", "center": "center", "resize": "resize"}
 SUBSETS = ("training", "validation", "both")
 ON_ERROR = ("raise", "skip")
+DTYPES = ("float32", "uint8")
 
 
 def list_videos(folder, follow_links=False):
@@ -82,7 +89,7 @@ def list_videos(folder, follow_links=False):
 
 def _probe_or_error(path):
     try:
-        return probe_video(path), None
+        return index_video(path), None
     except VideoDecodeError as error:
         return None, str(error)
     except Exception as error:  # PyAV and TensorFlow raise their own types for damaged data
@@ -103,15 +110,21 @@ def probe_videos(paths, *, on_error="raise", max_workers=None):
     >>> probe_videos([])
     ([], [], [])
     """
+    kept, infos, skipped = _probe_all(paths, on_error, max_workers)
+    return kept, [info.num_frames for info in infos], skipped
+
+
+def _probe_all(paths, on_error, max_workers=None):
+    """`(kept paths, their VideoIndex, skipped [(path, reason)])`; see `probe_videos`."""
     check_choice("on_error", on_error, ON_ERROR)
     workers = max_workers or min(16, 4 * (os.cpu_count() or 1))
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(_probe_or_error, paths))
-    kept, lengths, skipped = [], [], []
+    kept, infos, skipped = [], [], []
     for path, (info, error) in zip(paths, results):
         if error is None:
             kept.append(path)
-            lengths.append(info.num_frames)
+            infos.append(info)
         else:
             skipped.append((path, error))
     if skipped and on_error == "raise":
@@ -119,13 +132,15 @@ def probe_videos(paths, *, on_error="raise", max_workers=None):
                                "on_error='skip' leaves them out.)")
     if skipped:
         warnings.warn(f"Skipped {len(skipped)} of {len(paths)} videos that could not be read, e.g. "
-                      f"{skipped[0][1]}", stacklevel=3)
-    return kept, lengths, skipped
+                      f"{skipped[0][1]}", stacklevel=4)
+    return kept, infos, skipped
 
 
 def _check_options(batch_size, clip_length, frame_step, num_clips, sampling, image_size, resize_short, crop,
-                   crop_scales, flip, spatial_crops, out_of_bound, on_error, seed):
+                   crop_scales, flip, spatial_crops, out_of_bound, on_error, seed, dtype="float32", workers=None):
     check_positive_int("batch_size", batch_size, allow_none=True)
+    check_choice("dtype", dtype, DTYPES)
+    check_positive_int("workers", workers, minimum=0, allow_none=True)
     check_positive_int("clip_length", clip_length)
     check_positive_int("frame_step", frame_step)
     check_positive_int("num_clips", num_clips)
@@ -166,13 +181,20 @@ def _crop(frames, top, left, image_size):
     return frames[:, top:top + image_size[0], left:left + image_size[1]]
 
 
-def spatial_views(frames, *, training, crop, spatial_crops, image_size, resize_short, crop_scales, flip, seed):
-    """Frames `(n, h, w, 3)` as `(n, *image_size, 3)`, or `(3, n, *image_size, 3)` for three crops."""
+def spatial_views(frames, *, training, crop, spatial_crops, image_size, resize_short, crop_scales, flip, seed,
+                  resized=False):
+    """Frames `(n, h, w, 3)` as `(n, *image_size, 3)`, or `(3, n, *image_size, 3)` for three crops.
+
+    `resized=True`: the frames already have their `decode_size` (short side
+    `resize_short` for the `"random"` and `"center"` crops), so they are
+    cropped without resizing, in their own dtype (uint8 stays uint8).
+    """
     if training and crop == "multiscale":
         return augment_clip(frames, True, image_size, crop_scales, flip, seed)
     if not training and crop == "resize" and spatial_crops != 3:
         return augment_clip(frames, False, image_size, crop_scales, False, seed)
-    frames = _resize_short(frames, resize_short, image_size)
+    if not resized:
+        frames = _resize_short(frames, resize_short, image_size)
     height, width = tf.shape(frames)[1], tf.shape(frames)[2]
     if training:
         seeds = tf.random.experimental.stateless_split(seed, 3)
@@ -196,32 +218,56 @@ def _dense(length, seed, **options):
     return dense_indices(int(length), rng=rng, **options).reshape(-1).astype(np.int64)
 
 
-def _decode(path, indices):
-    return decode_frames(path.decode(), indices)
+def _decode(path, indices, size, workers, indexes):
+    path, size = path.decode(), tuple(int(s) for s in size)
+    index = indexes.get(path)
+    if not workers:
+        return decode_frames(path, indices, index=index, size=size)
+    return run_in_worker(workers, repr(path), decode_frames, path, indices, index=index, size=size)
 
 
-def _decode_video(path, indices):
-    frames = tf.numpy_function(_decode, [path, indices], tf.uint8, stateful=False)
-    return tf.image.convert_image_dtype(tf.ensure_shape(frames, (None, None, None, 3)), tf.float32)
+def _decode_video(path, indices, size, workers, indexes):
+    frames = tf.numpy_function(functools.partial(_decode, workers=workers, indexes=indexes), [path, indices, size],
+                               tf.uint8, stateful=False)
+    return tf.ensure_shape(frames, (None, None, None, 3))
 
 
-def _decode_frame_files(frame_files, indices):
-    return tf.map_fn(lambda file: decode_frame(file, 3), tf.gather(frame_files, indices),
-                     fn_output_signature=tf.TensorSpec((None, None, 3), tf.float32))
+def _read_cache(file, indices):
+    return read_cached_frames(file.decode(), indices)
 
 
-def build_video_dataset(paths, lengths, labels, class_names, *, batch_size=8, clip_length=16, frame_step=2,
-                        num_clips=1, sampling="dense", image_size=(112, 112), resize_short=None, crop=None,
-                        crop_scales=(1.0, 0.875, 0.75, 0.66), flip=False, spatial_crops=None, shuffle=True,
-                        seed=None, training=False, augmentation=None, out_of_bound="loop", skip_errors=False):
+def _decode_frame_files(frame_files, indices, size):
+    frames = tf.map_fn(lambda file: decode_frame(file, 3), tf.gather(frame_files, indices),
+                       fn_output_signature=tf.TensorSpec((None, None, 3), tf.float32))
+    return tf.image.convert_image_dtype(tf.image.resize(frames, size), tf.uint8, saturate=True)
+
+
+def _as_dtype(clips, dtype):
+    """Clips in [0, 255] (uint8, or float32 after a resize) as float32 in [0, 1] or as uint8."""
+    if dtype == "uint8":
+        return clips if clips.dtype == tf.uint8 else tf.saturate_cast(tf.round(clips), tf.uint8)
+    return tf.cast(clips, tf.float32) / 255.0
+
+
+def build_video_dataset(paths, lengths, labels, class_names, *, frame_sizes, batch_size=8, clip_length=16,
+                        frame_step=2, num_clips=1, sampling="dense", image_size=(112, 112), resize_short=None,
+                        crop=None, crop_scales=(1.0, 0.875, 0.75, 0.66), flip=False, spatial_crops=None,
+                        shuffle=True, seed=None, training=False, augmentation=None, out_of_bound="loop",
+                        skip_errors=False, dtype="float32", workers=None, cache_files=None, indexes=None):
     """The `tf.data` pipeline over probed videos (`lengths`: their frame counts); see `video_dataset_from_files`.
 
-    `skip_errors=True` leaves out a video whose decoding fails while iterating
-    (damaged after its header, which probing reads), with tf.data's logged warning.
+    Every video's frames are decoded (in `workers` processes, default one
+    per core; 0: on tf.data's threads in this process) at their
+    `decode_size` from `frame_sizes` (the videos' `(height, width)`), kept
+    uint8 through the crops, and converted to `dtype` last. With
+    `cache_files` (one frame-cache array file per video) the frames are read
+    from the cache instead. `skip_errors=True` leaves out a video whose
+    decoding fails while iterating (damaged after its header, which probing
+    reads), with tf.data's logged warning.
     """
     image_size, resize_short, crop_scales = _check_options(
         batch_size, clip_length, frame_step, num_clips, sampling, image_size, resize_short, crop, crop_scales, flip,
-        spatial_crops, out_of_bound, "raise", seed)
+        spatial_crops, out_of_bound, "raise", seed, dtype, workers)
     check_bool("training", training)
     if not paths:
         raise ValueError("No videos to make a dataset of (every video was skipped or none was given).")
@@ -235,25 +281,34 @@ def build_video_dataset(paths, lengths, labels, class_names, *, batch_size=8, cl
         raise ValueError("`augmentation` applies to training clips without views (training=True, num_clips=1, "
                          f"spatial_crops=None). Received: training={training}, num_clips={num_clips}, "
                          f"spatial_crops={spatial_crops}")
+    whole_frame = crop in ("multiscale", "resize") and spatial_crops != 3
+    if cache_files is not None and whole_frame:
+        raise ValueError(f"A frame cache holds frames resized on their short side, for crop='random' or 'center'; "
+                         f"crop={crop!r} resizes whole frames. Received: crop={crop!r} with a cache")
+    workers = default_workers() if workers is None else workers
+    indexes = {index.path: index for index in indexes or ()}
     dense = functools.partial(_dense, clip_length=clip_length, frame_step=frame_step, num_clips=num_clips,
                               training=training, out_of_bound=out_of_bound)
     crops = 3 if spatial_crops == 3 else 1
     frames_per_video = num_clips * clip_length
 
     def load(element, element_seed):
-        path, length, label, frame_files = element
+        path, length, label, frame_files, size, cached = element
         if sampling == "segments":
             indices = tf.cast(segment_indices(length, clip_length, training, element_seed), tf.int64)
         else:
             indices = tf.numpy_function(dense, [length, element_seed], tf.int64, stateful=False)
-        frames = tf.cond(tf.size(frame_files) > 0,
-                         lambda: _decode_frame_files(frame_files, indices),
-                         lambda: _decode_video(path, indices))
+        if cache_files is not None:
+            frames = tf.numpy_function(_read_cache, [cached, indices], tf.uint8, stateful=False)
+        else:
+            frames = tf.cond(tf.size(frame_files) > 0,
+                             lambda: _decode_frame_files(frame_files, indices, size),
+                             lambda: _decode_video(path, indices, size, workers, indexes))
         frames = tf.ensure_shape(frames, (frames_per_video, None, None, 3))
         clips = spatial_views(frames, training=training, crop=crop, spatial_crops=spatial_crops,
                               image_size=image_size, resize_short=resize_short, crop_scales=crop_scales, flip=flip,
-                              seed=element_seed)
-        clips = tf.reshape(clips, (crops, num_clips, clip_length, *image_size, 3))
+                              seed=element_seed, resized=True)
+        clips = tf.reshape(_as_dtype(clips, dtype), (crops, num_clips, clip_length, *image_size, 3))
         if views:
             clips = tf.reshape(tf.transpose(clips, (1, 0, 2, 3, 4, 5)), (num_clips * crops, clip_length,
                                                                           *image_size, 3))
@@ -263,16 +318,24 @@ def build_video_dataset(paths, lengths, labels, class_names, *, batch_size=8, cl
 
     has_labels = labels is not None
     targets = tf.constant(labels if has_labels else [0] * len(paths), tf.int32)
+    sizes = [tuple(image_size) if whole_frame else decode_size(*frame_size, resize_short, image_size)
+             for frame_size in frame_sizes]
     # Frame folders are decoded in the graph (decode_frame, no Python), video files through PyAV.
-    frame_lists = [list_frames(os.path.dirname(p), os.path.basename(p)) if os.path.isdir(p) else [] for p in paths]
+    frame_lists = [list_frames(os.path.dirname(p), os.path.basename(p)) if os.path.isdir(p) and cache_files is None
+                   else [] for p in paths]
     frame_files = tf.RaggedTensor.from_row_lengths(tf.constant([f for files in frame_lists for f in files], tf.string),
                                                    [len(files) for files in frame_lists])
     dataset = tf.data.Dataset.from_tensor_slices((tf.constant(paths), tf.constant(lengths, tf.int64), targets,
-                                                  frame_files))
+                                                  frame_files, tf.constant(sizes, tf.int32),
+                                                  tf.constant(cache_files or [""] * len(paths))))
     if shuffle:
         dataset = dataset.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
     seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
-    dataset = tf.data.Dataset.zip((dataset, seeds)).map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    if workers and cache_files is None:
+        decode_pool(workers)  # started here, before tf.data's threads use it
+    # Enough calls in flight to keep every worker busy while this process receives and crops the last clips.
+    parallel = max(2 * workers, 2) if cache_files is None else tf.data.AUTOTUNE
+    dataset = tf.data.Dataset.zip((dataset, seeds)).map(load, num_parallel_calls=parallel, deterministic=True)
     if skip_errors:
         dataset = dataset.ignore_errors(log_warning=True)
     if batch_size is not None:
@@ -329,7 +392,7 @@ def video_dataset_from_files(paths, labels=None, *, class_names=None, batch_size
                              num_clips=1, sampling="dense", image_size=(112, 112), resize_short=None, crop=None,
                              crop_scales=(1.0, 0.875, 0.75, 0.66), flip=False, spatial_crops=None, shuffle=True,
                              seed=None, validation_split=None, subset=None, training=None, augmentation=None,
-                             out_of_bound="loop", on_error="raise"):
+                             out_of_bound="loop", on_error="raise", dtype="float32", workers=None, cache=None):
     """Video files (or frame folders) with their labels as batched `(clips, labels)`.
 
     The pipeline of `video_dataset_from_directory` over lists of files, as
@@ -349,8 +412,9 @@ def video_dataset_from_files(paths, labels=None, *, class_names=None, batch_size
     >>> ds = video_dataset_from_files(["a.mp4", "b.mp4"], [0, 1], class_names=["walk", "run"])  # doctest: +SKIP
     """
     paths = [os.fspath(p) for p in paths]
-    _check_options(batch_size, clip_length, frame_step, num_clips, sampling, image_size, resize_short, crop,
-                   crop_scales, flip, spatial_crops, out_of_bound, on_error, seed)
+    image_size, short, _ = _check_options(batch_size, clip_length, frame_step, num_clips, sampling, image_size,
+                                          resize_short, crop, crop_scales, flip, spatial_crops, out_of_bound,
+                                          on_error, seed, dtype, workers)
     if labels is not None:
         labels = [int(label) for label in labels]
         if len(labels) != len(paths):
@@ -361,19 +425,30 @@ def video_dataset_from_files(paths, labels=None, *, class_names=None, batch_size
     names = ["training", "validation"] if subset == "both" else [subset]
     datasets = []
     for name, (part_paths, part_labels) in zip(names, parts):
-        kept, lengths, skipped = probe_videos(part_paths, on_error=on_error)
+        if cache is None:
+            kept, indexes, skipped = _probe_all(part_paths, on_error)
+            lengths, frame_sizes = [index.num_frames for index in indexes], [index.display_size() for index in indexes]
+            cache_files = None
+        else:  # written where missing; the cached arrays are the frames at their decode size
+            kept, entries, skipped = write_frame_cache(part_paths, cache, resize_short=short, image_size=image_size,
+                                                       workers=workers or None, on_error=on_error)
+            cache_files, lengths, frame_sizes = ([list(entry) for entry in zip(*entries)] if entries
+                                                 else ([], [], []))
+            indexes = None
         if part_labels is not None:
             index = {path: label for path, label in zip(part_paths, part_labels)}
             part_labels = [index[path] for path in kept]
         is_training = (name == "training") if training is None else training
         dataset = build_video_dataset(
-            kept, lengths, part_labels, class_names, batch_size=batch_size, clip_length=clip_length,
+            kept, lengths, part_labels, class_names, frame_sizes=frame_sizes, batch_size=batch_size,
+            clip_length=clip_length,
             frame_step=frame_step, num_clips=num_clips, sampling=sampling, image_size=image_size,
             resize_short=resize_short, crop=crop, crop_scales=crop_scales, flip=flip,
             spatial_crops=None if is_training and subset == "both" else spatial_crops, shuffle=shuffle, seed=seed,
             training=check_bool("training", is_training),
             augmentation=None if subset == "both" and name == "validation" else augmentation,
-            out_of_bound=out_of_bound, skip_errors=on_error == "skip")
+            out_of_bound=out_of_bound, skip_errors=on_error == "skip", dtype=dtype, workers=workers,
+            cache_files=cache_files, indexes=indexes)
         dataset.num_skipped, dataset.skipped = len(skipped), skipped
         datasets.append(dataset)
     return tuple(datasets) if subset == "both" else datasets[0]
