@@ -172,7 +172,7 @@ def _add_distribute(parser):
 
 def _add_video_data(parser, required=False, image_size=True):
     parser.add_argument("--data", metavar="DIR", required=required,
-                        help="a folder of class subfolders of video files (mp4, avi, mkv, webm, mov) or frame "
+                        help="a folder of class subfolders of video files (mp4, avi, mkv, webm, mov, gif) or frame "
                              "folders; with --layout, a published dataset's folder")
     parser.add_argument("--layout", choices=choices.LAYOUTS, help="the published dataset --data holds (its split "
                                                                   "files and labels)")

@@ -35,7 +35,7 @@ from stkeras.data.decode_workers import default_workers
 from stkeras.data.decode_workers import run_in_worker
 from stkeras.data.video_decode import VideoDecodeError
 from stkeras.data.video_decode import decode_frames
-from stkeras.data.video_decode import probe_video
+from stkeras.data.video_index import index_video
 from stkeras.validation import check_bool
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
@@ -45,11 +45,11 @@ FORMAT = 1
 CHUNK_BYTES = 256 * 2**20  # a video is decoded in chunks of frames of at most this many bytes
 
 
-def _settings(resize_short, image_size):
+def _settings(resize_short, image_size, rotate):
     image_size = normalize_tuple(image_size, 2, "image_size")
     resize_short = check_positive_int("resize_short", resize_short, allow_none=True)
     return {"format": FORMAT, "resize_short": resize_short or round(max(image_size) * 8 / 7),
-            "image_size": list(image_size)}
+            "image_size": list(image_size), "rotate": check_bool("rotate", rotate)}
 
 
 def cache_file(cache, path):
@@ -89,30 +89,32 @@ def _entry(cache, path):
         return None
 
 
-def _write_one(path, target, resize_short, image_size):
+def _write_one(path, target, resize_short, image_size, rotate):
     """Decodes video `path` resized and writes it to `target` (in a worker); returns `(frames, height, width)`."""
-    info = probe_video(path)
-    height, width = decode_size(info.height, info.width, resize_short, image_size)
+    index = index_video(path)
+    height, width = decode_size(*index.display_size(rotate), resize_short, image_size)
     os.makedirs(os.path.dirname(target), exist_ok=True)
     partial = target + ".part"
-    array = np.lib.format.open_memmap(partial, mode="w+", dtype=np.uint8, shape=(info.num_frames, height, width, 3))
+    array = np.lib.format.open_memmap(partial, mode="w+", dtype=np.uint8, shape=(index.num_frames, height, width, 3))
     chunk = max(1, CHUNK_BYTES // (height * width * 3))
-    for start in range(0, info.num_frames, chunk):
-        indices = np.arange(start, min(start + chunk, info.num_frames))
-        array[indices] = decode_frames(path, indices, size=(height, width))
+    for start in range(0, index.num_frames, chunk):
+        indices = np.arange(start, min(start + chunk, index.num_frames))
+        array[indices] = decode_frames(path, indices, index=index, rotate=rotate, size=(height, width))
     array.flush()
     del array
     with open(target[:-4] + ".json", "w") as handle:
-        json.dump({**_source_stamp(path), "frames": info.num_frames, "height": height, "width": width}, handle)
+        json.dump({**_source_stamp(path), "frames": index.num_frames, "height": height, "width": width}, handle)
     os.replace(partial, target)
-    return info.num_frames, height, width
+    return index.num_frames, height, width
 
 
-def _write_or_error(path, target, resize_short, image_size):
+def _write_or_error(path, target, resize_short, image_size, rotate):
     try:
-        return _write_one(path, target, resize_short, image_size), None
+        return _write_one(path, target, resize_short, image_size, rotate), None
     except VideoDecodeError as error:
         return None, str(error)
+    except Exception as error:  # PyAV and TensorFlow raise their own types for damaged data
+        return None, f"Video {path!r} could not be read: {type(error).__name__}: {error}"
 
 
 def _check_settings(cache, settings):
@@ -135,8 +137,8 @@ def _check_settings(cache, settings):
     os.replace(manifest + ".part", manifest)
 
 
-def write_frame_cache(paths, cache, *, resize_short=None, image_size=(112, 112), workers=None, on_error="raise",
-                      verbose=True):
+def write_frame_cache(paths, cache, *, resize_short=None, image_size=(112, 112), rotate=True, workers=None,
+                      on_error="raise", verbose=True):
     """Decodes and writes the frames of `paths` not yet in the cache folder `cache`; returns their entries.
 
     Args:
@@ -146,6 +148,7 @@ def write_frame_cache(paths, cache, *, resize_short=None, image_size=(112, 112),
             `max(image_size) * 8 / 7`, 128 for 112), as the pipeline's.
         image_size: the clips' `(height, width)`: a frame is made at least
             this large.
+        rotate: apply the files' display rotation (as the pipeline's `rotate`).
         workers: decoding processes (default: one per CPU core).
         on_error: a video that cannot be decoded: `"raise"` (a
             `VideoDecodeError` naming it) or `"skip"` (left out, with a warning
@@ -159,7 +162,7 @@ def write_frame_cache(paths, cache, *, resize_short=None, image_size=(112, 112),
     Example:
     >>> kept, entries, skipped = write_frame_cache(["v1.mp4", "v2.mp4"], "cache")  # doctest: +SKIP
     """
-    settings = _settings(resize_short, image_size)
+    settings = _settings(resize_short, image_size, rotate)
     check_choice("on_error", on_error, ("raise", "skip"))
     check_bool("verbose", verbose)
     workers = check_positive_int("workers", workers, allow_none=True) or default_workers()
@@ -187,7 +190,7 @@ def write_frame_cache(paths, cache, *, resize_short=None, image_size=(112, 112),
             progress = keras.utils.Progbar(len(todo), unit_name="video")
         pool = decode_pool(workers)
         futures = {pool.submit(_write_or_error, path, cache_file(cache, path), settings["resize_short"],
-                               image_size): path for path in todo}
+                               image_size, rotate): path for path in todo}
         try:
             for future in concurrent.futures.as_completed(futures):
                 path = futures[future]
