@@ -37,6 +37,7 @@ import numpy as np
 import tensorflow as tf
 
 from stkeras.data.augment import augment_clips
+from stkeras.data.clip_reader import read_clip
 from stkeras.data.clip_sampling import OUT_OF_BOUND
 from stkeras.data.clip_sampling import dense_indices
 from stkeras.data.decode_workers import decode_pool
@@ -48,7 +49,6 @@ from stkeras.data.frame_cache import write_frame_cache
 from stkeras.data.segments import segment_indices
 from stkeras.data.video_decode import VIDEO_EXTENSIONS
 from stkeras.data.video_decode import VideoDecodeError
-from stkeras.data.video_decode import decode_frames
 from stkeras.data.video_decode import is_video_source
 from stkeras.data.video_index import VideoIndex
 from stkeras.data.video_index import index_video
@@ -236,8 +236,8 @@ def _decode(path, indices, size, indexes, rotate, workers):
     path, size = path.decode(), tuple(int(s) for s in size)
     options = dict(index=indexes[path], rotate=rotate, size=size)
     if not workers:
-        return decode_frames(path, indices, **options)
-    return run_in_worker(workers, repr(path), decode_frames, path, indices, **options)
+        return read_clip(path, indices, **options)
+    return run_in_worker(workers, repr(path), read_clip, path, indices, **options)
 
 
 def _decode_video(path, indices, size, decode):
