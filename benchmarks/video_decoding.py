@@ -167,11 +167,13 @@ def center_crop(frames):
 # Peer readers (run in the peers' environment, in a child process)
 
 
-def pyav_clip(path, indices, size=None):
+def pyav_clip(path, indices, size=None, threads=False):
     import av
 
     wanted, out = set(indices), {}
     with av.open(path) as container:
+        if threads:
+            container.streams.video[0].thread_type = "AUTO"  # FFmpeg's frame and slice threads, one per core
         for index, frame in enumerate(container.decode(video=0)):
             if index in wanted:
                 out[index] = (frame.to_ndarray(format="rgb24", width=size[1], height=size[0]) if size
@@ -182,10 +184,11 @@ def pyav_clip(path, indices, size=None):
     return center_crop(frames) if size else frames
 
 
-def decord_clip(path, indices, size=None):
+def decord_clip(path, indices, size=None, threads=0):
     import decord
 
-    reader = decord.VideoReader(path, width=size[1], height=size[0]) if size else decord.VideoReader(path)
+    options = dict(width=size[1], height=size[0]) if size else {}
+    reader = decord.VideoReader(path, num_threads=threads, **options)
     frames = reader.get_batch(indices).asnumpy()
     return center_crop(frames) if size else frames
 
@@ -204,27 +207,31 @@ def torchcodec_clip(path, indices, size=None):
 
 
 class TorchcodecClips:
-    """A map-style dataset of one clip per video, for a DataLoader (torch imported by the caller)."""
+    """A map-style dataset whose items are `(path, frame indices)` jobs (the sampler gives them), for a DataLoader."""
 
-    def __init__(self, jobs, size):
-        self.jobs, self.size = jobs, size
+    def __init__(self, size):
+        self.size = size
 
-    def __len__(self):
-        return len(self.jobs)
-
-    def __getitem__(self, item):
-        path, indices = self.jobs[item]
+    def __getitem__(self, job):
+        path, indices = job
         return torchcodec_decoder(path, self.size).get_frames_at(indices).data
 
 
 PEER_CLIPS = {"plain PyAV loop": pyav_clip, "decord": decord_clip, "torchcodec": torchcodec_clip}
+PEER_VARIANTS = {"plain PyAV loop, FFmpeg threads": lambda path, indices, size: pyav_clip(path, indices, size, True),
+                 "decord, 1 thread": lambda path, indices, size: decord_clip(path, indices, size, 1)}
+DATALOADER = "DataLoader over torchcodec"
+PEER_READERS = [*PEER_CLIPS, *PEER_VARIANTS, DATALOADER]
 
 
 def serve_peers():
     """The child process: reads one JSON command a line, answers one JSON line."""
     import torch
 
-    loaders = {}
+    # One intra-op thread, as the DataLoader's workers have: with one per core torchcodec's resizing took 4x the
+    # CPU time here, and the idle threads' spinning slowed the readers timed after it.
+    torch.set_num_threads(1)
+    loaders, sampler = {}, []
     for line in sys.stdin:
         command = json.loads(line)
         if command["kind"] == "quit":
@@ -235,20 +242,18 @@ def serve_peers():
             np.save(command["out"], frames)
             print(json.dumps({"ok": True}), flush=True)
             continue
-        start = time.perf_counter()
-        if reader == "DataLoader over torchcodec":
-            dataset = TorchcodecClips(jobs, size)
+        start, cpu = time.perf_counter(), tree_cpu_seconds()
+        if reader == DATALOADER:
+            sampler[:] = [tuple(job) for job in jobs]  # read by the loader in this process, every epoch
             if "loader" not in loaders:
-                loaders["loader"] = torch.utils.data.DataLoader(dataset, batch_size=BATCH, num_workers=2,
-                                                                persistent_workers=True)
-            loader = loaders["loader"]
-            loader.dataset.jobs = jobs  # the persistent workers keep their copy of the dataset
-            clips = sum(int(batch.shape[0]) for batch in loader)
-            shape = None
+                loaders["loader"] = torch.utils.data.DataLoader(TorchcodecClips(size), batch_size=BATCH, num_workers=2,
+                                                                sampler=sampler, persistent_workers=True)
+            clips = sum(int(batch.shape[0]) for batch in loaders["loader"])
         else:
-            outputs = [PEER_CLIPS[reader](path, indices, size) for path, indices in jobs]
-            clips, shape = len(outputs), list(outputs[0].shape)
-        print(json.dumps({"seconds": time.perf_counter() - start, "clips": clips, "shape": shape}), flush=True)
+            read = PEER_CLIPS.get(reader) or PEER_VARIANTS[reader]
+            clips = len([read(path, indices, size) for path, indices in jobs])
+        print(json.dumps({"seconds": time.perf_counter() - start, "cpu_seconds": tree_cpu_seconds() - cpu,
+                          "clips": clips}), flush=True)
 
 
 class PeerProcess:
@@ -286,10 +291,12 @@ class PeerProcess:
 # stkeras readers (this environment)
 
 
-def stkeras_decode_frames(jobs, size):
-    from stkeras.data import decode_frames
+def stkeras_clips(read, jobs, size):
+    """`read(path, indices, index=, size=)` over the jobs, one process (the files' indexes made beforehand)."""
+    return [center_crop(read(path, indices, index=INDEXES[path], size=size)) for path, indices in jobs]
 
-    return [center_crop(decode_frames(path, indices, size=size)) for path, indices in jobs]
+
+INDEXES = {}  # path -> VideoIndex, made once (as a dataset keeps them)
 
 
 def stkeras_pipeline(paths, **options):
@@ -337,78 +344,82 @@ def machine():
 def run_set(name, paths, args, peers, out):
     import av
 
+    from stkeras.data import decode_frames
+    from stkeras.data import write_frame_cache
+    from stkeras.data.clip_reader import read_clip
+    from stkeras.data.video_index import index_video
+
     counts = frame_counts(paths)
     with av.open(paths[0]) as container:
         size = resized_size(container.streams.video[0].height, container.streams.video[0].width)
     rng = np.random.default_rng(0)
+    INDEXES.update({path: index_video(path) for path in paths})
 
     # Exactness: every decoder's frames at one clip's indices per video, unresized, against FFmpeg's decode.
     check = list(zip(paths, job_indices(counts, rng)))
-    decoders = {"stkeras decode_frames": None}
+    decoders, exact = {"stkeras decode_frames": decode_frames, "stkeras read_clip": read_clip}, {}
     if peers is not None:
-        decoders.update({reader: reader for reader in PEER_CLIPS})
-    for reader, peer_name in decoders.items():
-        right = total = 0
-        errors = []
+        decoders.update({reader: None for reader in PEER_CLIPS})
+    for reader, read in decoders.items():
         with tempfile.TemporaryDirectory() as scratch:
-            if peer_name is None:
-                from stkeras.data import decode_frames
-
-                frames = [decode_frames(path, indices) for path, indices in check]
+            if read is not None:
+                frames = [read(path, indices, index=INDEXES[path]) for path, indices in check]
             else:
                 target = os.path.join(scratch, "frames.npy")
-                peers.ask({"kind": "exact", "reader": peer_name, "jobs": check, "size": size, "out": target})
+                peers.ask({"kind": "exact", "reader": reader, "jobs": check, "size": size, "out": target})
                 frames = list(np.load(target))
-        for clip, (path, indices) in zip(frames, check):
-            hits, error = exactness(clip, path, indices)
-            right, total = right + hits, total + len(indices)
-            errors.append(error)
-        emit({"set": name, "exactness": reader, "exact_frames": right, "frames": total,
-              "mean_abs_difference": round(float(np.mean(errors)), 3)}, out)
+        results = [exactness(clip, path, indices) for clip, (path, indices) in zip(frames, check)]
+        exact[reader] = (sum(hits for hits, _ in results), sum(len(indices) for _, indices in check))
+        emit({"set": name, "exactness": reader, "exact_frames": exact[reader][0], "frames": exact[reader][1],
+              "mean_abs_difference": round(float(np.mean([error for _, error in results])), 3)}, out)
 
-    # Throughput.
+    # The pipelines (made once: indexing is timed apart) and the frame cache.
     start = time.perf_counter()
-    pipeline = stkeras_pipeline(paths, workers=args.workers)
+    pipelines = {"stkeras tf.data pipeline, decoding threads": stkeras_pipeline(paths, workers=0)}
     creation = time.perf_counter() - start
+    pipelines[f"stkeras tf.data pipeline, {args.workers} decoding processes"] = stkeras_pipeline(
+        paths, workers=args.workers)
     cache_folder = os.path.join(os.path.dirname(paths[0]) + "-cache")
+    shutil.rmtree(cache_folder, ignore_errors=True)
     start = time.perf_counter()
-    from stkeras.data import write_frame_cache
-
     write_frame_cache(paths, cache_folder, resize_short=SHORT_SIDE, image_size=(CROP, CROP), verbose=False)
     cache_seconds = time.perf_counter() - start
-    cached = stkeras_pipeline(paths, cache=cache_folder)
+    pipelines["stkeras tf.data pipeline over the frame cache"] = stkeras_pipeline(paths, cache=cache_folder)
     cache_bytes = sum(os.path.getsize(os.path.join(root, f)) for root, _, files in os.walk(cache_folder)
                       for f in files)
     video_bytes = sum(os.path.getsize(p) for p in paths)
-    emit({"set": name, "dataset_creation_s": round(creation, 3), "cache_write_s": round(cache_seconds, 2),
-          "cache_bytes": cache_bytes, "video_bytes": video_bytes}, out)
+    info = {"dataset_creation_s": round(creation, 3), "cache_write_s": round(cache_seconds, 2),
+            "cache_bytes": cache_bytes, "video_bytes": video_bytes}
+    emit({"set": name, **info}, out)
 
-    readers = {"stkeras tf.data pipeline": lambda jobs: epoch(pipeline),
-               "stkeras decode_frames": lambda jobs: (len(stkeras_decode_frames(jobs, size)), None),
-               "stkeras frame cache": lambda jobs: epoch(cached)}
+    readers = {reader: (lambda dataset: lambda jobs: epoch(dataset)[0])(dataset) for reader, dataset in pipelines.items()}
+    readers["stkeras read_clip, one process"] = lambda jobs: len(stkeras_clips(read_clip, jobs, size))
+    readers["stkeras decode_frames, one process"] = lambda jobs: len(stkeras_clips(decode_frames, jobs, size))
     if peers is not None:
-        for reader in [*PEER_CLIPS, "DataLoader over torchcodec"]:
+        for reader in PEER_READERS:
             readers[reader] = (lambda reader: lambda jobs: peers.ask(
                 {"kind": "time", "reader": reader, "jobs": jobs, "size": size}))(reader)
-    times = {reader: [] for reader in readers}
+    times, cpus = {reader: [] for reader in readers}, {reader: [] for reader in readers}
     for repeat in range(args.repeats + 1):  # the first pass warms up
         jobs = list(zip(paths, job_indices(counts, rng)))
         for reader, run in readers.items():
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), tree_cpu_seconds()
             answer = run(jobs)
-            seconds = answer["seconds"] if isinstance(answer, dict) else time.perf_counter() - start
-            clips = answer["clips"] if isinstance(answer, dict) else answer[0]
-            if clips != len(paths):
-                raise RuntimeError(f"{reader} read {clips} clips of {len(paths)}.")
+            seconds, cpu_seconds = time.perf_counter() - start, tree_cpu_seconds() - cpu
+            if isinstance(answer, dict):  # a peer, timed in its process
+                seconds, cpu_seconds, answer = answer["seconds"], answer["cpu_seconds"], answer["clips"]
+            if answer != len(paths):
+                raise RuntimeError(f"{reader} read {answer} clips of {len(paths)}.")
             if repeat:
                 times[reader].append(seconds)
+                cpus[reader].append(cpu_seconds)
     rates = {}
     for reader, seconds in times.items():
-        rates[reader] = len(paths) / statistics.median(seconds)
+        rates[reader] = (len(paths) / statistics.median(seconds), 1000 * statistics.median(cpus[reader]) / len(paths))
         emit({"set": name, "reader": reader, "clips": len(paths), "seconds": [round(s, 4) for s in seconds],
-              "clips_per_s": round(rates[reader], 2)}, out)
-    return rates, {"dataset_creation_s": creation, "cache_write_s": cache_seconds, "cache_bytes": cache_bytes,
-                   "video_bytes": video_bytes}
+              "cpu_seconds": [round(s, 4) for s in cpus[reader]], "clips_per_s": round(rates[reader][0], 2),
+              "cpu_ms_per_clip": round(rates[reader][1], 2)}, out)
+    return rates, info, exact
 
 
 def main():
@@ -416,7 +427,7 @@ def main():
     parser.add_argument("--videos", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=None, help="stkeras' decoding processes (default: one a core)")
+    parser.add_argument("--workers", type=int, default=2, help="stkeras' decoding processes")
     parser.add_argument("--peer-python", help="the Python of the peers' environment")
     parser.add_argument("--folder", help="keep the videos here (default: a temporary folder)")
     parser.add_argument("--sets", default=",".join(SETS), help="comma-separated: " + ", ".join(SETS))
@@ -448,24 +459,49 @@ def main():
             out.close()
         if not args.folder:
             shutil.rmtree(folder, ignore_errors=True)
+    report(results, args)
+
+
+# The decoder each reader's frames come from (its exactness row).
+DECODER = {"stkeras tf.data pipeline": "stkeras read_clip", "stkeras read_clip": "stkeras read_clip",
+           "stkeras decode_frames": "stkeras decode_frames", "plain PyAV loop": "plain PyAV loop",
+           "decord": "decord", "torchcodec": "torchcodec", "DataLoader": "torchcodec"}
+
+
+def report(results, args):
+    """The table (clips/s, CPU ms per clip, exact frames per set), ratios to the fastest peer, the cache."""
     names = list(results)
     readers = list(results[names[0]][0])
-    print(f"\n{args.videos} videos of {args.seconds:g} s, 320x240; one clip of {CLIP_LENGTH} frames, step "
-          f"{FRAME_STEP}, per video; resize {SHORT_SIDE}, crop {CROP}; clips/s, median of {args.repeats}\n")
-    print("| reader | " + " | ".join(names) + " |\n|---|" + "---|" * len(names))
+    print(f"\n{args.videos} videos of {args.seconds:g} s at 320x240 per set; one clip of {CLIP_LENGTH} frames, step "
+          f"{FRAME_STEP}, per video; short side {SHORT_SIDE}, {CROP}x{CROP} crop, uint8. Medians of {args.repeats} "
+          "interleaved passes; CPU: all the reader's processes; exact: frames equal to FFmpeg's decode from the "
+          "start.\n")
+    print("| reader | " + " | ".join(f"{n}: clips/s | CPU ms/clip | exact" for n in names) + " |")
+    print("|---|" + "---|---|---|" * len(names))
     for reader in readers:
-        print(f"| {reader} | " + " | ".join(f"{results[n][0][reader]:.1f}" for n in names) + " |")
-    peers_ = [r for r in readers if not r.startswith("stkeras")]
-    if peers_:
-        print("\nstkeras tf.data pipeline / peer:")
-        for reader in peers_:
-            print(f"- {reader}: " + ", ".join(
-                f"{results[n][0]['stkeras tf.data pipeline'] / results[n][0][reader]:.2f}x ({n})" for n in names))
+        decoder = next((d for prefix, d in DECODER.items() if reader.startswith(prefix)), None)
+        cells = []
+        for n in names:
+            rate, cpu = results[n][0][reader]
+            hits, total = results[n][2].get(decoder, (None, None))
+            cells.append(f"{rate:.1f} | {cpu:.1f} | " + (f"{hits}/{total}" if total else "-"))
+        print(f"| {reader} | " + " | ".join(cells) + " |")
+    peers = [r for r in readers if not r.startswith("stkeras")]
     for n in names:
+        rates = results[n][0]
+        if peers:
+            fastest = max(peers, key=lambda r: rates[r][0])
+            print(f"\n{n}: the fastest peer is {fastest} ({rates[fastest][0]:.1f} clips/s);")
+            for reader in (r for r in readers if r.startswith("stkeras tf.data pipeline")):
+                print(f"- {reader}: {rates[reader][0] / rates[fastest][0]:.2f}x its clips/s, "
+                      f"{rates[reader][1] / rates[fastest][1]:.2f}x its CPU time per clip")
         info = results[n][1]
-        print(f"\n{n}: frame cache {results[n][0]['stkeras frame cache'] / results[n][0]['stkeras tf.data pipeline']:.2f}x"
-              f" the .mp4 pipeline; {info['cache_bytes'] / 2**20:.0f} MiB on disk ({info['video_bytes'] / 2**20:.1f} "
-              f"MiB of video), written in {info['cache_write_s']:.1f} s; dataset creation {info['dataset_creation_s']:.2f} s")
+        video = next(r for r in readers if "decoding threads" in r)
+        cache = next(r for r in readers if "frame cache" in r)
+        print(f"{n}: the frame cache gives {rates[cache][0] / rates[video][0]:.2f}x the clips/s of the pipeline over "
+              f"the .mp4 files (decoding threads); {info['cache_bytes'] / 2**20:.0f} MiB on disk for "
+              f"{info['video_bytes'] / 2**20:.1f} MiB of video, written in {info['cache_write_s']:.1f} s; indexing the "
+              f"videos when the dataset is made: {info['dataset_creation_s']:.2f} s")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The `stkeras` command line: compare, train, evaluate, tune, explain, sensitivity, heads, presets and rf.
+"""The `stkeras` command line: compare, train, evaluate, tune, explain, sensitivity, heads, presets, rf and cache.
 
     stkeras compare --recipe quick --out runs/quick
     stkeras train --model convlstm --task speed --out runs/convlstm
@@ -9,6 +9,7 @@
     stkeras rf --model ts_conv3d --size xl
     stkeras presets --family video_resnet
     stkeras sensitivity --model-file runs/convlstm/model.keras --out runs/convlstm/sensitivity
+    stkeras cache videos videos-cache
 
 `--model` is a registered model name; `--model-file` a saved model.
 `--config FILE` reads a TOML file whose keys are the command's options
@@ -353,6 +354,18 @@ def make_parser():
     rf.add_argument("--resolution", type=_positive, default=64, help="frame height and width")
     rf.add_argument("--sublayers", action="store_true", help="also list the layers inside the blocks")
     _add_common(rf)
+
+    cache = commands.add_parser("cache", help="decode a folder's videos once into a frame cache that later runs read "
+                                              "instead (video_dataset_from_directory(DIR, cache=OUT))")
+    cache.add_argument("data", metavar="DIR", help="a folder of video files or frame folders (searched in depth)")
+    cache.add_argument("out", metavar="OUT", help="the cache folder (an interrupted run resumes in it)")
+    cache.add_argument("--image-size", type=_positive, default=112, help="frame height and width of the clips")
+    cache.add_argument("--resize-short", type=_positive,
+                       help="short side of the cached frames (default: image size x 8/7, 128 for 112)")
+    cache.add_argument("--workers", type=_positive, help="decoding processes (default: one per CPU core)")
+    cache.add_argument("--on-error", default="raise", choices=("raise", "skip"),
+                       help="a video that cannot be decoded: stop naming it, or leave it out and name it at the end")
+    _add_common(cache)
     return parser
 
 
@@ -704,6 +717,32 @@ def _rf(args):
     print(format_receptive_field(receptive_field(model, include_sublayers=args.sublayers)))
 
 
+def _cache(args):
+    from stkeras.data import VideoDecodeError
+    from stkeras.data import list_videos
+    from stkeras.data import write_frame_cache
+
+    with _arguments():
+        if not os.path.isdir(args.data):
+            raise ValueError(f"DIR must be a folder of videos. Received: {args.data!r} (no such folder)")
+        paths = list_videos(args.data)
+        if not paths:
+            raise ValueError(f"No videos (video files or frame folders) in {args.data!r}.")
+    try:
+        kept, entries, skipped = write_frame_cache(
+            paths, args.out, resize_short=args.resize_short, image_size=(args.image_size, args.image_size),
+            workers=args.workers, on_error=args.on_error)
+    except VideoDecodeError as error:
+        print(f"stkeras cache: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+    size = sum(os.path.getsize(file) for file, _, _ in entries)
+    print(f"Frame cache {args.out}: {len(kept)} video{'s' if len(kept) != 1 else ''}, "
+          f"{sum(frames for _, frames, _ in entries)} frames, "
+          f"{size / 2**20:.1f} MiB")
+    for path, reason in skipped:
+        print(f"skipped {path}: {reason}")
+
+
 def _head_table(args):
     from stkeras.experiments.head_costs import format_head_costs
     from stkeras.experiments.head_costs import head_costs
@@ -822,7 +861,7 @@ def main(argv=None):
         if getattr(args, "mixed_precision", False):
             _use_mixed_precision()
         {"compare": _compare, "train": _train, "tune": _tune, "rf": _rf, "heads": _head_table, "presets": _presets,
-         "explain": _explain, "sensitivity": _sensitivity, "evaluate": _evaluate}[args.command](args)
+         "explain": _explain, "sensitivity": _sensitivity, "evaluate": _evaluate, "cache": _cache}[args.command](args)
     except ArgumentError as error:
         print(f"stkeras {args.command}: error: {error}", file=sys.stderr)
         return 2

@@ -105,8 +105,8 @@ def _read_skipping(container, stream, index, wanted, convert):
                 return None
             if packet.pts is not None:
                 reached = max(reached, int(np.searchsorted(pts, packet.pts)))
-            if skipping:
-                context.skip_frame = "DEFAULT" if packet.pts in wanted_pts else "NONREF"
+            if skipping:  # until the frame decoding starts from has come, nothing is skipped
+                context.skip_frame = "DEFAULT" if not anchored or packet.pts in wanted_pts else "NONREF"
             for frame in packet.decode():
                 if frame.pts is None:
                     return None

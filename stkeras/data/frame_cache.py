@@ -23,16 +23,20 @@ whose array is damaged is written again. A video that cannot be decoded is
 named in the error (or, with `on_error="skip"`, left out and counted).
 """
 
+import concurrent.futures
+import functools
 import hashlib
+import itertools
 import json
 import os
+import sys
 import warnings
 
 import numpy as np
 
+from stkeras.data.decode_workers import decode_pool
 from stkeras.data.decode_workers import decode_size
 from stkeras.data.decode_workers import default_workers
-from stkeras.data.decode_workers import run_in_worker
 from stkeras.data.video_decode import VideoDecodeError
 from stkeras.data.video_decode import decode_frames
 from stkeras.data.video_index import index_video
@@ -89,17 +93,33 @@ def _entry(cache, path):
         return None
 
 
+def _frame_folder_reader(path):
+    """`read(indices, index, rotate, size)` of a frame folder: its frames as the pipelines make them (TensorFlow)."""
+    import tensorflow as tf
+
+    from stkeras.data.video_folder import decode_resized_frames
+    from stkeras.data.video_folder import list_frames
+
+    files = np.asarray(list_frames(os.path.dirname(path), os.path.basename(path)))
+    return lambda indices, **options: decode_resized_frames(tf.constant(files[indices]), options["size"]).numpy()
+
+
 def _write_one(path, target, resize_short, image_size, rotate):
-    """Decodes video `path` resized and writes it to `target` (in a worker); returns `(frames, height, width)`."""
+    """Decodes video `path` resized and writes it to `target`; returns `(frames, height, width)`.
+
+    A video file is decoded by PyAV (in a worker process), a frame folder by
+    TensorFlow (in the main process: the workers never run TensorFlow).
+    """
+    read = _frame_folder_reader(path) if os.path.isdir(path) else functools.partial(decode_frames, path)
     index = index_video(path)
     height, width = decode_size(*index.display_size(rotate), resize_short, image_size)
     os.makedirs(os.path.dirname(target), exist_ok=True)
-    partial = target + ".part"
+    partial = f"{target}.{os.getpid()}.part"  # one writer a file, even when an interrupted run still writes
     array = np.lib.format.open_memmap(partial, mode="w+", dtype=np.uint8, shape=(index.num_frames, height, width, 3))
     chunk = max(1, CHUNK_BYTES // (height * width * 3))
     for start in range(0, index.num_frames, chunk):
         indices = np.arange(start, min(start + chunk, index.num_frames))
-        array[indices] = decode_frames(path, indices, index=index, rotate=rotate, size=(height, width))
+        array[indices] = read(indices, index=index, rotate=rotate, size=(height, width))
     array.flush()
     del array
     with open(target[:-4] + ".json", "w") as handle:
@@ -153,7 +173,7 @@ def write_frame_cache(paths, cache, *, resize_short=None, image_size=(112, 112),
         on_error: a video that cannot be decoded: `"raise"` (a
             `VideoDecodeError` naming it) or `"skip"` (left out, with a warning
             that counts it).
-        verbose: show a progress bar while writing.
+        verbose: show a progress bar (on stderr) while writing.
 
     Returns:
         `(kept paths, [(array file, frames, (height, width))], skipped
@@ -176,28 +196,24 @@ def write_frame_cache(paths, cache, *, resize_short=None, image_size=(112, 112),
     todo = [path for path in paths if entries[path] is None]
     skipped = []
     if todo:
-        import concurrent.futures
-
-        from stkeras.data.decode_workers import decode_pool
-
         image_size = tuple(settings["image_size"])
         progress = None
         if verbose:
-            import keras
+            from tqdm.auto import tqdm
 
-            print(f"Writing the frames of {len(todo)} videos to the frame cache {cache} "
-                  f"({len(paths) - len(todo)} already there)")
-            progress = keras.utils.Progbar(len(todo), unit_name="video")
+            done = f", {len(paths) - len(todo)} already there" if len(todo) < len(paths) else ""
+            progress = tqdm(total=len(todo), desc=f"Frame cache {cache}{done}", unit="video", file=sys.stderr)
+        arguments = (settings["resize_short"], image_size, rotate)
         pool = decode_pool(workers)
-        futures = {pool.submit(_write_or_error, path, cache_file(cache, path), settings["resize_short"],
-                               image_size, rotate): path for path in todo}
+        futures = {pool.submit(_write_or_error, path, cache_file(cache, path), *arguments): path
+                   for path in todo if not os.path.isdir(path)}
+        folders = [path for path in todo if os.path.isdir(path)]
+        written = itertools.chain(((path, _write_or_error(path, cache_file(cache, path), *arguments))
+                                   for path in folders),
+                                  ((futures[future], _result(future, futures[future])) for future in
+                                   concurrent.futures.as_completed(futures)))
         try:
-            for future in concurrent.futures.as_completed(futures):
-                path = futures[future]
-                try:
-                    entry, error = future.result()
-                except concurrent.futures.process.BrokenProcessPool:
-                    entry, error = None, f"Video {path!r}: a decoding worker process died while writing it."
+            for path, (entry, error) in written:
                 if error is not None:
                     if on_error == "raise":
                         raise VideoDecodeError(f"{error} (writing the frame cache {cache!r}; on_error='skip' "
@@ -205,15 +221,24 @@ def write_frame_cache(paths, cache, *, resize_short=None, image_size=(112, 112),
                     skipped.append((path, error))
                 entries[path] = entry
                 if progress is not None:
-                    progress.add(1)
+                    progress.update(1)
         finally:
             for future in futures:
                 future.cancel()
+            if progress is not None:
+                progress.close()
     if skipped:
         warnings.warn(f"Skipped {len(skipped)} of {len(paths)} videos that could not be decoded, e.g. "
                       f"{skipped[0][1]}")
     kept = [path for path in paths if entries[path] is not None]
     return kept, [(cache_file(cache, path), entries[path][0], tuple(entries[path][1:])) for path in kept], skipped
+
+
+def _result(future, path):
+    try:
+        return future.result()
+    except concurrent.futures.process.BrokenProcessPool:
+        return None, f"Video {path!r}: a decoding worker process died while writing it (a crash inside the decoder)"
 
 
 def read_cached_frames(file, indices):

@@ -53,7 +53,7 @@ from stkeras.data.video_decode import is_video_source
 from stkeras.data.video_index import VideoIndex
 from stkeras.data.video_index import index_video
 from stkeras.data.video_folder import augment_clip
-from stkeras.data.video_folder import decode_frame
+from stkeras.data.video_folder import decode_resized_frames
 from stkeras.data.video_folder import list_frames
 from stkeras.data.video_folder import random_flip
 from stkeras.validation import check_bool
@@ -249,12 +249,6 @@ def _read_cache(file, indices):
     return read_cached_frames(file.decode(), indices)
 
 
-def _decode_frame_files(frame_files, indices, size):
-    frames = tf.map_fn(lambda file: decode_frame(file, 3), tf.gather(frame_files, indices),
-                       fn_output_signature=tf.TensorSpec((None, None, 3), tf.float32))
-    return tf.image.convert_image_dtype(tf.image.resize(frames, size), tf.uint8, saturate=True)
-
-
 def _as_dtype(clips, dtype):
     """Clips in [0, 255] (uint8, or float32 after a resize) as float32 in [0, 1] or as uint8."""
     if dtype == "uint8":
@@ -326,7 +320,7 @@ def build_video_dataset(paths, lengths, labels, class_names, *, batch_size=8, cl
             frames = tf.numpy_function(_read_cache, [cached, indices], tf.uint8, stateful=False)
         else:
             frames = tf.cond(tf.size(frame_files) > 0,
-                             lambda: _decode_frame_files(frame_files, indices, size),
+                             lambda: decode_resized_frames(tf.gather(frame_files, indices), size),
                              lambda: _decode_video(path, indices, size, decode))
         frames = tf.ensure_shape(frames, (frames_per_video, None, None, 3))
         clips = spatial_views(frames, training=training, crop=crop, spatial_crops=spatial_crops,
@@ -548,7 +542,7 @@ def video_dataset_from_directory(directory, *, labels="inferred", class_names=No
                                  resize_short=None, crop=None, crop_scales=(1.0, 0.875, 0.75, 0.66), flip=False,
                                  spatial_crops=None, shuffle=True, seed=None, validation_split=None, subset=None,
                                  training=None, augmentation=None, out_of_bound="loop", on_error="raise",
-                                 follow_links=False, rotate=True):
+                                 follow_links=False, rotate=True, dtype="float32", workers=None, cache=None):
     """Video files in class subfolders as batched `(clips, labels)`, like `keras.utils.image_dataset_from_directory`.
 
     `directory/<class>/` holds the class's videos: files (`.mp4 .avi .mkv
@@ -596,9 +590,20 @@ def video_dataset_from_directory(directory, *, labels="inferred", class_names=No
         follow_links: follow symbolic links to folders.
         rotate: apply each file's display rotation (phone videos), as
             FFmpeg does by default; `False` keeps the frames as coded.
+        dtype: the clips' dtype: `"float32"` in [0, 1], or `"uint8"` (for a
+            model that rescales its input itself). Frames stay uint8 until
+            this last conversion either way.
+        workers: processes that decode the video files (frames come back
+            resized, uint8); default: one per CPU core; 0: decode on
+            tf.data's threads in this process.
+        cache: a frame cache folder (`write_frame_cache`, `stkeras cache`):
+            the videos' frames, decoded once and resized, are read from it
+            instead of the videos, giving the same clips; the videos not yet
+            in it are decoded and written first (an interrupted writing
+            resumes). Only for the short-side crops (`"random"`, `"center"`).
 
     Returns:
-        a `tf.data.Dataset` of float32 clips in [0, 1] `(batch,
+        a `tf.data.Dataset` of float32 clips in [0, 1] (or uint8) `(batch,
         clip_length, *image_size, 3)` (`(batch, views, clip_length, ...)`
         with views) and int32 labels, with attributes `class_names`,
         `file_paths`, `video_indexes`, `num_skipped` and `skipped`; a pair
@@ -617,4 +622,4 @@ def video_dataset_from_directory(directory, *, labels="inferred", class_names=No
         num_clips=num_clips, sampling=sampling, image_size=image_size, resize_short=resize_short, crop=crop,
         crop_scales=crop_scales, flip=flip, spatial_crops=spatial_crops, shuffle=shuffle, seed=seed,
         validation_split=validation_split, subset=subset, training=training, augmentation=augmentation,
-        out_of_bound=out_of_bound, on_error=on_error, rotate=rotate)
+        out_of_bound=out_of_bound, on_error=on_error, rotate=rotate, dtype=dtype, workers=workers, cache=cache)

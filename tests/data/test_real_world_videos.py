@@ -263,3 +263,27 @@ def test_a_folder_of_damaged_files_is_skipped_and_counted(damaged, corpus, tmp_p
     assert sorted(set(labels)) == list(range(len(DAMAGED_SOURCES)))
     with pytest.raises(VideoDecodeError, match=r"videos could not be read; on_error='skip' leaves them out"):
         video_dataset_from_directory(str(folder))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_read_clip_skipping_unneeded_frames_equals_ffmpeg(corpus, references, name, monkeypatch):
+    """The pipelines' reader (`clip_reader`): FFmpeg's frames, without falling back to `decode_frames`."""
+    from stkeras.data import clip_reader
+
+    path, index = corpus[name], index_video(corpus[name])
+    n = index.num_frames
+    rng = np.random.default_rng(sum(map(ord, name)) + 1)
+    start = int(rng.integers(0, max(n - 15, 1)))
+    asked = [list(range(start, min(start + 16, n), 2)), rng.integers(0, n, 5), [n - 1, 0, n // 2, n // 2],
+             np.linspace(0, n - 1, 4).astype(int)]
+    if BY_NAME[name].reference != "rgb24":
+        _native_planes(monkeypatch)
+        monkeypatch.setattr(clip_reader, "_converter", video_decode._converter)
+    resized = [decode_frames(path, indices, index=index, size=(20, 18)) for indices in asked]
+    if name not in COUNTED:  # the file's timestamps are usable: read_clip reads it itself
+        monkeypatch.setattr(clip_reader, "decode_frames", lambda *args, **kwargs: pytest.fail("fell back"))
+    reference = references(name)
+    for indices, small in zip(asked, resized):
+        np.testing.assert_array_equal(clip_reader.read_clip(path, indices, index=index),
+                                      reference[np.asarray(indices)], err_msg=f"{name} frames {list(indices)}")
+        np.testing.assert_array_equal(clip_reader.read_clip(path, indices, index=index, size=(20, 18)), small)
