@@ -351,8 +351,12 @@ def build_video_dataset(paths, lengths, labels, class_names, *, batch_size=8, cl
     seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
     if workers and cache_files is None:
         decode_pool(workers)  # started here, before tf.data's threads use it
-    # Enough calls in flight to keep every worker busy while this process receives and crops the last clips.
-    parallel = max(2 * workers, 2) if cache_files is None else tf.data.AUTOTUNE
+    if cache_files is not None:
+        parallel = tf.data.AUTOTUNE
+    elif workers:  # enough calls in flight to keep every worker busy while this process receives the last clips
+        parallel = 2 * workers
+    else:  # one decoding thread per core: PyAV lets go of the interpreter lock while FFmpeg decodes and converts
+        parallel = default_workers()
     dataset = tf.data.Dataset.zip((dataset, seeds)).map(load, num_parallel_calls=parallel, deterministic=True)
     if skip_errors:
         dataset = dataset.ignore_errors(log_warning=True)
