@@ -5,7 +5,7 @@
 resized as a pipeline resizes it (the short side to `resize_short`, at least
 `image_size`), and writes its frames as one uint8 array file per video:
 
-    OUT/cache.json                       the settings: resize_short, image_size
+    OUT/cache.json                       the settings: resize_short, image_size, rotate
     OUT/frames/3f/v_walk_g01-9c1e2b7a41.npy   (frames, height, width, 3) uint8
     OUT/frames/3f/v_walk_g01-9c1e2b7a41.json  its source: path, size, mtime, frames
 

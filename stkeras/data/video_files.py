@@ -8,8 +8,12 @@ found at once: `on_error="raise"` stops with an error naming the file,
 stay with the dataset (`dataset.video_indexes`): no file is read twice to
 find its frames. Frames are then sampled (`clip_sampling.dense_indices`,
 or TSN segments with `sampling="segments"`), decoded with PyAV inside
-`tf.data` (frame-exact seeking by the index, see `video_decode`; the
-display rotation applied unless `rotate=False`) and cropped:
+`tf.data` (frame-exact seeking by the index, skipping the packets no
+wanted frame needs, see `clip_reader`; the display rotation applied unless
+`rotate=False`) at the size the crop needs, scaled while converting to
+RGB, on tf.data's threads or in worker processes (`workers`, see
+`decode_workers`), or read from a frame cache (`cache`, see
+`frame_cache`), and cropped:
 
 - training, `crop="random"` (default): the short side resized to
   `resize_short`, then a random `image_size` crop (one per clip) and, with
@@ -23,8 +27,9 @@ display rotation applied unless `rotate=False`) and cropped:
   `"resize"`);
 - test views (`spatial_crops=3`, or `num_clips > 1`): see `views`.
 
-Clips are float32 in [0, 1], `(batch, clip_length, height, width, 3)`;
-with views, `(batch, views, clip_length, height, width, 3)`.
+Frames stay uint8 through the crops; clips are float32 in [0, 1] (or uint8
+with `dtype="uint8"`), `(batch, clip_length, height, width, 3)`; with
+views, `(batch, views, clip_length, height, width, 3)`.
 """
 
 import concurrent.futures
@@ -151,10 +156,10 @@ def probe_videos(paths, *, on_error="raise", max_workers=None, progress=None):
 
 
 def _check_options(batch_size, clip_length, frame_step, num_clips, sampling, image_size, resize_short, crop,
-                   crop_scales, flip, spatial_crops, out_of_bound, on_error, seed, dtype="float32", workers=None):
+                   crop_scales, flip, spatial_crops, out_of_bound, on_error, seed, dtype="float32", workers=0):
     check_positive_int("batch_size", batch_size, allow_none=True)
     check_choice("dtype", dtype, DTYPES)
-    check_positive_int("workers", workers, minimum=0, allow_none=True)
+    check_positive_int("workers", workers, minimum=0)
     check_positive_int("clip_length", clip_length)
     check_positive_int("frame_step", frame_step)
     check_positive_int("num_clips", num_clips)
@@ -260,15 +265,15 @@ def build_video_dataset(paths, lengths, labels, class_names, *, batch_size=8, cl
                         num_clips=1, sampling="dense", image_size=(112, 112), resize_short=None, crop=None,
                         crop_scales=(1.0, 0.875, 0.75, 0.66), flip=False, spatial_crops=None, shuffle=True,
                         seed=None, training=False, augmentation=None, out_of_bound="loop", skip_errors=False,
-                        rotate=True, dtype="float32", workers=None, cache=None):
+                        rotate=True, dtype="float32", workers=0, cache=None):
     """The `tf.data` pipeline over probed videos; see `video_dataset_from_files`.
 
     `lengths` are the videos' `VideoIndex`es (`probe_videos`), kept with the
     dataset as `dataset.video_indexes` and used to decode, or their frame
     counts (the files are then indexed here). Every video's frames are
-    decoded at their `decode_size` (in `workers` processes, default one per
-    core; 0: on tf.data's threads in this process), kept uint8 through the
-    crops and converted to `dtype` last. `cache`: `[(array file, frames,
+    decoded at their `decode_size` (on tf.data's threads, one per core, or
+    in `workers` processes), kept uint8 through the crops and converted to
+    `dtype` last. `cache`: `[(array file, frames,
     (height, width))]` of a frame cache (`write_frame_cache`), one per
     video, read instead of the videos. `skip_errors=True` leaves out a video
     whose decoding fails while iterating (damaged after the part indexing
@@ -291,15 +296,18 @@ def build_video_dataset(paths, lengths, labels, class_names, *, batch_size=8, cl
         raise ValueError("`augmentation` applies to training clips without views (training=True, num_clips=1, "
                          f"spatial_crops=None). Received: training={training}, num_clips={num_clips}, "
                          f"spatial_crops={spatial_crops}")
+    if augmentation is not None and dtype != "float32":
+        raise ValueError(f"`augmentation` works on float32 clips in [0, 1]: it needs dtype='float32'. Received: "
+                         f"dtype={dtype!r}")
     whole_frame = crop in ("multiscale", "resize") and spatial_crops != 3
     if cache is not None and whole_frame:
         raise ValueError(f"A frame cache holds frames resized on their short side, for crop='random' or 'center'; "
                          f"crop={crop!r} resizes whole frames. Received: crop={crop!r} with a cache")
-    workers = default_workers() if workers is None else workers
     if cache is None:
         indexes = [length if isinstance(length, VideoIndex) else index_video(path)
                    for path, length in zip(paths, lengths)]
-        lengths, frame_sizes = [index.num_frames for index in indexes], [index.display_size(rotate) for index in indexes]
+        lengths = [index.num_frames for index in indexes]
+        frame_sizes = [index.display_size(rotate) for index in indexes]
         cache_files = None
     else:
         indexes = None
@@ -415,7 +423,7 @@ def video_dataset_from_files(paths, labels=None, *, class_names=None, batch_size
                              num_clips=1, sampling="dense", image_size=(112, 112), resize_short=None, crop=None,
                              crop_scales=(1.0, 0.875, 0.75, 0.66), flip=False, spatial_crops=None, shuffle=True,
                              seed=None, validation_split=None, subset=None, training=None, augmentation=None,
-                             out_of_bound="loop", on_error="raise", rotate=True, dtype="float32", workers=None,
+                             out_of_bound="loop", on_error="raise", rotate=True, dtype="float32", workers=0,
                              cache=None):
     """Video files (or frame folders) with their labels as batched `(clips, labels)`.
 
@@ -447,6 +455,9 @@ def video_dataset_from_files(paths, labels=None, *, class_names=None, batch_size
     if not paths:
         raise ValueError("`paths` is empty: no videos to make a dataset of.")
     parts = split_files(paths, labels, validation_split=validation_split, subset=subset, shuffle=shuffle, seed=seed)
+    if cache is not None and crop in ("multiscale", "resize"):
+        raise ValueError(f"A frame cache holds frames resized on their short side, for crop='random' or 'center'; "
+                         f"crop={crop!r} resizes whole frames. Received: crop={crop!r}, cache={cache!r}")
     if cache is None:
         kept, indexes, skipped = probe_videos(paths, on_error=on_error)
     else:  # written where missing, then read instead of the videos
@@ -466,8 +477,8 @@ def video_dataset_from_files(paths, labels=None, *, class_names=None, batch_size
         videos = [index_of[path] for path in part_paths]
         dataset = build_video_dataset(
             part_paths, [entry[1] for entry in videos] if cache else videos, part_labels, class_names,
-            batch_size=batch_size,
-            clip_length=clip_length, frame_step=frame_step, num_clips=num_clips, sampling=sampling,
+            batch_size=batch_size, clip_length=clip_length, frame_step=frame_step, num_clips=num_clips,
+            sampling=sampling,
             image_size=image_size, resize_short=resize_short, crop=crop, crop_scales=crop_scales, flip=flip,
             spatial_crops=None if is_training and subset == "both" else spatial_crops, shuffle=shuffle, seed=seed,
             training=check_bool("training", is_training),
@@ -546,7 +557,7 @@ def video_dataset_from_directory(directory, *, labels="inferred", class_names=No
                                  resize_short=None, crop=None, crop_scales=(1.0, 0.875, 0.75, 0.66), flip=False,
                                  spatial_crops=None, shuffle=True, seed=None, validation_split=None, subset=None,
                                  training=None, augmentation=None, out_of_bound="loop", on_error="raise",
-                                 follow_links=False, rotate=True, dtype="float32", workers=None, cache=None):
+                                 follow_links=False, rotate=True, dtype="float32", workers=0, cache=None):
     """Video files in class subfolders as batched `(clips, labels)`, like `keras.utils.image_dataset_from_directory`.
 
     `directory/<class>/` holds the class's videos: files (`.mp4 .avi .mkv
@@ -597,9 +608,13 @@ def video_dataset_from_directory(directory, *, labels="inferred", class_names=No
         dtype: the clips' dtype: `"float32"` in [0, 1], or `"uint8"` (for a
             model that rescales its input itself). Frames stay uint8 until
             this last conversion either way.
-        workers: processes that decode the video files (frames come back
-            resized, uint8); default: one per CPU core; 0: decode on
-            tf.data's threads in this process.
+        workers: 0 (the default): the video files are decoded on tf.data's
+            threads, one per CPU core (PyAV lets go of Python's interpreter
+            lock while FFmpeg decodes and converts); N: in N worker
+            processes: for many cores (the threads share the lock for the
+            Python part of reading a clip, 2-3 ms of the 20 a 320x240 clip
+            takes) or to survive a decoder crash (only the worker dies; the
+            error names the file).
         cache: a frame cache folder (`write_frame_cache`, `stkeras cache`):
             the videos' frames, decoded once and resized, are read from it
             instead of the videos, giving the same clips; the videos not yet
