@@ -25,6 +25,7 @@ counted by decoding (`frame_order="decoding"`) and every error are left to
 `decode_frames`, which reads the file its own way and names a damaged file.
 """
 
+import bisect
 import itertools
 import os
 
@@ -87,37 +88,41 @@ def read_clip(path, indices, *, index, rotate=True, size=None, interpolation="bi
 def _read_skipping(container, stream, index, wanted, convert):
     """`{frame: rgb}` of the sorted distinct `wanted` frames, or None where the file disagrees with the index."""
     pts, path = index.pts, index.path
-    wanted_pts = {int(pts[i]) for i in wanted}
+    timestamps = pts.tolist()  # bisect on a list: a frame's position, without NumPy's per-call cost
+    wanted = wanted.tolist()
+    wanted_pts = {timestamps[i] for i in wanted}
     context = stream.codec_context
     skipping = index.codec in SKIPPING_CODECS
     context.thread_count = 1  # the pipelines decode one clip per process; FFmpeg's threads would compete
-    # last: the last frame decoded; reached: the furthest frame whose packet was read.
-    decoded, k, last, reached, packets = {}, 0, -1, -1, None
+    # last: the last frame decoded; reached: the furthest frame whose packet was read (kept up to date only
+    # when a forward seek is in question).
+    decoded, k, last, reached, packets, mode = {}, 0, -1, -1, None, None
     for _ in range(len(wanted)):  # each round starts at a keyframe and reads at least one wanted frame
-        keyframe = max(index.keyframe_at_or_before(int(wanted[k])), 0)
+        keyframe = max(index.keyframe_at_or_before(wanted[k]), 0)
         if packets is None or keyframe > reached + SEEK_AHEAD:
             if packets is not None or keyframe > 0:
-                container.seek(int(pts[keyframe]), stream=stream, backward=True, any_frame=False)
+                container.seek(timestamps[keyframe], stream=stream, backward=True, any_frame=False)
             packets, anchored, reached = container.demux(stream), False, keyframe
+        next_keyframe = keyframe
         for packet in itertools.islice(packets, index.num_packets + 16):
             check_packet(packet, path, stream)
             if packet.size and not index.agrees_with(packet):
                 return None
-            if packet.pts is not None:
-                reached = max(reached, int(np.searchsorted(pts, packet.pts)))
             if skipping:  # until the frame decoding starts from has come, nothing is skipped
-                context.skip_frame = "DEFAULT" if not anchored or packet.pts in wanted_pts else "NONREF"
+                wanted_mode = "DEFAULT" if not anchored or packet.pts in wanted_pts else "NONREF"
+                if wanted_mode != mode:
+                    context.skip_frame = mode = wanted_mode
             for frame in packet.decode():
                 if frame.pts is None:
                     return None
                 if not anchored:
-                    if frame.pts < pts[keyframe]:
+                    if frame.pts < timestamps[keyframe]:
                         continue  # leading frames of an open GOP, decoded from before the keyframe
-                    if frame.pts != pts[keyframe] or (keyframe > 0 and not frame.key_frame):
+                    if frame.pts != timestamps[keyframe] or (keyframe > 0 and not frame.key_frame):
                         return None  # the seek landed elsewhere than at the keyframe
                     anchored = True
-                position = int(np.searchsorted(pts, frame.pts))
-                if position == len(pts) or pts[position] != frame.pts or position <= last or position > wanted[k]:
+                position = bisect.bisect_left(timestamps, frame.pts)
+                if position == len(timestamps) or timestamps[position] != frame.pts or not last < position <= wanted[k]:
                     return None  # not the index's frame, out of order, or past a wanted frame that did not come
                 last = position
                 check_frame(frame, path, position)
@@ -126,8 +131,11 @@ def _read_skipping(container, stream, index, wanted, convert):
                     k += 1
                     if k == len(wanted):
                         return decoded
-            if index.keyframe_at_or_before(int(wanted[k])) > reached + SEEK_AHEAD:
-                break  # a seek reaches the next wanted frame sooner
+                    next_keyframe = index.keyframe_at_or_before(wanted[k])
+            if next_keyframe > last + SEEK_AHEAD and packet.pts is not None:
+                reached = max(reached, bisect.bisect_left(timestamps, packet.pts))
+                if next_keyframe > reached + SEEK_AHEAD:
+                    break  # a seek reaches the next wanted frame sooner
         else:
             return None  # the stream ended before a wanted frame came
     return None
