@@ -96,7 +96,7 @@ def _read_skipping(container, stream, index, wanted, convert):
     context.thread_count = 1  # the pipelines decode one clip per process; FFmpeg's threads would compete
     # last: the last frame decoded; reached: the furthest frame whose packet was read (kept up to date only
     # when a forward seek is in question).
-    decoded, k, last, reached, packets, mode = {}, 0, -1, -1, None, None
+    decoded, k, last, reached, packets, mode, fed = {}, 0, -1, -1, None, None, set()
     for _ in range(len(wanted)):  # each round starts at a keyframe and reads at least one wanted frame
         keyframe = max(index.keyframe_at_or_before(wanted[k]), 0)
         if packets is None or keyframe > reached + SEEK_AHEAD:
@@ -112,7 +112,12 @@ def _read_skipping(container, stream, index, wanted, convert):
                 wanted_mode = "DEFAULT" if not anchored or packet.pts in wanted_pts else "NONREF"
                 if wanted_mode != mode:
                     context.skip_frame = mode = wanted_mode
-            for frame in packet.decode():
+            frames = packet.decode()
+            if packet.pts in wanted_pts:
+                fed.add(packet.pts)
+                if len(fed) == len(wanted_pts):  # every wanted frame is in the decoder: flush it, read no further
+                    frames += context.decode(None)
+            for frame in frames:
                 if frame.pts is None:
                     return None
                 if not anchored:
@@ -132,6 +137,8 @@ def _read_skipping(container, stream, index, wanted, convert):
                     if k == len(wanted):
                         return decoded
                     next_keyframe = index.keyframe_at_or_before(wanted[k])
+            if len(fed) == len(wanted_pts):
+                return None  # flushed, and a wanted frame did not come
             if next_keyframe > last + SEEK_AHEAD and packet.pts is not None:
                 reached = max(reached, bisect.bisect_left(timestamps, packet.pts))
                 if next_keyframe > reached + SEEK_AHEAD:
