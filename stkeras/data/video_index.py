@@ -62,6 +62,13 @@ class VideoIndex:
         display_matrix: the 9 int32 of the file's display matrix, or `None`.
         codec: the decoder's name.
         note: why the frames are counted by decoding, or `None`.
+
+    Example:
+    >>> index = index_video("videos/walk/phone.mp4")  # doctest: +SKIP
+    >>> index.num_frames, index.transform, index.display_size()  # doctest: +SKIP
+    (250, 'rot90', (320, 240))
+    >>> decode_frames("videos/walk/phone.mp4", [0, 100], index=index).shape  # doctest: +SKIP
+    (2, 320, 240, 3)
     """
 
     path: str

@@ -67,6 +67,15 @@ CORPUS = [
     Encoding("x264_mirrored.mov", "display matrix 270 degrees and mirrored (a transpose)",
              derive_from="x264_audio.mp4", input_args=("-display_rotation", "270", "-display_hflip"),
              codec_args=("-map", "0:v", "-c", "copy")),
+    *[Encoding(name, f"display matrix: {what}", derive_from="x264_audio.mp4", input_args=arguments,
+               codec_args=("-map", "0:v", "-c", "copy"))
+      for name, what, arguments in [
+          ("x264_rotated_270.mp4", "270 degrees", ("-display_rotation", "270")),
+          ("x264_mirrored_90.mp4", "90 degrees and mirrored (the other diagonal)",
+           ("-display_rotation", "90", "-display_hflip")),
+          ("x264_upside_down.mp4", "180 degrees", ("-display_rotation", "180")),
+          ("x264_hflip.mp4", "mirrored left to right", ("-display_hflip",)),
+          ("x264_vflip.mov", "mirrored top to bottom", ("-display_vflip",))]],
     Encoding("x264_10bit.mkv", "10-bit H.264 (High 10, yuv420p10le)", 60, X264 + ("-pix_fmt", "yuv420p10le"),
              reference="yuv420p10le"),
     Encoding("x264_444_odd.mp4", "H.264 4:4:4 at an odd size, 61x45", 40, X264 + ("-pix_fmt", "yuv444p"),
@@ -109,8 +118,12 @@ def _command(encoding, folder):
     if encoding.derive_from:
         return head + ["-i", os.path.join(folder, encoding.derive_from), *encoding.codec_args, out]
     height, width = encoding.size
-    return head + ["-f", "lavfi", "-i", SOURCE.format(width=width, height=height), *encoding.extra_inputs,
-                   "-vf", GRAIN + encoding.filters, "-frames:v", str(encoding.frames), *encoding.codec_args, out]
+    # testsrc2 and 4:2:0 crops round sizes to even numbers: an odd size is cropped in RGB from a pixel more.
+    odd = (width | height) % 2
+    source = SOURCE.format(width=width + width % 2, height=height + height % 2)
+    crop = f",format=rgb24,crop={width}:{height}:0:0" if odd else ""
+    return head + ["-f", "lavfi", "-i", source, *encoding.extra_inputs, "-vf", GRAIN + encoding.filters + crop,
+                   "-frames:v", str(encoding.frames), *encoding.codec_args, out]
 
 
 def _run(command):

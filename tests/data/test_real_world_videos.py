@@ -65,7 +65,7 @@ def _native_planes(monkeypatch):
 def test_the_index_counts_the_frames_ffmpeg_decodes(corpus, references, name):
     index = index_video(corpus[name])
     frames = references(name)
-    assert index.num_frames == len(frames)
+    assert index.num_frames == len(frames) and (index.height, index.width) == BY_NAME[name].size  # as coded
     assert index.frame_order == ("decoding" if name in COUNTED else "timestamps")
     if BY_NAME[name].reference == "rgb24":
         assert probe_video(corpus[name])[2:] == frames.shape[1:3]  # after the display rotation
@@ -126,14 +126,22 @@ def test_seeking_decodes_from_the_last_keyframe_only(corpus, monkeypatch):
     assert len(counts) == 2 and sum(counts) <= 13 + 11 + 8
 
 
-@pytest.mark.parametrize("name", ["x264_rotated.mp4", "x264_mirrored.mov"])
+ROTATED = {"x264_rotated.mp4": "rot90", "x264_mirrored.mov": "transpose", "x264_rotated_270.mp4": "rot270",
+           "x264_mirrored_90.mp4": "antitranspose", "x264_upside_down.mp4": "rot180", "x264_hflip.mp4": "hflip",
+           "x264_vflip.mov": "vflip"}
+
+
+@pytest.mark.parametrize("name", sorted(ROTATED))
 def test_display_rotation_is_applied_as_ffmpeg_does_or_left(corpus, references, name):
     path = corpus[name]
-    coded = ffmpeg_frames(path, autorotate=False)
-    assert coded.shape[1:3] == (48, 64) and references(name).shape[1:3] == (64, 48)
-    assert probe_video(path)[2:] == (64, 48) and probe_video(path, rotate=False)[2:] == (48, 64)
+    assert index_video(path).transform == ROTATED[name]
+    coded, shown = ffmpeg_frames(path, autorotate=False), references(name)
+    assert coded.shape[1:3] == (48, 64) and shown.shape[1:3] == ((64, 48) if "rot" in name or "mirrored" in name
+                                                                  else (48, 64))
+    assert probe_video(path)[2:] == shown.shape[1:3] and probe_video(path, rotate=False)[2:] == (48, 64)
     np.testing.assert_array_equal(decode_frames(path, [7, 3], rotate=False), coded[[7, 3]])
-    np.testing.assert_array_equal(decode_frames(path, [7, 3]), references(name)[[7, 3]])
+    np.testing.assert_array_equal(decode_frames(path, [7, 3]), shown[[7, 3]])
+    assert not np.array_equal(coded[7], shown[7].reshape(coded[7].shape))
 
 
 def test_resizing_while_converting(corpus, references):

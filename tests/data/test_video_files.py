@@ -299,3 +299,16 @@ def test_a_folder_or_a_class_without_a_readable_video_is_named(tmp_path):
         video_dataset_from_directory(str(root), **options)
     with pytest.warns(UserWarning), pytest.raises(VideoDecodeError, match="None of the 2 videos in .*bad' can be read"):
         video_dataset_from_directory(str(root / "bad"), labels=None, **options)
+
+
+def test_timestamps_that_cannot_identify_frames_are_not_used():
+    from stkeras.data.video_index import _presentation_timestamps as order
+
+    pts, note = order([0, 3, 1, 2], [0, 1, 2, 3], 4)  # B-frames: packets in decoding order
+    assert pts.tolist() == [0, 1, 2, 3] and note is None
+    assert order([5, 7, 6], [6, 7], 3)[0].tolist() == [6, 7]  # the decoder drops a leading frame
+    assert order([0, None, 2], [0, 2], 3) == (None, "some packets have no timestamp")
+    assert order([0, 1, 1], [0, 1, 1], 3) == (None, "two packets have the same timestamp")
+    assert order([3, 5, 4, 6], [3, 5, 4, 6], 4)[1] == "the decoder's frames do not come in the order of the " \
+                                                      "packets' timestamps"  # packed B-frames
+    assert order([0, 1, 2], [0, 1], 3)[1] == "the file's 3 packets decode to 2 frames"
