@@ -100,13 +100,14 @@ def _read_skipping(container, stream, index, wanted, convert):
     for _ in range(len(wanted)):  # each round starts at a keyframe and reads at least one wanted frame
         keyframe = max(index.keyframe_at_or_before(wanted[k]), 0)
         if packets is None or keyframe > reached + SEEK_AHEAD:
-            if packets is not None or keyframe > 0:
+            seeks = packets is not None or keyframe > 0
+            if seeks:  # after a seek, every packet must come from where the index found it
                 container.seek(timestamps[keyframe], stream=stream, backward=True, any_frame=False)
             packets, anchored, reached = container.demux(stream), False, keyframe
         next_keyframe = keyframe
         for packet in itertools.islice(packets, index.num_packets + 16):
             check_packet(packet, path, stream)
-            if packet.size and not index.agrees_with(packet):
+            if seeks and packet.size and not index.agrees_with(packet):
                 return None
             if skipping:  # until the frame decoding starts from has come, nothing is skipped
                 wanted_mode = "DEFAULT" if not anchored or packet.pts in wanted_pts else "NONREF"
