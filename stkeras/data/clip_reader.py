@@ -1,8 +1,8 @@
 """Reading a clip's frames with less decoding: packets that nothing needs are not decoded.
 
 `read_clip` gives exactly `decode_frames`' frames (the same arrays) for a
-file with a `VideoIndex`, and is what the video pipelines' decoding workers
-call. It differs in how much it decodes:
+file with a `VideoIndex`, and is what the video pipelines call. It differs
+in how much it decodes:
 
 - it starts at the last keyframe at or before the first wanted frame, and
   seeks forward again only across a gap of more than `SEEK_AHEAD` frames
@@ -13,15 +13,18 @@ call. It differs in how much it decodes:
   refers to (FFmpeg's `skip_frame="NONREF"`): most B-frames before and
   between a clip's frames. Skipping them changes no other frame, since
   none is predicted from them. In x264's default encoding (3 B-frames,
-  B-pyramid) that is about half of the frames, and a third of the
-  decoding time;
+  B-pyramid) that is about half of the frames, and a fifth to a quarter
+  of the decoding time;
+- once every wanted frame's packet is in the decoder, it flushes the
+  decoder instead of decoding the packets after;
 - a decoded frame is identified by its timestamp in the index (frames are
   skipped, so they cannot be counted), and must come in increasing order.
 
-Anything that disagrees with the index (a packet or frame whose timestamp
-is not where the index has it, frames out of order, a seek that lands
-elsewhere, a wanted frame that never comes), a file whose frames are
-counted by decoding (`frame_order="decoding"`) and every error are left to
+Anything that disagrees with the index (a frame whose timestamp the index
+does not have, frames out of order, a seek that lands elsewhere than the
+keyframe or reads a packet from another byte offset than the index found,
+a wanted frame that never comes), a file whose frames are counted by
+decoding (`frame_order="decoding"`) and every error are left to
 `decode_frames`, which reads the file its own way and names a damaged file.
 """
 
