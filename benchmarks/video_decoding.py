@@ -491,17 +491,17 @@ def report(results, args):
     readers = list(results[names[0]][0])
     print(f"\n{args.videos} videos of {args.seconds:g} s at 320x240 per set; one clip of {CLIP_LENGTH} frames, step "
           f"{FRAME_STEP}, per video; short side {SHORT_SIDE}, {CROP}x{CROP} crop, uint8. Medians of {args.repeats} "
-          "interleaved passes; CPU: all the reader's processes; exact: frames equal to FFmpeg's decode from the "
-          "start (unresized).\n")
-    print("| reader | " + " | ".join(f"{n}: clips/s | CPU ms/clip | exact" for n in names) + " |")
-    print("|---|" + "---|---|---|" * len(names))
+          "interleaved passes; CPU: all the reader's processes; cores: the cores it kept busy (clips/s x CPU "
+          "time per clip); exact: frames equal to FFmpeg's decode from the start (unresized).\n")
+    print("| reader | " + " | ".join(f"{n}: clips/s | CPU ms/clip | cores | exact" for n in names) + " |")
+    print("|---|" + "---|---|---|---|" * len(names))
     for reader in readers:
         decoder = next((d for prefix, d in DECODER.items() if reader.startswith(prefix)), None)
         cells = []
         for n in names:
             rate, cpu = results[n][0][reader]
             hits, total = results[n][2].get(decoder, (None, None))
-            cells.append(f"{rate:.1f} | {cpu:.1f} | " + (f"{hits}/{total}" if total else "-"))
+            cells.append(f"{rate:.1f} | {cpu:.1f} | {rate * cpu / 1000:.2f} | " + (f"{hits}/{total}" if total else "-"))
         print(f"| {reader} | " + " | ".join(cells) + " |")
     peers = [r for r in readers if not r.startswith("stkeras")]
     for n in names:
