@@ -326,6 +326,8 @@ def build_video_dataset(paths, lengths, labels, class_names, *, batch_size=8, cl
             indices = tf.numpy_function(dense, [length, element_seed], tf.int64, stateful=False)
         if cache_files is not None:
             frames = tf.numpy_function(_read_cache, [cached, indices], tf.uint8, stateful=False)
+        elif not any(frame_lists):  # only video files: a smaller function for tf.data to set up every epoch
+            frames = _decode_video(path, indices, size, decode)
         else:
             frames = tf.cond(tf.size(frame_files) > 0,
                              lambda: decode_resized_frames(tf.gather(frame_files, indices), size),
