@@ -19,6 +19,7 @@ crash inside FFmpeg) breaks the pool: the call that saw it raises an
 error naming its file, and the next call starts a new pool.
 """
 
+import atexit
 import concurrent.futures
 import math
 import multiprocessing
@@ -28,6 +29,15 @@ import warnings
 
 _POOLS = {}
 _LOCK = threading.Lock()
+
+
+@atexit.register
+def _shut_pools_down():
+    """Stops the pools' workers at exit, while the interpreter can still run the pools' clean-up."""
+    with _LOCK:
+        for pool in _POOLS.values():
+            pool.shutdown(wait=True, cancel_futures=True)
+        _POOLS.clear()
 
 
 def default_workers():
