@@ -772,9 +772,11 @@ def _cache(args):
         kept, entries, skipped = write_frame_cache(
             paths, args.out, resize_short=args.resize_short, image_size=(args.image_size, args.image_size),
             workers=args.workers, on_error=args.on_error)
-    except VideoDecodeError as error:
+    except VideoDecodeError as error:  # a damaged video: named, status 1
         print(f"stkeras cache: {error}", file=sys.stderr)
         raise SystemExit(1) from None
+    except ValueError as error:  # OUT holds frames made with other settings
+        raise ArgumentError(str(error)) from error
     size = sum(os.path.getsize(file) for file, _, _ in entries)
     print(f"Frame cache {args.out}: {len(kept)} video{'s' if len(kept) != 1 else ''}, "
           f"{sum(frames for _, frames, _ in entries)} frames, "

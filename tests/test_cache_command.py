@@ -31,6 +31,8 @@ def test_cache_a_folder_then_read_it(videos, tmp_path, capsys):
     assert main(["cache", videos, out, "--image-size", "24"]) == 0  # nothing left to write
     printed = capsys.readouterr()
     assert "3 videos, 44 frames" in printed.out and "3/3" not in printed.err
+    assert main(["cache", videos, out, "--image-size", "32"]) == 2
+    assert "holds frames made with" in capsys.readouterr().err
     options = dict(image_size=(24, 24), clip_length=4, batch_size=3, seed=1, training=True)
     clips, labels = next(iter(video_dataset_from_directory(videos, cache=out, **options)))
     expected, _ = next(iter(video_dataset_from_directory(videos, **options)))

@@ -274,11 +274,11 @@ def build_video_dataset(paths, lengths, labels, class_names, *, batch_size=8, cl
     counts (the files are then indexed here). Every video's frames are
     decoded at their `decode_size` (on tf.data's threads, one per core, or
     in `workers` processes), kept uint8 through the crops and converted to
-    `dtype` last. `cache`: `[(array file, frames,
-    (height, width))]` of a frame cache (`write_frame_cache`), one per
-    video, read instead of the videos. `skip_errors=True` leaves out a video
-    whose decoding fails while iterating (damaged after the part indexing
-    reads), with tf.data's logged warning.
+    `dtype` last. `cache`: one `(array file, frames, (height, width))` of a
+    frame cache (`write_frame_cache`) per video, read instead of the videos
+    (`lengths` is then unused). `skip_errors=True` leaves out a video whose
+    decoding fails while iterating (damaged after the part indexing reads),
+    with tf.data's logged warning.
     """
     image_size, resize_short, crop_scales = _check_options(
         batch_size, clip_length, frame_step, num_clips, sampling, image_size, resize_short, crop, crop_scales, flip,
@@ -349,7 +349,7 @@ def build_video_dataset(paths, lengths, labels, class_names, *, batch_size=8, cl
     targets = tf.constant(labels if has_labels else [0] * len(paths), tf.int32)
     sizes = [tuple(image_size) if whole_frame else decode_size(*frame_size, resize_short, image_size)
              for frame_size in frame_sizes]
-    # Frame folders are decoded in the graph (decode_frame, no Python), video files through PyAV.
+    # Frame folders are decoded in the graph (decode_resized_frames, no Python), video files through PyAV.
     frame_lists = [list_frames(os.path.dirname(p), os.path.basename(p)) if os.path.isdir(p) and cache_files is None
                    else [] for p in paths]
     frame_files = tf.RaggedTensor.from_row_lengths(tf.constant([f for files in frame_lists for f in files], tf.string),
@@ -480,15 +480,15 @@ def video_dataset_from_files(paths, labels=None, *, class_names=None, batch_size
         is_training = (name == "training") if training is None else training
         videos = [index_of[path] for path in part_paths]
         dataset = build_video_dataset(
-            part_paths, [entry[1] for entry in videos] if cache else videos, part_labels, class_names,
+            part_paths, videos if cache is None else [entry[1] for entry in videos], part_labels, class_names,
             batch_size=batch_size, clip_length=clip_length, frame_step=frame_step, num_clips=num_clips,
-            sampling=sampling,
-            image_size=image_size, resize_short=resize_short, crop=crop, crop_scales=crop_scales, flip=flip,
+            sampling=sampling, image_size=image_size, resize_short=resize_short, crop=crop, crop_scales=crop_scales,
+            flip=flip,
             spatial_crops=None if is_training and subset == "both" else spatial_crops, shuffle=shuffle, seed=seed,
             training=check_bool("training", is_training),
             augmentation=None if subset == "both" and name == "validation" else augmentation,
             out_of_bound=out_of_bound, skip_errors=on_error == "skip", rotate=rotate, dtype=dtype, workers=workers,
-            cache=videos if cache else None)
+            cache=None if cache is None else videos)
         dataset.num_skipped, dataset.skipped = len(part_skipped), part_skipped
         datasets.append(dataset)
     return tuple(datasets) if subset == "both" else datasets[0]
