@@ -1,4 +1,4 @@
-"""The `stkeras` command line: compare, train, evaluate, tune, explain, sensitivity, heads, presets and rf.
+"""The `stkeras` command line: compare, train, evaluate, tune, explain, sensitivity, heads, presets, rf and cache.
 
     stkeras compare --recipe blink16_12k --out runs/quick
     stkeras train --model convlstm --task speed --out runs/convlstm
@@ -9,6 +9,7 @@
     stkeras tune --space courtney --tuner bayesian --max-trials 20 --out runs/search
     stkeras rf --model ts_conv3d_xl
     stkeras presets --family video_resnet
+    stkeras cache videos videos-cache
 
 Each command is parsed here, then planned and run by its application
 (`stkeras.experiments.APPLICATIONS`): the plan resolves the task, the data,
@@ -349,6 +350,18 @@ def make_parser():
     rf.add_argument("--frame-size", type=_positive, default=64, help="frame height and width")
     rf.add_argument("--sublayers", action="store_true", help="also list the layers inside the blocks")
     _add_common(rf)
+
+    cache = commands.add_parser("cache", help="decode a folder's videos once into a frame cache that later runs read "
+                                              "instead (video_dataset_from_directory(DIR, cache=OUT))")
+    cache.add_argument("data", metavar="DIR", help="a folder of video files or frame folders (searched in depth)")
+    cache.add_argument("out", metavar="OUT", help="the cache folder (an interrupted run resumes in it)")
+    cache.add_argument("--image-size", type=_positive, default=112, help="frame height and width of the clips")
+    cache.add_argument("--resize-short", type=_positive,
+                       help="short side of the cached frames (default: image size x 8/7, 128 for 112)")
+    cache.add_argument("--workers", type=_positive, help="decoding processes (default: one per CPU core)")
+    cache.add_argument("--on-error", default="raise", choices=("raise", "skip"),
+                       help="a video that cannot be decoded: stop naming it, or leave it out and name it at the end")
+    _add_common(cache)
     return parser
 
 
@@ -441,7 +454,8 @@ def main(argv=None):
     2. An exception raised while the plan runs, while training or
     evaluating, is not the arguments': it propagates with its traceback (the
     console script and `python -m stkeras` exit with status 1). A training
-    whose loss diverged (`FloatingPointError`) is one line and status 1.
+    whose loss diverged (`FloatingPointError`) and a video that cannot be
+    decoded (`VideoDecodeError`, naming it) are one line and status 1.
     """
     args = parse_arguments(argv)
     quiet_start_for_command_line(verbose=args.verbose)  # TensorFlow's import, without its log lines
@@ -461,6 +475,13 @@ def main(argv=None):
         return 2
     except FloatingPointError as error:  # stkeras.training.NonFiniteLossError: the training diverged
         print(f"stkeras {args.command}: training stopped: {error}", file=sys.stderr)
+        return 1
+    except ValueError as error:
+        from stkeras.data.video_index import VideoDecodeError  # imported here: it would import TensorFlow
+
+        if not isinstance(error, VideoDecodeError):
+            raise
+        print(f"stkeras {args.command}: {error}", file=sys.stderr)  # a damaged video, named
         return 1
     return 0
 

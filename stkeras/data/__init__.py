@@ -5,6 +5,8 @@ from stkeras.data.augment import augment_clips
 from stkeras.data.clip_sampling import clip_starts
 from stkeras.data.clip_sampling import dense_indices
 from stkeras.data.digits import load_digits
+from stkeras.data.frame_cache import check_frame_cache
+from stkeras.data.frame_cache import write_frame_cache
 from stkeras.data.finite import check_finite_clips
 from stkeras.data.finite import finite_clips
 from stkeras.data.grouping import group_metric

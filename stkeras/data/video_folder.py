@@ -99,6 +99,21 @@ def augment_clip(clip, training, image_size, crop_scales, flip, seed):
     return random_flip(clip, seeds[3]) if flip else clip
 
 
+def decode_resized_frames(paths, size):
+    """JPEG or PNG frame files as uint8 `(n, *size, 3)`: decoded, resized (bilinear) and rounded.
+
+    How the video pipelines and the frame cache make a frame folder's frames
+    (a video file's are resized while converting, see `video_decode`).
+
+    Example:
+    >>> decode_resized_frames(tf.constant(["frames/00001.jpg"]), (128, 171)).shape  # doctest: +SKIP
+    TensorShape([1, 128, 171, 3])
+    """
+    frames = tf.map_fn(lambda path: decode_frame(path, 3), paths,
+                       fn_output_signature=tf.TensorSpec((None, None, 3), tf.float32))
+    return tf.image.convert_image_dtype(tf.image.resize(frames, size), tf.uint8, saturate=True)
+
+
 def random_flip(clip, seed):
     """Flips a clip `(..., h, w, c)` left-right with probability 1/2 (a stateless draw from `seed`)."""
     return tf.cond(tf.random.stateless_uniform((), seed) < 0.5, lambda: tf.reverse(clip, [-2]), lambda: clip)

@@ -12,12 +12,14 @@ command of `stkeras` to its pair.
 - `saved_models`: a trained model's preset folder as the input of
   `evaluate`, `explain` and `sensitivity`.
 - `fitting`: seeds, the recipe's optimizer and the resumable training of one model.
-- `compare`, `train`, `evaluate`, `explanations` (`explain`), `tune`,
+- `cache_videos` (`cache`), `compare`, `train`, `evaluate`, `explanations` (`explain`), `tune`,
   `sensitivity`, `tables` (`rf`, `heads`, `presets`): the applications.
 - `report`, `paper`, `seeds`, `run_folder`, `run_setup`, `head_costs`: what
   they share.
 """
 
+from stkeras.experiments.cache_videos import plan_cache
+from stkeras.experiments.cache_videos import run_cache
 from stkeras.experiments.compare import plan_compare
 from stkeras.experiments.compare import run_compare
 from stkeras.experiments.evaluate import plan_evaluate
@@ -55,4 +57,5 @@ APPLICATIONS = {
     "rf": (plan_rf, run_rf),
     "heads": (plan_heads, run_heads),
     "presets": (plan_presets, run_presets),
+    "cache": (plan_cache, run_cache),
 }
