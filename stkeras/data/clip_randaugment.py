@@ -7,7 +7,9 @@ every frame, and transforms the clip's frames as one batch: every frame
 gets the same ops with the same magnitudes. Keras' layer computes each of
 its eleven ops at every op it applies and keeps the drawn one; here only the
 drawn op is computed (`tf.switch_case` over the same sub-layers), with the
-same result. It runs inside `tf.data` on any Keras backend.
+same result. It runs inside `tf.data` on any Keras backend (under JAX,
+Keras' `Equalization` builds a histogram of 256 unrolled steps there, which
+makes the pipeline's first trace take seconds).
 
 Example:
 >>> import numpy as np, tensorflow as tf
@@ -73,15 +75,21 @@ class ClipRandAugment:
         return _repeat_per_frame(drawn, tf.shape(clip)[0])
 
     def transform(self, clip, transformation):
-        """The clip's frames transformed by `transformation`'s ops, in turn, each computed only when drawn."""
-        images = tf.cast(clip, self.layer.compute_dtype)
+        """The clip's frames transformed by `transformation`'s ops, in turn, each computed only when drawn.
+
+        One `tf.switch_case` over Keras' sub-layers in a `tf.while_loop`
+        over the ops: each sub-layer is traced once, whatever `num_ops`.
+        """
         transforms = transformation["transforms"]  # Keras' ops in the order its `layer_idxes` index
-        for i in range(self.num_ops):
+        indexes = tf.cast(transformation["layer_idxes"], tf.int32)
+
+        def apply(i, images):
             branches = [lambda name=name: tf.cast(getattr(self.layer, name).transform_images(images, transforms[name]),
                                                   images.dtype) for name in transforms]
-            images = tf.ensure_shape(tf.switch_case(tf.cast(transformation["layer_idxes"][i], tf.int32), branches),
-                                     clip.shape)
-        return images
+            return i + 1, tf.ensure_shape(tf.switch_case(indexes[i], branches), images.shape)
+
+        images = tf.cast(clip, self.layer.compute_dtype)
+        return tf.while_loop(lambda i, _: i < self.num_ops, apply, (tf.constant(0), images))[1]
 
     def augment_clip(self, clip):
         """One clip `(frames, h, w, 3)` with one draw."""
