@@ -20,7 +20,7 @@ import io
 
 import numpy as np
 
-from stkeras.atomic_files import write_text_atomically
+from stkeras.training.atomic_files import write_text_atomically
 
 
 def _matrix(confusion):

@@ -28,7 +28,7 @@ from stkeras.analysis import grid_from_values
 from stkeras.analysis import mean_class_accuracy
 from stkeras.analysis import per_class_report
 from stkeras.analysis import write_per_class_csv
-from stkeras.atomic_files import write_text_atomically
+from stkeras.training.atomic_files import write_text_atomically
 from stkeras.data import parse_views
 from stkeras.data import predict_views
 from stkeras.data.views import top_k_accuracies

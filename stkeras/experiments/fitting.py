@@ -12,6 +12,7 @@ from stkeras.training import FineTuning
 from stkeras.training import compile_for_task
 from stkeras.training import fit_resumable
 from stkeras.training import recipe_optimizer
+from stkeras.training.data_parallel import written_path
 
 
 def seed_everything(seed):
@@ -90,7 +91,7 @@ def train_model(model, data, *, seed, folder, label, preprocessing=None, verbose
                      metrics=tuning.metrics(data.task))
     callbacks = [*callbacks, *schedule_callbacks]
     if tensorboard:
-        callbacks = [*callbacks, keras.callbacks.TensorBoard(os.path.join(folder, "tensorboard"))]
+        callbacks = [*callbacks, keras.callbacks.TensorBoard(written_path(os.path.join(folder, "tensorboard")))]
     train, validation = data.train(seed), data.validation(seed)
     if tuning.active:
         train = tuning.training_stream(train, num_classes=data.task.units, seed=seed,

@@ -80,10 +80,10 @@ def build_run_model(preset, data, *, seed, folder, label=None, strategy=None, he
     tuning = FineTuning.from_settings(data.settings)  # what the training will ask of the model, checked here
     tuning.check_task(data.task)
     tuning.check_model(model)
-    weights_preprocessing = getattr(model, "preprocessing", None)
+    checkpoint = getattr(model, "preprocessing", None)
     preprocessing = data.preprocessing
-    if weights_preprocessing is not None and weights_preprocessing.mean is not None:
-        preprocessing = preprocessing.replace(mean=weights_preprocessing.mean, std=weights_preprocessing.std)
+    if checkpoint is not None and checkpoint.mean is not None:
+        preprocessing = preprocessing.replace(mean=checkpoint.mean, std=checkpoint.std)
     return RunModel(preset, seed, label or preset, folder, model, preprocessing)
 
 
