@@ -120,6 +120,8 @@ _positive = _integer(1)
 def _setting(override):
     """An argparse type: a value of a recipe setting (`stkeras.recipes.Override`), checked by it, else a one-line
     error."""
+    if override.kind == "int" and override.maximum is None:
+        return _integer(override.minimum)
 
     def parse(text):
         try:
