@@ -24,17 +24,22 @@ from typing import Callable
 from stkeras.models import courtney_presets
 from stkeras.models import frame_model_presets
 from stkeras.models import res_convlstm_presets
+from stkeras.models import s3d_presets
 from stkeras.models import stdcf_presets
 from stkeras.models import video_resnet_presets
 from stkeras.models import vggm_convlstm_presets
+from stkeras.models import x3d_presets
 from stkeras.models.courtney import build_courtney_resnet
 from stkeras.models.frame_model import build_frame_model
 from stkeras.models.res_convlstm import build_res_convlstm
+from stkeras.models.s3d import build_s3d
 from stkeras.models.stdcf_resnet import build_small_3d_cnn
 from stkeras.models.stdcf_resnet import build_stdcf_resnet
 from stkeras.models.video_resnet import build_video_resnet
 from stkeras.models.vggm_convlstm import build_vggm_convlstm
+from stkeras.models.x3d import build_x3d
 from stkeras.registry import Registry
+from stkeras.weights.torch_checkpoint import is_torch_checkpoint
 
 # The output is one choice: a preset's classes give way to a `task` and the other way round.
 OUTPUT_ARGUMENTS = ("num_classes", "task")
@@ -57,6 +62,11 @@ class Preset:
         weights_arguments: builder arguments of the network those checkpoints
             were trained as (e.g. `{"convention": "torchvision"}`), set when
             a file of their type (suffix) is loaded.
+        preprocessing: what clips those checkpoints expect, as data
+            (frames, frame step or rate, resize, crop, value range, mean,
+            std; see the family's presets file), e.g. `from_preset("x3d_s")`'s
+            `{"frames": 13, "frame_step": 6, "crop": 182, ...}`; empty where
+            none is recorded.
     """
 
     name: str
@@ -67,6 +77,7 @@ class Preset:
     arguments: dict
     weights: tuple = ()
     weights_arguments: dict = dataclasses.field(default_factory=dict)
+    preprocessing: dict = dataclasses.field(default_factory=dict)
 
     def loads_checkpoint(self, path):
         """Whether `path` is a file of the kind of this preset's declared checkpoints (by suffix)."""
@@ -93,7 +104,8 @@ class Preset:
         """A dict of the preset's metadata, counts included (builds the model once)."""
         return {"name": self.name, "family": self.family, "paper": self.paper, "description": self.description,
                 "input_shape": self.input_shape, "parameters": self.parameters, "macs": self.macs,
-                "weights": self.weights, "weights_arguments": dict(self.weights_arguments)}
+                "weights": self.weights, "weights_arguments": dict(self.weights_arguments),
+                "preprocessing": dict(self.preprocessing)}
 
 
 PRESETS = Registry("preset")
@@ -103,7 +115,8 @@ def register_presets(table, *, family, builder):
     """Registers every preset of a family's table `{name: {"paper", "description", "arguments"}}`.
 
     An entry may declare published checkpoints: `"weights"` (their file
-    names) and `"weights_arguments"` (the builder arguments they need).
+    names), `"weights_arguments"` (the builder arguments they need) and
+    `"preprocessing"` (what clips they expect).
 
     Example:
     >>> with PRESETS.temporary():
@@ -120,7 +133,7 @@ def register_presets(table, *, family, builder):
                              f"{', '.join(unknown)}.")
         PRESETS.register(name, Preset(name, family, entry["paper"], entry["description"], builder,
                                       dict(entry["arguments"]), tuple(entry.get("weights", ())),
-                                      dict(entry.get("weights_arguments", {}))))
+                                      dict(entry.get("weights_arguments", {})), dict(entry.get("preprocessing", {}))))
 
 
 def list_presets(family=None):
@@ -212,7 +225,7 @@ def _load_weights(model, weights, preset):
     if not isinstance(weights, (str, os.PathLike)) or not os.path.isfile(weights):
         raise ValueError(f"`weights` must be None or the path of a weights file saved with `save_weights`; no "
                          f"pretrained weights ship with preset {name!r}. Received: weights={weights!r}")
-    if os.fspath(weights).lower().endswith((".pth", ".pt")):
+    if is_torch_checkpoint(weights):
         declaring = [p.name for p in list_presets() if p.loads_checkpoint(weights)]
         raise ValueError(f"Preset {name!r} declares no PyTorch checkpoints; presets that do: "
                          f"{', '.join(declaring) or 'none'}. Received: weights={os.fspath(weights)!r}")
@@ -238,3 +251,5 @@ register_presets(video_resnet_presets.PRESETS, family="video_resnet", builder=bu
 register_presets(stdcf_presets.RESNET_PRESETS, family="stdcf_resnet", builder=build_stdcf_resnet)
 register_presets(stdcf_presets.SMALL_PRESETS, family="small_3d_cnn", builder=build_small_3d_cnn)
 register_presets(frame_model_presets.PRESETS, family="frame_model", builder=build_frame_model)
+register_presets(x3d_presets.PRESETS, family="x3d", builder=build_x3d)
+register_presets(s3d_presets.PRESETS, family="s3d", builder=build_s3d)
