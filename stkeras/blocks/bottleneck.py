@@ -16,6 +16,10 @@ from stkeras.validation import check_positive_int
 from stkeras.validation import check_weights_fit
 
 
+# The bottleneck's own keyword arguments, after those it shares with `ResidualBasic` (`BLOCK_ARGUMENTS`).
+BOTTLENECK_ARGUMENTS = ("squeeze_excitation", "op_activation", "normalize_projection")
+
+
 @keras.saving.register_keras_serializable(package="stkeras")
 class ResidualBottleneck(keras.layers.Layer):
     """1x1 conv -> specialized op -> 1x1 conv, plus a skip path.
@@ -72,7 +76,7 @@ class ResidualBottleneck(keras.layers.Layer):
             normalized output, before its activation (X3D); `None`: none.
         op_activation: the activation after the op (and its normalization
             and squeeze-excitation); `None`: `activation`. X3D's is `"swish"`.
-        projection_norm: whether a projection shortcut is followed by
+        normalize_projection: whether a projection shortcut is followed by
             batch normalization (PyTorchVideo's X3D has none where the
             projection keeps the channels).
 
@@ -122,7 +126,7 @@ class ResidualBottleneck(keras.layers.Layer):
         norm_epsilon=1e-3,
         squeeze_excitation=None,
         op_activation=None,
-        projection_norm=True,
+        normalize_projection=True,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -141,7 +145,7 @@ class ResidualBottleneck(keras.layers.Layer):
         self.squeeze_excitation = check_positive_int("squeeze_excitation", squeeze_excitation, allow_none=True)
         self.op_activation = (self.activation if op_activation is None
                               else keras.activations.get(check_activation("op_activation", op_activation)))
-        self.projection_norm = check_bool("projection_norm", projection_norm)
+        self.normalize_projection = check_bool("normalize_projection", normalize_projection)
         # Creating the op now checks op-specific arguments at construction.
         self.op_layer = get_op(op).build(
             self.bottleneck_filters,
@@ -192,7 +196,8 @@ class ResidualBottleneck(keras.layers.Layer):
             self.norm_reduce = self._norm("reduce_bn")
             self.norm_op = self._norm("op_bn")
             self.norm_expand = self._norm("expand_bn")
-            self.norm_projection = self._norm("projection_bn") if self.projection and self.projection_norm else None
+            normalized = self.projection is not None and self.normalize_projection
+            self.norm_projection = self._norm("projection_bn") if normalized else None
             self.norm_input = None
         else:
             self.norm_input = self._norm("input_bn")
@@ -302,7 +307,7 @@ class ResidualBottleneck(keras.layers.Layer):
             **block_config(self),
             "squeeze_excitation": self.squeeze_excitation,
             "op_activation": keras.activations.serialize(self.op_activation),
-            "projection_norm": self.projection_norm,
+            "normalize_projection": self.normalize_projection,
         }
 
     @classmethod

@@ -187,7 +187,7 @@ def build_x3d_backbone(
                 channels, inner, op=op, strides=2 if index == 0 else 1,
                 temporal_strides=t_stride if index == 0 else 1, kernel_size=3, temporal_kernel_size=t_kernel,
                 use_bias=False, op_options=options, squeeze_excitation=se if index % 2 == 0 else None,
-                op_activation="swish", projection_norm=in_channels != channels, name=f"{stage}_{index + 1}",
+                op_activation="swish", normalize_projection=in_channels != channels, name=f"{stage}_{index + 1}",
                 **NORM,
             )(x)
             in_channels = channels

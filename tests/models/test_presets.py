@@ -24,12 +24,14 @@ SMALL_INPUTS = {
     "stdcf_resnet": (8, 64, 64, 3),
     "small_3d_cnn": (4, 16, 16, 1),
     "frame_model": (8, 32, 32, 1),
+    "x3d": (4, 32, 32, 3),
+    "s3d": (8, 32, 32, 3),
 }
 NAMES = [preset.name for preset in list_presets()]
 # The presets that train a step in the default tier: every family and every distinct block (the others with
 # --run-large).
 TRAINED_BY_DEFAULT = {"conv2d", "convlstm", "lipreading_reduced", "vggm_convlstm", "r2d_18", "r2plus1d_18", "p3d_18",
-                      "stdcf_r50", "small_3d_cnn_stdcf", "frames_trn", "squeezenet_lstm"}
+                      "stdcf_r50", "small_3d_cnn_stdcf", "frames_trn", "squeezenet_lstm", "x3d_xs", "s3d"}
 
 
 def test_every_family_has_a_small_input_for_the_tests_and_trains_in_the_default_tier():
