@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from stkeras.layers.frame_conv import FrameConv3D
+from stkeras.layers.shapes import select_frames
 
 
 @keras.saving.register_keras_serializable(package="stkeras")
@@ -42,7 +43,7 @@ class ChannelwiseConv3D(FrameConv3D):
     >>> layer, plain = ChannelwiseConv3D(6, 3, padding="same"), keras.layers.Conv3D(6, 3, padding="same", groups=6)
     >>> _ = layer(clips), plain.build(clips.shape)
     >>> plain.set_weights(layer.get_weights())
-    >>> layer.kernel.shape, bool(np.allclose(layer(clips), plain(clips), atol=1e-5))
+    >>> tuple(layer.kernel.shape), bool(np.allclose(layer(clips), plain(clips), atol=1e-5))
     ((3, 3, 3, 1, 6), True)
 
     Reference: Feichtenhofer 2020, *X3D: Expanding Architectures for Efficient
@@ -96,7 +97,7 @@ class ChannelwiseConv3D(FrameConv3D):
         outputs = None
         for tap in range(taps):
             # The frames this tap reads, one per output frame, as a batch of images.
-            selected = inputs[:, tap : tap + (out_frames - 1) * stride_t + 1 : stride_t]
+            selected = select_frames(inputs, tap, out_frames, stride_t)
             images = ops.reshape(selected, (-1, shape[2], shape[3], self.filters))
             tap_outputs = ops.depthwise_conv(
                 images, ops.reshape(kernel[tap], (height, width, self.filters, 1)),

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from stkeras.layers.shapes import select_frames
 from stkeras.validation import check_bool
 from stkeras.validation import check_choice
 from stkeras.validation import check_conv_fits
@@ -117,7 +118,7 @@ class FrameConv3D(keras.layers.Conv3D):
         for tap in range(taps):
             start = tap * dilation
             # The frames this tap reads, one per output frame, as a batch of images.
-            selected = inputs[:, start : start + (out_frames - 1) * stride + 1 : stride]
+            selected = select_frames(inputs, start, out_frames, stride)
             images = ops.reshape(selected, (-1, shape[2], shape[3], shape[4]))
             tap_outputs = ops.conv(
                 images,
