@@ -254,8 +254,9 @@ def make_parser():
                         help="share of a folder's videos held out and scored after each epoch (a --layout holds "
                              "out its own evaluation split)")
     videos.add_argument("--weights", metavar="FILE",
-                        help="start from this checkpoint: torchvision's .pth for r3d_18, mc3_18 and r2plus1d_18, "
-                             "or a .weights.h5 of the same model (other classes: the classifier starts fresh)")
+                        help="start from this checkpoint: one the preset declares (the weights column of `stkeras "
+                             "presets`: torchvision's .pth, PyTorchVideo's .pyth), or a .weights.h5 of the same model "
+                             "(other classes: the classifier starts fresh)")
     videos.add_argument("--frozen-stages", type=_integer(0), metavar="K",
                         help="keep the stem and the first K stages frozen (video ResNets)")
 

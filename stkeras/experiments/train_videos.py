@@ -50,8 +50,9 @@ def build_video_model(name, settings, task, *, weights=None, frozen_stages=None,
         name: a preset name.
         settings: the run's settings (`video_run`).
         task: the classification task of the data's classes.
-        weights: a checkpoint the preset loads (a torchvision `.pth` for the
-            presets that declare one, or a `.weights.h5` of this model).
+        weights: a checkpoint the preset loads (one it declares, e.g.
+            torchvision's `.pth` or PyTorchVideo's `.pyth`, or a
+            `.weights.h5` of this model).
         frozen_stages: stages kept frozen (video ResNets).
         head: a registered head instead of the preset's.
     """
