@@ -34,7 +34,7 @@ TUNERS = ("hyperband", "bayesian", "random")
 LAYOUTS = ("ucf101", "hmdb51", "kinetics", "something_something_v2", "jester")
 
 # Defined here once.
-STRATEGIES = ("none", "mirrored")
+STRATEGIES = ("none", "mirrored", "data_parallel")
 METHODS = ("gradcam", "gradcam++", "scorecam", "saliency")
 WEIGHTINGS = ("global", "per_frame")
 

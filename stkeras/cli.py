@@ -37,8 +37,9 @@ EXIT_STATUS = ("exit status: 0 done; 2 an error in the arguments, on one line, b
                "training or evaluating, with its traceback, or a training whose loss diverged, on one line")
 
 # Options that say how a run goes, not what it computes: a rerun into the same --out may change them.
-HOW_TO_RUN = ("command", "out", "config", "overwrite", "verbose", "tensorboard", "distribute", "max_trials",
-              "max_time", "trials_per_process", "oracle", "role", "tuner_id", "argv")
+HOW_TO_RUN = ("command", "out", "config", "overwrite", "verbose", "tensorboard", "distribute", "coordinator",
+              "num_processes", "process_id", "max_trials", "max_time", "trials_per_process", "oracle", "role",
+              "tuner_id", "argv")
 
 
 class ArgumentError(Exception):
@@ -166,13 +167,21 @@ def _add_run_options(parser, head=True, recipe="quick"):
 
 def _add_distribute(parser):
     parser.add_argument("--distribute", default="none", choices=choices.STRATEGIES,
-                        help="mirrored: train on every local GPU (or the CPU) with tf.distribute.MirroredStrategy; "
-                             "--batch-size stays the global batch")
+                        help="mirrored: train on every local GPU (or the CPU) with tf.distribute.MirroredStrategy "
+                             "(TensorFlow); data_parallel: on every device of one or several processes with Keras' "
+                             "DataParallel (JAX; run the same command in every process); --batch-size stays the "
+                             "global batch")
+    processes = parser.add_argument_group(
+        "several processes (--distribute data_parallel; default: Keras' KERAS_DISTRIBUTION_JOB_ADDRESSES, "
+        "KERAS_DISTRIBUTION_NUM_PROCESSES and KERAS_DISTRIBUTION_PROCESS_ID, else one process)")
+    processes.add_argument("--coordinator", metavar="HOST:PORT", help="process 0's address and a free port on it")
+    processes.add_argument("--num-processes", type=_positive, metavar="N", help="processes in all")
+    processes.add_argument("--process-id", type=_integer(0), metavar="I", help="this process' index, 0 to N-1")
 
 
 def _add_video_data(parser, required=False, image_size=True):
     parser.add_argument("--data", metavar="DIR", required=required,
-                        help="a folder of class subfolders of video files (mp4, avi, mkv, webm, mov) or frame "
+                        help="a folder of class subfolders of video files (mp4, avi, mkv, webm, mov, gif) or frame "
                              "folders; with --layout, a published dataset's folder")
     parser.add_argument("--layout", choices=choices.LAYOUTS, help="the published dataset --data holds (its split "
                                                                   "files and labels)")
@@ -369,9 +378,32 @@ def _periods(text):
 
 
 def _strategy(args):
+    """The `tf.distribute` strategy of `--distribute`; `None` for data_parallel, which `_start_data_parallel` set."""
+    if args.distribute == "data_parallel":
+        return None
     from stkeras.training.distribute import make_strategy
 
     return make_strategy(args.distribute)
+
+
+def _start_data_parallel(args, settings, clip_counts=(), features=()):
+    """`--distribute data_parallel`: the library's checks, then the processes connect; then --mixed-precision.
+
+    Runs before the command builds anything (JAX must not compute before
+    the processes connect), so `main` leaves --mixed-precision to it.
+    """
+    if args.distribute != "data_parallel":
+        for option in ("coordinator", "num_processes", "process_id"):
+            if getattr(args, option) is not None:
+                raise ValueError(f"--{option.replace('_', '-')} is for --distribute data_parallel.")
+        return
+    from stkeras.training.data_parallel import plan_data_parallel
+
+    plan_data_parallel(batch_size=settings["batch_size"], clip_counts={name: settings[name] for name in clip_counts},
+                       coordinator=args.coordinator, num_processes=args.num_processes, process_id=args.process_id,
+                       seed=settings["seed"], features=features)
+    if args.mixed_precision:
+        _use_mixed_precision()
 
 
 def _run_settings(args, size=True):
@@ -439,9 +471,11 @@ def _compare(args):
     from stkeras.experiments.models import build_trainable
 
     with _arguments():
+        task, settings = _run_settings(args)
+        _start_data_parallel(args, settings, ("train_clips", "validation_clips", "test_clips"),
+                             features=("Grad-CAM",) if args.explain else ())
         if args.explain:
             require_tensorflow("Grad-CAM")
-        task, settings = _run_settings(args)
         _build_each(args.models, lambda name: build_trainable(name, settings, task, args.head))
         strategy = _strategy(args)
         _claim_run_folder(args, settings)
@@ -452,6 +486,7 @@ def _compare(args):
 
 def _compare_videos(args):
     from stkeras.experiments.compare_videos import run_compare_videos
+    from stkeras.experiments.settings import resolve_settings
     from stkeras.experiments.train_videos import build_video_model
     from stkeras.experiments.train_videos import video_run
 
@@ -465,6 +500,7 @@ def _compare_videos(args):
                 frame_step=args.frame_step, validation_split=args.validation_split)
     overrides = {k: v for k, v in _overrides(args).items() if k in ("epochs", "frames", "batch_size", "seed")}
     with _arguments():
+        _start_data_parallel(args, resolve_settings(args.recipe, **overrides))
         settings, task, _, _ = video_run(**data, **overrides)
         _build_each(names, lambda name: build_video_model(name, settings, task, head=args.head))
         strategy = _strategy(args)
@@ -480,6 +516,7 @@ def _compare_heads(args):
     image_size = (args.image_size, args.image_size)
     with _arguments():
         task, settings = _run_settings(args, size=False)
+        _start_data_parallel(args, settings, features=("compare --heads",))
         frame_shape = (settings["size"], settings["size"], 1)
         if args.video_folder is not None:
             task, frame_shape = _video_folder_task(args, image_size), (*image_size, 3)
@@ -575,6 +612,7 @@ def _train(args):
 
     with _arguments():
         task, settings = _run_settings(args)
+        _start_data_parallel(args, settings, ("train_clips", "validation_clips"))
         _build_each([args.model], lambda name: build_trainable(name, settings, task, args.head))
         strategy = _strategy(args)
         _claim_run_folder(args, settings)
@@ -583,6 +621,7 @@ def _train(args):
 
 
 def _train_videos(args):
+    from stkeras.experiments.settings import resolve_settings
     from stkeras.experiments.train_videos import build_video_model
     from stkeras.experiments.train_videos import run_train_videos
     from stkeras.experiments.train_videos import video_run
@@ -599,6 +638,7 @@ def _train_videos(args):
         check_choice("model", args.model, trainable_names())
         if args.weights is not None and not os.path.isfile(args.weights):
             raise ValueError(f"--weights {args.weights!r} is not a file.")
+        _start_data_parallel(args, resolve_settings(args.recipe, **overrides))
         settings, task, _, _ = video_run(**data, **overrides)
         _build_each([args.model], lambda name: build_video_model(name, settings, task, **model))
         strategy = _strategy(args)
@@ -820,8 +860,8 @@ def main(argv=None):
     quiet_start_for_command_line(verbose=args.verbose)  # TensorFlow's import, without its log lines
     keep_freed_memory()  # about 1.8x faster training steps on Linux: see stkeras.allocator
     try:
-        if getattr(args, "mixed_precision", False):
-            _use_mixed_precision()
+        if getattr(args, "mixed_precision", False) and getattr(args, "distribute", None) != "data_parallel":
+            _use_mixed_precision()  # under data_parallel, once the processes connect (`_start_data_parallel`)
         {"compare": _compare, "train": _train, "tune": _tune, "rf": _rf, "heads": _head_table, "presets": _presets,
          "explain": _explain, "sensitivity": _sensitivity, "evaluate": _evaluate}[args.command](args)
     except ArgumentError as error:

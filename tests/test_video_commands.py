@@ -1,4 +1,9 @@
-"""`stkeras train --data` then `stkeras evaluate` on a tiny folder of encoded videos, end to end."""
+"""`stkeras train --data` then `stkeras evaluate` on tiny folders of encoded videos, end to end.
+
+Train-and-evaluate reads a folder of H.264 files made with x264's defaults
+(long keyframe intervals, B-frames); the other commands a folder mixing
+MPEG-4 .mp4, Motion JPEG .avi files and frame folders.
+"""
 
 import json
 
@@ -7,6 +12,9 @@ import numpy as np
 import pytest
 
 from stkeras.cli import main
+from tests.data.real_world_corpus import X264
+from tests.data.real_world_corpus import Encoding
+from tests.data.real_world_corpus import encode
 from tests.data.video_fixtures import write_frame_folder
 from tests.data.video_fixtures import write_video
 
@@ -27,7 +35,19 @@ def videos(tmp_path_factory):
     return root
 
 
-def test_train_on_a_folder_of_videos_then_evaluate_with_views(videos, tmp_path, capsys):
+@pytest.fixture(scope="module")
+def x264_videos(tmp_path_factory):
+    """Two classes of three H.264 .mp4 files made with x264's defaults (one keyframe in 250 frames, B-frames),
+    260 frames each, as most videos people have; the classes differ in brightness."""
+    pytest.importorskip("imageio_ffmpeg")
+    root = tmp_path_factory.mktemp("x264")
+    encode([Encoding(f"{label}/{i}.mp4", "x264 defaults", 260, X264, filters=f",eq=brightness={level}")
+            for label, level in (("dark", -0.3), ("light", 0.3)) for i in range(3)], str(root))
+    return root
+
+
+def test_train_on_a_folder_of_videos_then_evaluate_with_views(x264_videos, tmp_path, capsys):
+    videos = x264_videos
     out = tmp_path / "run"
     assert main(["train", *TINY, "--data", str(videos), "--validation-split", "0.5", "--out", str(out)]) == 0
     printed = capsys.readouterr().out

@@ -41,6 +41,8 @@ from stkeras.data.video_files import list_videos
 from stkeras.data.video_files import probe_videos
 from stkeras.data.video_files import video_dataset_from_directory
 from stkeras.data.video_files import video_dataset_from_files
+from stkeras.data.video_index import VideoIndex
+from stkeras.data.video_index import index_video
 from stkeras.data.views import evaluate_views
 from stkeras.data.views import parse_views
 from stkeras.data.views import predict_views

@@ -4,7 +4,7 @@ Each reader takes the folder of the videos (`root`) and the dataset's own
 annotation files (`annotations`: a folder, or the file; by default looked
 for in `root`, `root/annotations`, `root/labels` and `root`'s parent), and
 returns the videos of one split as sources for `video_dataset_from_files`:
-a video is found as a file with any of `.mp4 .avi .mkv .webm .mov` or as a
+a video is found as a file with any of `.mp4 .avi .mkv .webm .mov .gif` or as a
 frame folder of the same name (extracted frames). A video of the
 annotations that is not found raises a `ValueError` naming it and counting
 the missing ones, or, with `missing="skip"`, is left out with a warning.

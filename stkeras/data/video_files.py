@@ -1,12 +1,15 @@
 """Video files or frame folders as batched `(clips, labels)` `tf.data` pipelines, as Keras' image datasets.
 
-Every video is probed when the dataset is made (frame count and size, on a
-thread pool), so sampling knows its frames and an unreadable file is found
-at once: `on_error="raise"` stops with an error naming the file,
-`on_error="skip"` leaves it out with a warning and counts it. Frames are
-then sampled (`clip_sampling.dense_indices`, or TSN segments with
-`sampling="segments"`), decoded with PyAV inside `tf.data` (seeking, see
-`video_decode`) and cropped:
+Every video is indexed when the dataset is made (`video_index.index_video`:
+its frames' timestamps and keyframes, on a thread pool, with a progress bar
+for many files), so sampling knows its frames and an unreadable file is
+found at once: `on_error="raise"` stops with an error naming the file,
+`on_error="skip"` leaves it out with a warning and counts it. The indexes
+stay with the dataset (`dataset.video_indexes`): no file is read twice to
+find its frames. Frames are then sampled (`clip_sampling.dense_indices`,
+or TSN segments with `sampling="segments"`), decoded with PyAV inside
+`tf.data` (frame-exact seeking by the index, see `video_decode`; the
+display rotation applied unless `rotate=False`) and cropped:
 
 - training, `crop="random"` (default): the short side resized to
   `resize_short`, then a random `image_size` crop (one per clip) and, with
@@ -27,8 +30,10 @@ with views, `(batch, views, clip_length, height, width, 3)`.
 import concurrent.futures
 import functools
 import os
+import sys
 import warnings
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -40,7 +45,8 @@ from stkeras.data.video_decode import VIDEO_EXTENSIONS
 from stkeras.data.video_decode import VideoDecodeError
 from stkeras.data.video_decode import decode_frames
 from stkeras.data.video_decode import is_video_source
-from stkeras.data.video_decode import probe_video
+from stkeras.data.video_index import VideoIndex
+from stkeras.data.video_index import index_video
 from stkeras.data.video_folder import augment_clip
 from stkeras.data.video_folder import decode_frame
 from stkeras.data.video_folder import list_frames
@@ -56,6 +62,7 @@ CROPS = ("random", "multiscale", "center", "resize")
 EVALUATION_CROP = {"random": "center", "multiscale": "resize", "center": "center", "resize": "resize"}
 SUBSETS = ("training", "validation", "both")
 ON_ERROR = ("raise", "skip")
+PROGRESS_FROM = 100  # videos: probing this many or more shows a progress bar on stderr
 
 
 def list_videos(folder, follow_links=False):
@@ -80,17 +87,21 @@ def list_videos(folder, follow_links=False):
     return found
 
 
-def _probe_or_error(path):
+def _index_or_error(path):
     try:
-        return probe_video(path), None
+        return index_video(path), None
     except VideoDecodeError as error:
         return None, str(error)
     except Exception as error:  # PyAV and TensorFlow raise their own types for damaged data
         return None, f"Video {path!r} could not be read: {type(error).__name__}: {error}"
 
 
-def probe_videos(paths, *, on_error="raise", max_workers=None):
-    """`(kept paths, their frame counts, skipped [(path, reason)])`, probing on a thread pool.
+def probe_videos(paths, *, on_error="raise", max_workers=None, progress=None):
+    """`(kept paths, their VideoIndex, skipped [(path, reason)])`, indexing the videos on a thread pool.
+
+    Each `VideoIndex` (`video_index.index_video`) holds the video's frame
+    count (`num_frames`), its frames' timestamps and keyframes; a dataset
+    keeps them, so decoding reads each file by its index.
 
     Args:
         paths: video files or frame folders.
@@ -98,20 +109,30 @@ def probe_videos(paths, *, on_error="raise", max_workers=None):
             file) or `"skip"` (unreadable files are left out, with a warning
             that counts them).
         max_workers: threads (default: 4 per CPU, at most 16).
+        progress: a progress bar on stderr (`None`: for 100 videos or more).
 
     Example:
     >>> probe_videos([])
     ([], [], [])
     """
     check_choice("on_error", on_error, ON_ERROR)
+    paths = [os.fspath(p) for p in paths]
+    if progress is not None:
+        check_bool("progress", progress)
+    show = len(paths) >= PROGRESS_FROM if progress is None else progress
     workers = max_workers or min(16, 4 * (os.cpu_count() or 1))
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(_probe_or_error, paths))
-    kept, lengths, skipped = [], [], []
-    for path, (info, error) in zip(paths, results):
+        results = pool.map(_index_or_error, paths)
+        if show:
+            from tqdm.auto import tqdm
+
+            results = tqdm(results, total=len(paths), desc="Indexing videos", unit="video", file=sys.stderr)
+        results = list(results)
+    kept, indexes, skipped = [], [], []
+    for path, (index, error) in zip(paths, results):
         if error is None:
             kept.append(path)
-            lengths.append(info.num_frames)
+            indexes.append(index)
         else:
             skipped.append((path, error))
     if skipped and on_error == "raise":
@@ -120,7 +141,7 @@ def probe_videos(paths, *, on_error="raise", max_workers=None):
     if skipped:
         warnings.warn(f"Skipped {len(skipped)} of {len(paths)} videos that could not be read, e.g. "
                       f"{skipped[0][1]}", stacklevel=3)
-    return kept, lengths, skipped
+    return kept, indexes, skipped
 
 
 def _check_options(batch_size, clip_length, frame_step, num_clips, sampling, image_size, resize_short, crop,
@@ -196,12 +217,13 @@ def _dense(length, seed, **options):
     return dense_indices(int(length), rng=rng, **options).reshape(-1).astype(np.int64)
 
 
-def _decode(path, indices):
-    return decode_frames(path.decode(), indices)
+def _decode(path, indices, indexes, rotate):
+    path = path.decode()
+    return decode_frames(path, indices, index=indexes.get(path), rotate=rotate)
 
 
-def _decode_video(path, indices):
-    frames = tf.numpy_function(_decode, [path, indices], tf.uint8, stateful=False)
+def _decode_video(path, indices, decode):
+    frames = tf.numpy_function(decode, [path, indices], tf.uint8, stateful=False)
     return tf.image.convert_image_dtype(tf.ensure_shape(frames, (None, None, None, 3)), tf.float32)
 
 
@@ -213,11 +235,16 @@ def _decode_frame_files(frame_files, indices):
 def build_video_dataset(paths, lengths, labels, class_names, *, batch_size=8, clip_length=16, frame_step=2,
                         num_clips=1, sampling="dense", image_size=(112, 112), resize_short=None, crop=None,
                         crop_scales=(1.0, 0.875, 0.75, 0.66), flip=False, spatial_crops=None, shuffle=True,
-                        seed=None, training=False, augmentation=None, out_of_bound="loop", skip_errors=False):
-    """The `tf.data` pipeline over probed videos (`lengths`: their frame counts); see `video_dataset_from_files`.
+                        seed=None, training=False, augmentation=None, out_of_bound="loop", skip_errors=False,
+                        rotate=True):
+    """The `tf.data` pipeline over probed videos; see `video_dataset_from_files`.
 
-    `skip_errors=True` leaves out a video whose decoding fails while iterating
-    (damaged after its header, which probing reads), with tf.data's logged warning.
+    `lengths` are the videos' `VideoIndex`es (`probe_videos`), kept with the
+    dataset as `dataset.video_indexes` and used to decode, or their frame
+    counts (each file is then indexed again whenever it is read).
+    `skip_errors=True` leaves out a video whose decoding fails while
+    iterating (damaged after the part indexing reads), with tf.data's logged
+    warning.
     """
     image_size, resize_short, crop_scales = _check_options(
         batch_size, clip_length, frame_step, num_clips, sampling, image_size, resize_short, crop, crop_scales, flip,
@@ -235,6 +262,11 @@ def build_video_dataset(paths, lengths, labels, class_names, *, batch_size=8, cl
         raise ValueError("`augmentation` applies to training clips without views (training=True, num_clips=1, "
                          f"spatial_crops=None). Received: training={training}, num_clips={num_clips}, "
                          f"spatial_crops={spatial_crops}")
+    check_bool("rotate", rotate)
+    indexes = [length if isinstance(length, VideoIndex) else None for length in lengths]
+    lengths = [index.num_frames if index is not None else int(length) for index, length in zip(indexes, lengths)]
+    decode = functools.partial(_decode, indexes={path: index for path, index in zip(paths, indexes) if index},
+                               rotate=rotate)
     dense = functools.partial(_dense, clip_length=clip_length, frame_step=frame_step, num_clips=num_clips,
                               training=training, out_of_bound=out_of_bound)
     crops = 3 if spatial_crops == 3 else 1
@@ -248,7 +280,7 @@ def build_video_dataset(paths, lengths, labels, class_names, *, batch_size=8, cl
             indices = tf.numpy_function(dense, [length, element_seed], tf.int64, stateful=False)
         frames = tf.cond(tf.size(frame_files) > 0,
                          lambda: _decode_frame_files(frame_files, indices),
-                         lambda: _decode_video(path, indices))
+                         lambda: _decode_video(path, indices, decode))
         frames = tf.ensure_shape(frames, (frames_per_video, None, None, 3))
         clips = spatial_views(frames, training=training, crop=crop, spatial_crops=spatial_crops,
                               image_size=image_size, resize_short=resize_short, crop_scales=crop_scales, flip=flip,
@@ -276,7 +308,8 @@ def build_video_dataset(paths, lengths, labels, class_names, *, batch_size=8, cl
     if skip_errors:
         dataset = dataset.ignore_errors(log_warning=True)
     if batch_size is not None:
-        dataset = dataset.batch(batch_size)
+        # Under a Keras distribution, Keras shares each batch between processes: full batches only.
+        dataset = dataset.batch(batch_size, drop_remainder=keras.distribution.distribution() is not None)
         if augmentation is not None:
             dataset = augment_clips(dataset, augmentation)
     elif augmentation is not None:
@@ -285,6 +318,7 @@ def build_video_dataset(paths, lengths, labels, class_names, *, batch_size=8, cl
         dataset = dataset.map(lambda clips, label: clips)
     dataset = dataset.prefetch(tf.data.AUTOTUNE)
     dataset.class_names, dataset.file_paths = list(class_names) if class_names is not None else None, list(paths)
+    dataset.video_indexes = indexes
     return dataset
 
 
@@ -329,7 +363,7 @@ def video_dataset_from_files(paths, labels=None, *, class_names=None, batch_size
                              num_clips=1, sampling="dense", image_size=(112, 112), resize_short=None, crop=None,
                              crop_scales=(1.0, 0.875, 0.75, 0.66), flip=False, spatial_crops=None, shuffle=True,
                              seed=None, validation_split=None, subset=None, training=None, augmentation=None,
-                             out_of_bound="loop", on_error="raise"):
+                             out_of_bound="loop", on_error="raise", rotate=True):
     """Video files (or frame folders) with their labels as batched `(clips, labels)`.
 
     The pipeline of `video_dataset_from_directory` over lists of files, as
@@ -343,7 +377,8 @@ def video_dataset_from_files(paths, labels=None, *, class_names=None, batch_size
 
     Returns:
         a `tf.data.Dataset` (two for `subset="both"`) with attributes
-        `class_names`, `file_paths`, `num_skipped` and `skipped` (`[(path, reason)]`).
+        `class_names`, `file_paths`, `video_indexes` (each file's
+        `VideoIndex`), `num_skipped` and `skipped` (`[(path, reason)]`).
 
     Example:
     >>> ds = video_dataset_from_files(["a.mp4", "b.mp4"], [0, 1], class_names=["walk", "run"])  # doctest: +SKIP
@@ -358,25 +393,47 @@ def video_dataset_from_files(paths, labels=None, *, class_names=None, batch_size
     if not paths:
         raise ValueError("`paths` is empty: no videos to make a dataset of.")
     parts = split_files(paths, labels, validation_split=validation_split, subset=subset, shuffle=shuffle, seed=seed)
+    kept, indexes, skipped = probe_videos(paths, on_error=on_error)
+    _check_readable(paths, labels, class_names, kept, skipped)
+    index_of, reason_of = dict(zip(kept, indexes)), dict(skipped)
     names = ["training", "validation"] if subset == "both" else [subset]
     datasets = []
     for name, (part_paths, part_labels) in zip(names, parts):
-        kept, lengths, skipped = probe_videos(part_paths, on_error=on_error)
+        readable = [i for i, path in enumerate(part_paths) if path in index_of]
+        part_skipped = [(path, reason_of[path]) for path in part_paths if path not in index_of]
         if part_labels is not None:
-            index = {path: label for path, label in zip(part_paths, part_labels)}
-            part_labels = [index[path] for path in kept]
+            part_labels = [part_labels[i] for i in readable]
+        part_paths = [part_paths[i] for i in readable]
         is_training = (name == "training") if training is None else training
         dataset = build_video_dataset(
-            kept, lengths, part_labels, class_names, batch_size=batch_size, clip_length=clip_length,
-            frame_step=frame_step, num_clips=num_clips, sampling=sampling, image_size=image_size,
-            resize_short=resize_short, crop=crop, crop_scales=crop_scales, flip=flip,
+            part_paths, [index_of[path] for path in part_paths], part_labels, class_names, batch_size=batch_size,
+            clip_length=clip_length, frame_step=frame_step, num_clips=num_clips, sampling=sampling,
+            image_size=image_size, resize_short=resize_short, crop=crop, crop_scales=crop_scales, flip=flip,
             spatial_crops=None if is_training and subset == "both" else spatial_crops, shuffle=shuffle, seed=seed,
             training=check_bool("training", is_training),
             augmentation=None if subset == "both" and name == "validation" else augmentation,
-            out_of_bound=out_of_bound, skip_errors=on_error == "skip")
-        dataset.num_skipped, dataset.skipped = len(skipped), skipped
+            out_of_bound=out_of_bound, skip_errors=on_error == "skip", rotate=rotate)
+        dataset.num_skipped, dataset.skipped = len(part_skipped), part_skipped
         datasets.append(dataset)
     return tuple(datasets) if subset == "both" else datasets[0]
+
+
+def _check_readable(paths, labels, class_names, kept, skipped):
+    """Names the folder when no video can be read, and a class none of whose videos can (on_error="skip")."""
+    if not skipped:
+        return
+    if not kept:
+        folder = os.path.commonpath([os.path.abspath(p) for p in paths])
+        raise VideoDecodeError(f"None of the {len(paths)} videos in {folder!r} can be read, e.g. {skipped[0][1]}")
+    if labels is None:
+        return
+    readable, reason = set(kept), dict(skipped)
+    for label in sorted(set(labels)):
+        videos = [path for path, y in zip(paths, labels) if y == label]
+        if not any(path in readable for path in videos):
+            name = repr(class_names[label]) if class_names is not None and 0 <= label < len(class_names) else label
+            raise VideoDecodeError(f"Class {name} has no readable video: none of its {len(videos)} videos can be "
+                                   f"read, e.g. {reason[videos[0]]}")
 
 
 def _index_directory(directory, labels, class_names, follow_links):
@@ -428,11 +485,11 @@ def video_dataset_from_directory(directory, *, labels="inferred", class_names=No
                                  resize_short=None, crop=None, crop_scales=(1.0, 0.875, 0.75, 0.66), flip=False,
                                  spatial_crops=None, shuffle=True, seed=None, validation_split=None, subset=None,
                                  training=None, augmentation=None, out_of_bound="loop", on_error="raise",
-                                 follow_links=False):
+                                 follow_links=False, rotate=True):
     """Video files in class subfolders as batched `(clips, labels)`, like `keras.utils.image_dataset_from_directory`.
 
     `directory/<class>/` holds the class's videos: files (`.mp4 .avi .mkv
-    .webm .mov`) or frame folders (JPEG/PNG frames sorted by name).
+    .webm .mov .gif`) or frame folders (JPEG/PNG frames sorted by name).
 
     Args:
         directory: the folder of class subfolders.
@@ -441,7 +498,8 @@ def video_dataset_from_directory(directory, *, labels="inferred", class_names=No
             `None` (clips only).
         class_names: the class subfolders to use, in label order (default:
             all, sorted); only with `labels="inferred"`.
-        batch_size: clips per batch (`None`: unbatched).
+        batch_size: clips per batch (`None`: unbatched); under a Keras distribution the last partial
+            batch is dropped.
         clip_length: frames per clip.
         frame_step: distance between a clip's frames (dense sampling).
         num_clips: clips per video; more than one gives views (evaluation).
@@ -469,15 +527,20 @@ def video_dataset_from_directory(directory, *, labels="inferred", class_names=No
             `"repeat_last"` (see `clip_sampling`).
         on_error: an unreadable video: `"raise"` (a `ValueError` naming it)
             or `"skip"` (left out, counted in `num_skipped`, with a warning;
-            a video that fails only while iterating, damaged after the
-            header that probing reads, is left out with a logged warning).
+            a video that fails only while iterating, damaged past the part
+            that indexing reads, is left out with a logged warning). Either
+            way, a folder without any readable video and a class without one
+            are refused, named.
         follow_links: follow symbolic links to folders.
+        rotate: apply each file's display rotation (phone videos), as
+            FFmpeg does by default; `False` keeps the frames as coded.
 
     Returns:
         a `tf.data.Dataset` of float32 clips in [0, 1] `(batch,
         clip_length, *image_size, 3)` (`(batch, views, clip_length, ...)`
         with views) and int32 labels, with attributes `class_names`,
-        `file_paths`, `num_skipped` and `skipped`; a pair for `subset="both"`.
+        `file_paths`, `video_indexes`, `num_skipped` and `skipped`; a pair
+        for `subset="both"`.
 
     Example:
     >>> train, val = video_dataset_from_directory("ucf101/videos", validation_split=0.2, subset="both",
@@ -492,4 +555,4 @@ def video_dataset_from_directory(directory, *, labels="inferred", class_names=No
         num_clips=num_clips, sampling=sampling, image_size=image_size, resize_short=resize_short, crop=crop,
         crop_scales=crop_scales, flip=flip, spatial_crops=spatial_crops, shuffle=shuffle, seed=seed,
         validation_split=validation_split, subset=subset, training=training, augmentation=augmentation,
-        out_of_bound=out_of_bound, on_error=on_error)
+        out_of_bound=out_of_bound, on_error=on_error, rotate=rotate)

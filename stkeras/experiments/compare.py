@@ -9,6 +9,7 @@ grid over (V, S) per model, relative grids between models (Courtney & Sreenivas 
 import os
 import time
 
+import keras
 import numpy as np
 
 from stkeras.analysis import collect_predictions
@@ -34,6 +35,10 @@ from stkeras.experiments.training import seed_everything
 from stkeras.experiments.training import train_model
 from stkeras.tasks import get_task
 from stkeras.training.atomic import save_model_atomically
+from stkeras.training.data_parallel import local_copy
+from stkeras.training.data_parallel import process_count
+from stkeras.training.data_parallel import refuse_under_data_parallel
+from stkeras.training.data_parallel import written_path
 from stkeras.training.distribute import strategy_scope
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
@@ -66,6 +71,11 @@ def run_compare(out, task="digit", models=MODEL_NAMES, recipe="quick", size=None
         strategy: a `tf.distribute.Strategy` to build and train every model
             in (`stkeras.training.make_strategy("mirrored")`), or `None`.
             The batch size stays the global batch, split across replicas.
+            Under Keras' data-parallel distribution on JAX
+            (`stkeras.training.start_data_parallel`) give `None`: it is
+            global; the clip counts must be multiples of the batch size,
+            `explain` is refused, and in a multi-process run process 0
+            writes the run folder.
         seeds: train every model this many times, with seeds `seed`,
             `seed + 1`, ... (other clips and initial weights); the results
             give each seed's score, the mean and standard deviation, and
@@ -90,7 +100,10 @@ def run_compare(out, task="digit", models=MODEL_NAMES, recipe="quick", size=None
     for name in models:  # fail on impossible strides or heads before any training
         build_model(name, settings, task, head)
         fresh_session()
-    os.makedirs(out, exist_ok=True)
+    if explain and keras.distribution.distribution() is not None:
+        refuse_under_data_parallel("Grad-CAM")
+    reports = written_path(out)  # in a multi-process run, process 0 writes the reports
+    os.makedirs(reports, exist_ok=True)
     seed_list = [settings["seed"] + k for k in range(seeds)]
     runs = [dict(settings, seed=seed) for seed in seed_list]
     tests = [clips(run, task, "test", with_info=True) for run in runs]
@@ -121,9 +134,9 @@ def run_compare(out, task="digit", models=MODEL_NAMES, recipe="quick", size=None
             values.append(scored["values"])
             infos.append(scored["info"])
         grids[name] = grid_from_values(np.concatenate(values), _concatenate(infos), metric=metric)
-        plot_error_grid(grids[name], os.path.join(out, f"grid_{name}.png"), title=f"{name} {metric}")
+        plot_error_grid(grids[name], os.path.join(reports, f"grid_{name}.png"), title=f"{name} {metric}")
         rows = receptive_field(model)
-        with open(os.path.join(out, f"rf_{name}.md"), "w") as handle:
+        with open(os.path.join(reports, f"rf_{name}.md"), "w") as handle:
             handle.write(f"# Receptive fields of {model.name}\n\n{format_receptive_field(rows)}\n")
         summary = seed_runs[0] if seeds == 1 else summarize_seeds(seed_runs, metrics)
         results["models"][name] = {
@@ -147,7 +160,7 @@ def run_compare(out, task="digit", models=MODEL_NAMES, recipe="quick", size=None
     for a, b in _pairs(models):
         rel = relative_grid(grids[a], grids[b])
         path = f"relative_{a}_vs_{b}.png"
-        plot_relative_grid(rel, os.path.join(out, path), title=f"{a} vs {b} (positive: {a} better)")
+        plot_relative_grid(rel, os.path.join(reports, path), title=f"{a} vs {b} (positive: {a} better)")
         results["relative"][f"{a}_vs_{b}"] = {"overall": rel.overall, "plot": path, "per_speed": _summary_row(rel)}
     if seeds > 1:
         results["differences"] = {
@@ -156,7 +169,7 @@ def run_compare(out, task="digit", models=MODEL_NAMES, recipe="quick", size=None
             for i, a in enumerate(models) for b in models[i + 1:]
         }
     plot_training_curves(
-        {name: r["history"] for name, r in results["models"].items()}, os.path.join(out, "training_curves.png")
+        {name: r["history"] for name, r in results["models"].items()}, os.path.join(reports, "training_curves.png")
     )
     if explain:
         explained = {"task": task.name, "recipe": recipe, "clips": explain,
@@ -188,7 +201,9 @@ def _train_and_score(name, settings, task, head, strategy, folder, label, verbos
         history = train_model(model, settings, task, folder, label, verbose, tensorboard=tensorboard)
     seconds = time.perf_counter() - start
     save_model_atomically(model, f"{folder}.keras")
-    predictions, clip_targets, info = collect_predictions(model, test)
+    # `predict` cannot run across processes: each scores the test clips with a copy on its own device.
+    scorer = local_copy(model) if process_count() > 1 else model
+    predictions, clip_targets, info = collect_predictions(scorer, test)
     run = {"seed": settings["seed"], **task.scores(predictions, clip_targets), "training_seconds": round(seconds, 1),
            "history": history}
     return model, {"run": run, "values": task.per_clip(predictions, clip_targets), "info": info}

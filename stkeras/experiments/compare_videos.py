@@ -20,6 +20,8 @@ from stkeras.experiments.report import log
 from stkeras.experiments.report import write_results
 from stkeras.experiments.train_videos import run_train_videos
 from stkeras.experiments.train_videos import video_run
+from stkeras.training.data_parallel import without_distribution
+from stkeras.training.data_parallel import written_path
 from stkeras.training.session import fresh_session
 from stkeras.viz.curves import plot_training_curves
 
@@ -61,15 +63,18 @@ def run_compare_videos(out, *, models, data, layout=None, recipe="quick32", imag
                                    image_size=image_size, frame_step=frame_step, validation_split=validation_split,
                                    head=head, strategy=strategy, verbose=verbose, tensorboard=tensorboard,
                                    **overrides)
-        model = keras.saving.load_model(os.path.join(folder, "model.keras"), safe_mode=True)
-        scores = model.predict(validation, verbose=0)
+        with without_distribution():  # `predict` cannot run across processes: each scores on its own device
+            model = keras.saving.load_model(os.path.join(folder, "model.keras"), safe_mode=True)
+            scores = model.predict(validation, verbose=0)
         results["models"][name] = {**top_k_accuracies(scores, labels), "parameters": int(model.count_params()),
                                    "macs_per_clip": int(count_flops(model)),
                                    "seconds_this_run": round(time.perf_counter() - start, 1),
                                    "epochs_trained": len(history), "history": history}
         histories[name] = history
         fresh_session()
-    plot_training_curves(histories, os.path.join(out, "training_curves.png"))
+    reports = written_path(out)  # in a multi-process run, process 0 writes the reports
+    os.makedirs(reports, exist_ok=True)
+    plot_training_curves(histories, os.path.join(reports, "training_curves.png"))
     lines = [f"# stkeras compare on {data}", "",
              f"{len(results['class_names'])} classes; {settings['train_clips']} training videos, {len(labels)} "
              f"held-out videos scored on their centre clip; clips of {settings['frames']} frames (step "

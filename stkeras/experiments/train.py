@@ -15,6 +15,7 @@ from stkeras.experiments.training import seed_everything
 from stkeras.experiments.training import train_model
 from stkeras.tasks import get_task
 from stkeras.training.atomic import save_model_atomically
+from stkeras.training.data_parallel import describe
 from stkeras.training.distribute import strategy_scope
 
 
@@ -35,6 +36,9 @@ def run_train(out, *, model, task="digit", recipe="quick32", size=None, head=Non
         strategy: a `tf.distribute.Strategy` to build and train the model
             in (`stkeras.training.make_strategy("mirrored")`), or `None`.
             The batch size stays the global batch, split across replicas.
+            Under Keras' data-parallel distribution on JAX
+            (`stkeras.training.start_data_parallel`) give `None`: it is
+            global, and the clip counts must be multiples of the batch size.
         verbose: also show Keras' progress bars (stkeras prints one line
             per epoch either way).
         tensorboard: also log every epoch's scores for TensorBoard in
@@ -62,6 +66,7 @@ def run_train(out, *, model, task="digit", recipe="quick32", size=None, head=Non
     with strategy_scope(strategy):
         model = build_trainable(name, settings, task, head)
         replicas = f", {strategy.num_replicas_in_sync} replica(s)" if strategy else ""
+        replicas += f", {describe()}" if describe() else ""
         log(f"stkeras train: {name} ({model.count_params():,} parameters), task={task.name}, recipe={recipe}, "
             f"{settings['epochs']} epochs of {settings['train_clips']} new clips{replicas}")
         start = time.perf_counter()

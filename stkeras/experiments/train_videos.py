@@ -10,6 +10,8 @@ order, as `class_names.json`.
 
 import time
 
+import keras
+
 from stkeras.experiments.report import log
 from stkeras.experiments.settings import resolve_settings
 from stkeras.experiments.train import save_trained_model
@@ -27,6 +29,10 @@ def video_run(data, *, layout=None, recipe="quick32", image_size=112, frame_step
               **overrides):
     """The settings, task and datasets of a training run on videos, resolved before any training.
 
+    Under a Keras distribution (`--distribute data_parallel`) the datasets
+    have full batches only, and the video counts of the settings are those
+    the batches hold.
+
     Returns:
         `(settings, task, train, validation)`: the recipe's settings with
         the data's clip length and video counts, a classification task of
@@ -39,8 +45,22 @@ def video_run(data, *, layout=None, recipe="quick32", image_size=112, frame_step
                                         seed=settings["seed"], validation_split=validation_split)
     settings.update(size=image_size, train_clips=len(train.file_paths), validation_clips=len(validation.file_paths),
                     test_clips=len(validation.file_paths))
+    if keras.distribution.distribution() is not None:
+        _full_batches_only(settings)
     task = Task.classification("classes", max(len(train.class_names), 2))
     return settings, task, train, validation
+
+
+def _full_batches_only(settings):
+    """Under a Keras distribution the pipelines drop each split's last partial batch: the counts say so."""
+    batch = settings["batch_size"]
+    for name, split in (("train_clips", "training"), ("validation_clips", "held-out")):
+        if settings[name] < batch:
+            raise ValueError(f"The {settings[name]} {split} videos are fewer than one global batch (batch_size="
+                             f"{batch}): under distribute='data_parallel' a partial batch is dropped, which would "
+                             "leave none. Lower the batch size or add videos.")
+        settings[name] -= settings[name] % batch
+    settings["test_clips"] = settings["validation_clips"]
 
 
 def build_video_model(name, settings, task, *, weights=None, frozen_stages=None, head=None):

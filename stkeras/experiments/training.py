@@ -12,6 +12,7 @@ from stkeras.experiments.report import log
 from stkeras.training import compile_for_task
 from stkeras.training import fit_resumable
 from stkeras.training import recipe_optimizer
+from stkeras.training.data_parallel import written_path
 
 
 def seed_everything(seed):
@@ -81,7 +82,7 @@ def train_model(model, settings, task, folder, label, verbose=False, callbacks=(
     compile_for_task(model, task, optimizer=optimizer)
     callbacks = [*callbacks, *schedule_callbacks]
     if tensorboard:
-        callbacks = [*callbacks, keras.callbacks.TensorBoard(os.path.join(folder, "tensorboard"))]
+        callbacks = [*callbacks, keras.callbacks.TensorBoard(written_path(os.path.join(folder, "tensorboard")))]
     validation = validation_data or clips(settings, task, "test", num_clips=settings["validation_clips"])
     history = fit_resumable(
         model, train_data or clips(settings, task, "train"), settings["epochs"], folder, validation_data=validation,

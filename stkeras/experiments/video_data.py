@@ -13,6 +13,7 @@ import os
 from stkeras.data import video_dataset
 from stkeras.data import video_dataset_from_directory
 from stkeras.data.layouts import LAYOUTS
+from stkeras.training.atomic import write_text_atomically
 from stkeras.validation import check_choice
 
 # The split each layout holds out for evaluation (the one its papers report).
@@ -91,9 +92,7 @@ def evaluation_videos(data, *, layout=None, split=None, clip_length=16, frame_st
 
 def save_class_names(folder, class_names):
     """Writes the class names of a run's model (in label order) to `folder/class_names.json`."""
-    os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, CLASS_NAMES_FILE), "w") as file:
-        json.dump(list(class_names), file, indent=1)
+    write_text_atomically(os.path.join(folder, CLASS_NAMES_FILE), json.dumps(list(class_names), indent=1))
 
 
 def load_class_names(folder):

@@ -86,7 +86,7 @@ def test_an_unknown_codec_is_named(tmp_path):
             read()
 
 
-def test_a_file_truncated_after_its_header_is_named_when_decoded(tmp_path):
+def test_a_file_truncated_after_its_header_is_named(tmp_path):
     path = str(tmp_path / "faststart.mp4")
     with av.open(path, "w", options={"movflags": "faststart"}) as container:  # the header first, frames after
         stream = container.add_stream("mpeg4", rate=25)
@@ -99,15 +99,24 @@ def test_a_file_truncated_after_its_header_is_named_when_decoded(tmp_path):
             container.mux(packet)
     data = open(path, "rb").read()
     open(path, "wb").write(data[: len(data) * 4 // 5])
-    assert probe_video(path).num_frames == 30  # the header still says 30
-    with pytest.raises(VideoDecodeError, match="faststart.mp4' is truncated or corrupt: frame 29 could not be"):
-        decode_frames(path, [29])
-    good = write_video(tmp_path / "good.avi", 30)
-    options = dict(clip_length=4, frame_step=8, image_size=(8, 8), shuffle=False, batch_size=None)
-    with pytest.raises(tf.errors.OpError, match="faststart.mp4' is truncated or corrupt"):
-        list(video_dataset_from_files([path, good], [0, 1], **options))
-    # Skipping: the probe cannot see it, so iteration leaves it out (tf.data logs a warning).
-    assert [int(y) for _, y in video_dataset_from_files([path, good], [0, 1], on_error="skip", **options)] == [1]
+    # The header lists 30 frames; the index reads the packets there are, the last one cut short.
+    for read in (lambda: probe_video(path), lambda: decode_frames(path, [0])):
+        with pytest.raises(VideoDecodeError, match="faststart.mp4' is corrupt or truncated: its video packet at "
+                                                   "0.680 s is cut short"):
+            read()
+
+
+def test_a_file_truncated_after_indexing_is_named_or_skipped_while_iterating(tmp_path):
+    path, good = write_video(tmp_path / "v.avi", 30), write_video(tmp_path / "good.avi", 30)
+    options = dict(clip_length=4, frame_step=7, image_size=(8, 8), shuffle=False, batch_size=None)
+    strict = video_dataset_from_files([path, good], [0, 1], **options)
+    lenient = video_dataset_from_files([path, good], [0, 1], on_error="skip", **options)
+    data = open(path, "rb").read()
+    open(path, "wb").write(data[: len(data) // 2])  # the datasets' indexes still say 30 frames
+    with pytest.raises(tf.errors.OpError, match="v.avi' is corrupt or truncated"):
+        list(strict)
+    # Skipping: indexing could not see it, so iteration leaves it out (tf.data logs a warning).
+    assert [int(y) for _, y in lenient] == [1]
 
 
 def _classes(root):
@@ -260,3 +269,46 @@ def test_argument_errors_name_the_argument(tmp_path):
                                ({"sampling": "segments", "num_clips": 2}, "`num_clips` must be 1 with sampling")]:
         with pytest.raises(ValueError, match=message):
             video_dataset_from_directory(root, **arguments)
+
+
+def test_indexing_many_videos_shows_progress_on_stderr(tmp_path, capsys):
+    from stkeras.data import probe_videos
+    from stkeras.data.video_files import PROGRESS_FROM
+
+    path = write_video(tmp_path / "v.avi", 3)
+    kept, indexes, skipped = probe_videos([path] * 3)
+    assert len(kept) == 3 and [i.num_frames for i in indexes] == [3] * 3 and not skipped
+    assert capsys.readouterr().err == ""  # a few videos: quiet
+    probe_videos([path] * PROGRESS_FROM)
+    error = capsys.readouterr().err
+    assert "Indexing videos" in error and f"{PROGRESS_FROM}/{PROGRESS_FROM}" in error
+    probe_videos([path] * 2, progress=True)
+    assert "2/2" in capsys.readouterr().err
+
+
+def test_a_folder_or_a_class_without_a_readable_video_is_named(tmp_path):
+    root = tmp_path / "classes"
+    for name in ("a", "b"):
+        (root / "bad").mkdir(parents=True, exist_ok=True)
+        (root / "bad" / f"{name}.mp4").write_bytes(b"not a video " + name.encode())
+    write_video(root / "good" / "fine.avi", 8)
+    options = dict(on_error="skip", clip_length=2, image_size=(8, 8))
+    with pytest.warns(UserWarning, match="Skipped 2 of 3 videos"), \
+            pytest.raises(VideoDecodeError, match="Class 'bad' has no readable video: none of its 2 videos can be "
+                                                  "read, e.g. Video file .*a.mp4' is corrupt"):
+        video_dataset_from_directory(str(root), **options)
+    with pytest.warns(UserWarning), pytest.raises(VideoDecodeError, match="None of the 2 videos in .*bad' can be read"):
+        video_dataset_from_directory(str(root / "bad"), labels=None, **options)
+
+
+def test_timestamps_that_cannot_identify_frames_are_not_used():
+    from stkeras.data.video_index import _presentation_timestamps as order
+
+    pts, note = order([0, 3, 1, 2], [0, 1, 2, 3], 4)  # B-frames: packets in decoding order
+    assert pts.tolist() == [0, 1, 2, 3] and note is None
+    assert order([5, 7, 6], [6, 7], 3)[0].tolist() == [6, 7]  # the decoder drops a leading frame
+    assert order([0, None, 2], [0, 2], 3) == (None, "some packets have no timestamp")
+    assert order([0, 1, 1], [0, 1, 1], 3) == (None, "two packets have the same timestamp")
+    assert order([3, 5, 4, 6], [3, 5, 4, 6], 4)[1] == "the decoder's frames do not come in the order of the " \
+                                                      "packets' timestamps"  # packed B-frames
+    assert order([0, 1, 2], [0, 1], 3)[1] == "the file's 3 packets decode to 2 frames"
