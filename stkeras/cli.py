@@ -286,9 +286,10 @@ def make_parser():
     _add_distribute(train)
     videos = _add_videos(train, training=True)
     videos.add_argument("--weights", metavar="FILE",
-                        help="start from this checkpoint: torchvision's .pth for r3d_18, mc3_18 and r2plus1d_18 "
-                             "(its clips' resize, crop, mean and std come with it), or a .weights.h5 of the same "
-                             "model (other classes: the classifier starts fresh)")
+                        help="start from this checkpoint: one the preset declares (the weights column of `stkeras "
+                             "presets`: torchvision's .pth, PyTorchVideo's .pyth; its clips' resize, crop, mean and "
+                             "std come with it), or a .weights.h5 of the same model (other classes: the classifier "
+                             "starts fresh)")
     tuning = train.add_argument_group("fine-tuning on your videos (--data): recipe settings, e.g. of --recipe "
                                       "x3d_finetune, which these options override")
     _add_settings(tuning, FINE_TUNING)
