@@ -36,7 +36,7 @@ register_op("keras_ts_conv3d", layer=keras.layers.Conv3D, fixed={"padding": "sam
             strides_time_with_space=True, description="keras.layers.Conv3D striding time (benchmark peer)")
 
 # The modules that build FrameConv3D layers; the Keras peer swaps them all.
-USERS = ("stkeras.blocks.ops", "stkeras.blocks.bottleneck", "stkeras.blocks.basic",
+USERS = ("stkeras.blocks.ops", "stkeras.blocks.bottleneck", "stkeras.blocks.arguments",
          "stkeras.layers.pseudo3d", "stkeras.layers.conv2plus1d")
 
 

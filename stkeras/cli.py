@@ -4,6 +4,7 @@
     stkeras train --model convlstm --task speed --out runs/convlstm
     stkeras train --config run.toml --epochs 5
     stkeras train --model r2plus1d_18 --data videos --weights r2plus1d_18-91a641e6.pth --out runs/ft
+    stkeras train --model x3d_s --data videos --weights X3D_S.pyth --recipe x3d_finetune --frame-step 6 --out runs/x3d
     stkeras evaluate --model runs/ft --data videos_test --views 10x3 --out runs/ft/test
     stkeras explain --model runs/convlstm --out runs/convlstm/explain
     stkeras tune --space courtney --tuner bayesian --max-trials 20 --out runs/search
@@ -34,6 +35,7 @@ from stkeras import __version__
 from stkeras import choices
 from stkeras.allocator import keep_freed_memory
 from stkeras.quiet import quiet_start_for_command_line
+from stkeras.recipes import FINE_TUNING
 from stkeras.recipes import OVERRIDES
 from stkeras.recipes import list_recipes
 
@@ -116,6 +118,30 @@ def _integer(minimum):
 _positive = _integer(1)
 
 
+def _setting(override):
+    """An argparse type: a value of a recipe setting (`stkeras.recipes.Override`), checked by it, else a one-line
+    error."""
+    if override.kind == "int" and override.maximum is None:
+        return _integer(override.minimum)
+
+    def parse(text):
+        try:
+            value = {"int": int, "number": float, "choice": str}[override.kind](text)
+            return override.check(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {override.allowed()}, got {text!r}") from None
+
+    return parse
+
+
+def _add_settings(parser, overrides):
+    """One option per recipe setting (`--train-clips`, `--label-smoothing`, ...), its values checked as the recipe's."""
+    for override in overrides:
+        choices = {"choices": override.choices} if override.kind == "choice" else {}
+        parser.add_argument(f"--{override.name.replace('_', '-')}", type=_setting(override), **choices,
+                            help=f"{override.help} (default: {override.default})")
+
+
 def _multipliers(text):
     """`--width-multipliers`: comma-separated numbers (the space checks their range)."""
     try:
@@ -185,9 +211,7 @@ def _add_run_options(parser, *, recipe, memory_check=True):
         parser.add_argument("--skip-memory-check", action="store_true",
                             help="train even if the run's estimated memory exceeds the memory available")
     _add_common(parser)
-    for override in OVERRIDES:
-        parser.add_argument(f"--{override.name.replace('_', '-')}", type=_integer(override.minimum),
-                            help=f"{override.help} (default: {override.default})")
+    _add_settings(parser, OVERRIDES)
 
 
 def _add_distribute(parser):
@@ -263,11 +287,13 @@ def make_parser():
     _add_distribute(train)
     videos = _add_videos(train, training=True)
     videos.add_argument("--weights", metavar="FILE",
-                        help="start from this checkpoint: torchvision's .pth for r3d_18, mc3_18 and r2plus1d_18 "
-                             "(its clips' resize, crop, mean and std come with it), or a .weights.h5 of the same "
-                             "model (other classes: the classifier starts fresh)")
-    videos.add_argument("--frozen-stages", type=_integer(0), metavar="K",
-                        help="keep the stem and the first K stages frozen (video ResNets)")
+                        help="start from this checkpoint: one the preset declares (the weights column of `stkeras "
+                             "presets`: torchvision's .pth, PyTorchVideo's .pyth; its clips' resize, crop, mean and "
+                             "std come with it), or a .weights.h5 of the same model (other classes: the classifier "
+                             "starts fresh)")
+    tuning = train.add_argument_group("fine-tuning on your videos (--data): recipe settings, e.g. of --recipe "
+                                      "x3d_finetune, which these options override")
+    _add_settings(tuning, FINE_TUNING)
 
     # The commands that read a trained model take its preset folder (a run folder) as --model.
     evaluate = commands.add_parser("evaluate", help="a trained model's scores on held-out clips: its recipe's, or "

@@ -19,6 +19,25 @@ optimizer and schedule; where it does not, training uses `TRAINING_DEFAULTS`
 - `source`: where a paper recipe's settings come from (paper, section and
   lines of its text).
 
+A recipe for a user's videos holds no synthetic clips; it may hold the
+fine-tuning practice of PySlowFast and MMAction2 (`FINE_TUNING`, defaults
+`FINE_TUNING_DEFAULTS`: nothing of it on), each key an option of
+`stkeras train --data` too:
+
+- `label_smoothing`: the cross-entropy's label smoothing;
+- `mixup_alpha`, `cutmix_alpha`: Keras' MixUp and CutMix, the same mix on
+  every frame of a clip (with both, each batch is CutMix with probability
+  1/2, else MixUp);
+- `randaugment_ops`, `randaugment_magnitude`: Keras' RandAugment, one draw
+  of ops and magnitudes per clip, the same on every frame;
+- `class_balance`: `"none"`, `"weights"` (each class weighted by the
+  inverse of its share of the training videos) or `"sampling"` (every class
+  drawn equally often);
+- `frozen_stages`: the first K named stages (with the layers before them,
+  the stem) kept frozen;
+- `layer_decay`: the learning rate of each stage times `layer_decay` per
+  stage between it and the head (1: the same rate everywhere).
+
 The quadrant-blink recipes are named by what they hold, `blink<F>_<N>`:
 clips of F x F pixels (16 frames, except the paper's 48), N training clips
 in all (`blink16_12k`: 12 epochs of 1,024 clips). The paper recipes put a
@@ -54,6 +73,19 @@ TRAINING_DEFAULTS = {
 }
 SCHEDULES = ("warmup_cosine", "constant", "step", "plateau")
 OPTIMIZERS = ("adam", "sgd")
+FINE_TUNING_DEFAULTS = {
+    "label_smoothing": 0.0,
+    "mixup_alpha": 0.0,
+    "cutmix_alpha": 0.0,
+    "randaugment_ops": 0,
+    "randaugment_magnitude": 0.5,
+    "class_balance": "none",
+    "frozen_stages": 0,
+    "layer_decay": 1.0,
+}
+CLASS_BALANCES = ("none", "weights", "sampling")
+# The keys of the synthetic clips: a recipe without them is for a user's videos.
+CLIP_KEYS = ("frame_size", "digit_size", "speeds", "visible_every", "max_step")
 
 # Run settings as data, chosen from the learnability map
 # (`docs/learnability/`). `blink16_12k` scales Courtney & Sreenivas' task down
@@ -255,8 +287,46 @@ PAPER_RECIPES = {
 }
 
 
+VIDEO_RECIPES = {
+    # Fine-tuning a Kinetics-400 X3D-S (PyTorchVideo's checkpoint) on a user's videos:
+    # `stkeras train --data DIR --model x3d_s --weights X3D_S.pyth --recipe x3d_finetune`.
+    # The clips are X3D-S's own, PySlowFast's configs/Kinetics/X3D_S.yaml lines 22-23 (13 frames; its
+    # sampling rate 6 is `--frame-step 6`, its 160-pixel crop comes with the checkpoint). The optimizer is
+    # MMAction2's fine-tuning guide's, docs/en/user_guides/finetune.md lines 86-92: SGD with momentum 0.9,
+    # rate 0.005, weight decay 1e-4, gradients clipped to a norm of 40 (MMAction2 keeps the rate whatever
+    # the batch: auto_scale_lr is off, line 246). The schedule is PySlowFast's fine-tuning one,
+    # configs/masked_ssl/k400_MVITv2_S_16x4_FT.yaml lines 73-78: a warm-up over the first fifth of the
+    # epochs (20 of 100), then a cosine. The practice is that file's lines 50-70: RandAugment at
+    # magnitude 7 of timm's 10 (`rand-m7-mstd0.5-inc1`, two ops: Keras' factor 0.7), MixUp alpha 0.8,
+    # CutMix alpha 1.0, switched half the time, label smoothing 0.1, layer-wise rate decay 0.75. Chosen
+    # here: 30 epochs, batches of 8 (clips a CPU or a small GPU holds), class weights for imbalanced
+    # folders (MMAction2's CrossEntropyLoss(class_weight=...); a balanced folder gets weight 1 per class).
+    "x3d_finetune": {
+        "frames": 13,
+        "epochs": 30,
+        "batch_size": 8,
+        "learning_rate": 0.005,
+        "warmup_fraction": 0.2,
+        "optimizer": "sgd",
+        "momentum": 0.9,
+        "weight_decay": 1e-4,
+        "global_clipnorm": 40.0,
+        "schedule": "warmup_cosine",
+        "label_smoothing": 0.1,
+        "mixup_alpha": 0.8,
+        "cutmix_alpha": 1.0,
+        "randaugment_ops": 2,
+        "randaugment_magnitude": 0.7,
+        "class_balance": "weights",
+        "layer_decay": 0.75,
+        "source": "PySlowFast configs/Kinetics/X3D_S.yaml lines 22-23 and configs/masked_ssl/"
+                  "k400_MVITv2_S_16x4_FT.yaml lines 50-78; MMAction2 docs/en/user_guides/finetune.md lines 86-92",
+    },
+}
+
+
 RECIPES = Registry("recipe")
-for _name, _settings in {**SYNTHETIC_RECIPES, **PAPER_RECIPES}.items():
+for _name, _settings in {**SYNTHETIC_RECIPES, **PAPER_RECIPES, **VIDEO_RECIPES}.items():
     RECIPES.register(_name, _settings)
 
 
@@ -272,12 +342,56 @@ def list_recipes():
 
 @dataclasses.dataclass(frozen=True)
 class Override:
-    """A run setting a user may change: its name, smallest value, help line and what it defaults to."""
+    """A run setting a user may change (`--epochs 3`): its name, its values, help line and what it defaults to.
+
+    Attributes:
+        name: the setting's key (`--name-with-dashes` on the command line).
+        minimum: its smallest value (`kind` `"int"` or `"number"`).
+        help: one line for `--help`.
+        default: what it defaults to, in words.
+        kind: `"int"`, `"number"` (an int or a float) or `"choice"`.
+        maximum: its largest value, or `None`.
+        below_maximum: the value must be below `maximum`, not equal to it.
+        above_minimum: the value must be above `minimum`, not equal to it.
+        choices: the values of a `"choice"`.
+
+    Example:
+    >>> Override("layer_decay", 0, "rate per stage", kind="number", maximum=1, above_minimum=True).check(0.75)
+    0.75
+    """
 
     name: str
-    minimum: int
+    minimum: float
     help: str
     default: str = "the recipe's"
+    kind: str = "int"
+    maximum: float = None
+    below_maximum: bool = False
+    above_minimum: bool = False
+    choices: tuple = ()
+
+    def allowed(self):
+        """The values allowed, in words (`"an int >= 1"`, `"a number in [0, 1)"`, `"one of 'a', 'b'"`)."""
+        if self.kind == "choice":
+            return f"one of {', '.join(map(repr, self.choices))}"
+        what = "an int" if self.kind == "int" else "a number"
+        if self.maximum is None:
+            return f"{what} {'>' if self.above_minimum else '>='} {self.minimum}"
+        return (f"{what} in {'(' if self.above_minimum else '['}{self.minimum}, {self.maximum}"
+                f"{')' if self.below_maximum else ']'}")
+
+    def check(self, value):
+        """Returns `value` (an int, a float or a choice) if allowed, else raises `ValueError` naming the setting."""
+        if self.kind == "choice":
+            ok = isinstance(value, str) and value in self.choices
+        else:
+            types = (int,) if self.kind == "int" else (int, float)
+            ok = (not isinstance(value, bool) and isinstance(value, types) and value == value
+                  and (value > self.minimum if self.above_minimum else value >= self.minimum)
+                  and (self.maximum is None or (value < self.maximum if self.below_maximum else value <= self.maximum)))
+        if not ok:
+            raise ValueError(f"`{self.name}` must be {self.allowed()}. Received: {self.name}={value!r}")
+        return float(value) if self.kind == "number" else value
 
 
 # The run settings every training command takes as options (`--epochs 3`).
@@ -291,24 +405,77 @@ OVERRIDES = (
     Override("seed", 0, "seed of the clips and the weights", default="0"),
 )
 
+# The fine-tuning practice of training on videos (`stkeras train --data DIR --label-smoothing 0.1`): recipe keys
+# and options; a recipe without one trains without it (`FINE_TUNING_DEFAULTS`).
+FINE_TUNING = (
+    Override("label_smoothing", 0, "label smoothing of the cross-entropy (0: none)", kind="number", maximum=1,
+             below_maximum=True),
+    Override("mixup_alpha", 0, "MixUp of clips and their labels, the mix drawn from Beta(alpha, alpha), the same "
+                               "on every frame (Keras' MixUp; 0: none)", kind="number"),
+    Override("cutmix_alpha", 0, "CutMix of clips and their labels, the box area drawn from Beta(alpha, alpha), "
+                                "the same box on every frame (Keras' CutMix; 0: none); with MixUp, each batch "
+                                "is CutMix half the time", kind="number", maximum=1),
+    Override("randaugment_ops", 0, "RandAugment ops per clip, drawn once per clip and applied to every frame "
+                                   "(Keras' RandAugment; 0: none)"),
+    Override("randaugment_magnitude", 0, "RandAugment's strength (Keras' factor; timm's magnitude m is m/10)",
+             kind="number", maximum=1),
+    Override("class_balance", 0, "imbalanced classes: weights (each class weighted by the inverse of its share "
+                                 "of the training videos) or sampling (every class drawn equally often)",
+             kind="choice", choices=CLASS_BALANCES),
+    Override("frozen_stages", 0, "keep the first K named stages, with the stem before them, frozen"),
+    Override("layer_decay", 0, "learning rate of each stage times this per stage between it and the head (1: "
+                               "the same rate everywhere)", kind="number", maximum=1, above_minimum=True),
+)
+FINE_TUNING = tuple(dataclasses.replace(option, default=f"the recipe's, else {FINE_TUNING_DEFAULTS[option.name]}")
+                    for option in FINE_TUNING)
+FINE_TUNING_OPTIONS = {option.name: option for option in FINE_TUNING}
+
 
 def recipe_settings(recipe, **overrides):
     """The recipe's settings, with `seed` 0 and every override that is not None applied.
 
+    The recipe's own fine-tuning keys are checked too.
+
+    Example:
+    >>> recipe_settings("x3d_finetune", label_smoothing=0.2, epochs=2)["label_smoothing"]
+    0.2
+
     Raises:
-        ValueError: an unknown recipe, an unknown override or a value below its minimum.
+        ValueError: an unknown recipe, an unknown override or a value it does not allow.
     """
     settings = dict(RECIPES.get(recipe, "recipe"), seed=0)
-    allowed = {o.name: o for o in OVERRIDES}
+    for name in FINE_TUNING_OPTIONS.keys() & settings.keys():
+        try:
+            FINE_TUNING_OPTIONS[name].check(settings[name])
+        except ValueError as error:
+            raise ValueError(f"Recipe {recipe!r}: {error}") from None
+    allowed = {o.name: o for o in OVERRIDES + FINE_TUNING}
     for name, value in overrides.items():
         if name not in allowed:
             raise ValueError(f"Unknown override {name!r}. Allowed: {', '.join(allowed)}.")
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int) or value < allowed[name].minimum:
-            raise ValueError(f"`{name}` must be an int >= {allowed[name].minimum}. Received: {name}={value!r}")
-        settings[name] = value
+        if value is not None:
+            settings[name] = allowed[name].check(value)
     return settings
+
+
+def fine_tuning_settings(settings):
+    """The fine-tuning settings of a recipe: its own, else `FINE_TUNING_DEFAULTS`.
+
+    Example:
+    >>> fine_tuning_settings(RECIPES.get("blink16_12k"))["label_smoothing"]
+    0.0
+    """
+    return {key: settings.get(key, default) for key, default in FINE_TUNING_DEFAULTS.items()}
+
+
+def is_video_recipe(settings):
+    """Whether a recipe's settings hold no synthetic clips (`CLIP_KEYS`): a recipe for a user's videos.
+
+    Example:
+    >>> is_video_recipe(RECIPES.get("x3d_finetune")), is_video_recipe(RECIPES.get("blink16_12k"))
+    (True, False)
+    """
+    return not any(key in settings for key in CLIP_KEYS)
 
 
 def training_settings(settings):

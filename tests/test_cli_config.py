@@ -164,7 +164,8 @@ def test_the_command_line_only_parses_plans_and_runs():
                 for alias in node.names}
     assert {name for name in imported if name.startswith("stkeras")} == {
         "stkeras.__version__", "stkeras.choices", "stkeras.allocator.keep_freed_memory",
-        "stkeras.quiet.quiet_start_for_command_line", "stkeras.recipes.OVERRIDES", "stkeras.recipes.list_recipes",
+        "stkeras.quiet.quiet_start_for_command_line", "stkeras.recipes.OVERRIDES", "stkeras.recipes.FINE_TUNING",
+        "stkeras.recipes.list_recipes",
         "stkeras.experiments.APPLICATIONS"}
     calls = {node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
              for node in ast.walk(tree) if isinstance(node, ast.Call)}

@@ -58,6 +58,27 @@ FAMILY_CARDS = {
         "The three-layer networks of the CPU-scale experiments (regular 3D, rank-1, STDCF); their results "
         "are on the paper page (`examples/stdcf_experiments.py`).",
     ),
+    "x3d": (
+        "https://arxiv.org/abs/2004.04730",
+        "| preset | parameters, stkeras / PyTorchVideo | MACs, stkeras / paper (Table 4) | "
+        "PyTorchVideo's model, fvcore |\n|---|---|---|---|\n"
+        "| `x3d_xs` | 3,794,274 / 3,794,274 | 0.605G / 0.60G | 0.626G |\n"
+        "| `x3d_s` | 3,794,274 / 3,794,274 | 1.963G / 1.96G | 2.031G |\n"
+        "| `x3d_m` | 3,794,274 / 3,794,274 | 4.732G / 4.73G | 4.896G |\n"
+        "| `x3d_l` | 6,153,384 / 6,153,384 | 18.37G / 18.37G | 18.93G |\n\n"
+        "Trainable parameters (the presets table above also counts batch-norm statistics). fvcore counts "
+        "normalizations and activations too. PyTorchVideo's checkpoints load into the presets of the same "
+        "names and give PyTorchVideo's outputs to 1e-4 "
+        "(`tests/models/test_x3d_s3d_weights.py`, against `create_x3d` in a child process; "
+        "[Pretrained weights](guide/pretrained.md)). No Kinetics training is reproduced.",
+    ),
+    "s3d": (
+        "https://arxiv.org/abs/1712.04851",
+        "torchvision's `s3d`: 8,320,048 trainable parameters, as torchvision's; 71.9G multiply-accumulates at "
+        "64×224×224 (fvcore on torchvision's model: 72.3G, normalizations included). torchvision's checkpoint "
+        "loads into `s3d` and gives torchvision's logits to 1e-4 (`tests/models/test_x3d_s3d_weights.py`; "
+        "[Pretrained weights](guide/pretrained.md)). No Kinetics training is reproduced.",
+    ),
     "frame_model": (
         "papers/kopuklu.md",
         "Every head's parameters match Table 3 at its rounding once counted as PyTorch counts them; "
@@ -138,6 +159,26 @@ def _courtney_results(docs_dir):
             "`docs/results/learned` and `docs/results/finding`; the runs are in [Compare](guide/compare.md).")
 
 
+def _preprocessing(members):
+    """A table of what the family's published checkpoints expect (`Preset.preprocessing`), or `""`."""
+    rows = []
+    for preset in members:
+        p = preset.preprocessing
+        if p is None:
+            continue
+        sampling = (f"{p.frames}, every {p.frame_step}th frame" if p.frame_rate is None
+                    else f"{p.frames} at {p.frame_rate:g} fps")
+        resize = "×".join(map(str, p.resize)) if isinstance(p.resize, tuple) else f"short side {p.resize}"
+        rows.append(f"| `{preset.name}` | [{', '.join(preset.weights)}]({p.source}) | {sampling} | {resize} | "
+                    f"{p.crop[0]}×{p.crop[1]} | [{p.value_range[0]:g}, {p.value_range[1]:g}] | "
+                    f"{', '.join(map(str, p.mean))} | {', '.join(map(str, p.std))} |")
+    if not rows:
+        return ""
+    return ("**Checkpoints and the clips they expect** (`Preset.preprocessing`)\n\n"
+            "| preset | checkpoint | frames | resize | centre crop | values | mean | std |\n"
+            "|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
+
+
 def _zoo(docs_dir):
     from stkeras import list_presets
 
@@ -156,12 +197,13 @@ def _zoo(docs_dir):
             results = _courtney_results(docs_dir)
         papers = ", ".join(dict.fromkeys(preset.paper for preset in members))
         table = _without_paper_column(tables[family].split("\n", 1)[1].strip())
+        loadable = "; published checkpoints load with `weights=` (below)" if _preprocessing(members) else ""
         cards += [
             f"## {family}", "",
             f"**Paper:** {f'[{papers}]({paper_page})' if paper_page else papers} · **builder:** "
             f"`{members[0].builder.__name__}` · "
-            f"**presets:** {len(members)} · **weights:** none ship; every preset is built untrained.", "",
-            table, "", "**Reproduction**", "", results, "",
+            f"**presets:** {len(members)} · **weights:** none ship; every preset is built untrained{loadable}.", "",
+            table, "", _preprocessing(members), "**Reproduction**", "", results, "",
         ]
     return "\n".join(cards)
 

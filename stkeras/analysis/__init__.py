@@ -1,4 +1,5 @@
-"""What a model sees and costs: receptive fields, counts, error grids, memory, PSNR, state-reset sensitivity."""
+"""What a model sees and costs: receptive fields, counts, error grids, per-class results, memory, PSNR, state-reset
+sensitivity."""
 
 from stkeras.analysis.counts import count_flops
 from stkeras.analysis.counts import count_params
@@ -9,6 +10,9 @@ from stkeras.analysis.error_grid import error_grid
 from stkeras.analysis.error_grid import grid_from_values
 from stkeras.analysis.error_grid import relative_grid
 from stkeras.analysis.memory import training_step_memory
+from stkeras.analysis.per_class import mean_class_accuracy
+from stkeras.analysis.per_class import per_class_report
+from stkeras.analysis.per_class import write_per_class_csv
 from stkeras.analysis.memory_estimate import training_memory_estimate
 from stkeras.analysis.psnr import clip_psnr
 from stkeras.analysis.receptive_field import format_receptive_field

@@ -9,7 +9,14 @@ from stkeras.blocks.arguments import without_legacy_temporal_kernel
 from stkeras.blocks.ops import get_op
 from stkeras.layers.frame_conv import FrameConv3D
 from stkeras.layers.normalization import normalization_layer
+from stkeras.layers.squeeze_excitation import SqueezeExcitation
+from stkeras.validation import check_activation
+from stkeras.validation import check_bool
 from stkeras.validation import check_positive_int
+
+
+# The bottleneck's own keyword arguments, after those it shares with `ResidualBasic` (`BLOCK_ARGUMENTS`).
+BOTTLENECK_ARGUMENTS = ("squeeze_excitation", "op_activation", "normalize_projection")
 
 
 @keras.saving.register_keras_serializable(package="stkeras")
@@ -64,9 +71,16 @@ class ResidualBottleneck(keras.layers.Layer):
             `{"state_reset_period": 4}` for `convlstm`, which also resets a
             `"convlstm"` shortcut); options the op does not declare are
             refused.
+        squeeze_excitation: channels of a `SqueezeExcitation` on the op's
+            normalized output, before its activation (X3D); `None`: none.
+        op_activation: the activation after the op (and its normalization
+            and squeeze-excitation); `None`: `activation`. X3D's is `"swish"`.
+        normalize_projection: whether a projection shortcut is followed by
+            batch normalization (PyTorchVideo's X3D has none where the
+            projection keeps the channels).
 
-    Sub-layers: `reduce`, the op, `expand`, `projection` (if any) and the
-    normalizations `<sub-layer>_bn`. The block has one op, the layer
+    Sub-layers: `reduce`, the op, `squeeze_excitation` (if any), `expand`,
+    `projection` (if any) and the normalizations `<sub-layer>_bn`. The block has one op, the layer
     `op_layer` (named `"op"`, path `"<block>/op"`; `op_layers` is
     `(op_layer,)`, as `ResidualBasic`'s is `(op1, op2)`);
     `stkeras.models.expose_ops` makes it a node of a model's graph so that
@@ -84,6 +98,9 @@ class ResidualBottleneck(keras.layers.Layer):
     >>> pre = ResidualBottleneck(64, 16, op="conv2d", placement="pre", normalization=None)
     >>> pre(np.zeros((1, 8, 16, 16, 64), "float32")).shape
     TensorShape([1, 8, 16, 16, 64])
+    >>> x3d = ResidualBottleneck(24, 54, op="channelwise3d", strides=2, squeeze_excitation=8, op_activation="swish")
+    >>> x3d(np.zeros((1, 4, 16, 16, 24), "float32")).shape, x3d.squeeze_excitation_layer.filters
+    (TensorShape([1, 4, 8, 8, 24]), 8)
 
     Reference: Courtney & Sreenivas 2022, Section 4; Courtney &
     Sreenivas 2019, Res_ConvLSTM sub-blocks, Section 3.3.
@@ -106,6 +123,9 @@ class ResidualBottleneck(keras.layers.Layer):
         op_options=None,
         norm_momentum=0.9,
         norm_epsilon=1e-3,
+        squeeze_excitation=None,
+        op_activation=None,
+        normalize_projection=True,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -121,6 +141,10 @@ class ResidualBottleneck(keras.layers.Layer):
         )
         for name, value in checked.items():
             setattr(self, name, value)
+        self.squeeze_excitation = check_positive_int("squeeze_excitation", squeeze_excitation, allow_none=True)
+        self.op_activation = (self.activation if op_activation is None
+                              else keras.activations.get(check_activation("op_activation", op_activation)))
+        self.normalize_projection = check_bool("normalize_projection", normalize_projection)
         # Creating the op now checks op-specific arguments at construction.
         self.op_layer = get_op(op).build(
             self.bottleneck_filters,
@@ -156,12 +180,16 @@ class ResidualBottleneck(keras.layers.Layer):
         self.reduce = self._pointwise(self.bottleneck_filters, "reduce")
         self.expand = self._pointwise(self.filters, "expand")
         self.projection = build_projection(self, in_channels)
+        self.squeeze_excitation_layer = (
+            SqueezeExcitation(self.squeeze_excitation, name="squeeze_excitation", dtype=self.dtype_policy)
+            if self.squeeze_excitation else None)
 
         if self.placement == "post":
             self.norm_reduce = self._norm("reduce_bn")
             self.norm_op = self._norm("op_bn")
             self.norm_expand = self._norm("expand_bn")
-            self.norm_projection = self._norm("projection_bn") if self.projection else None
+            normalized = self.projection is not None and self.normalize_projection
+            self.norm_projection = self._norm("projection_bn") if normalized else None
             self.norm_input = None
         else:
             self.norm_input = self._norm("input_bn")
@@ -182,6 +210,8 @@ class ResidualBottleneck(keras.layers.Layer):
         op_shape = self.op_layer.compute_output_shape(reduced)
         if self.norm_op is not None:
             self.norm_op.build(op_shape)
+        if self.squeeze_excitation_layer is not None:
+            self.squeeze_excitation_layer.build(op_shape)
         self.expand.build(op_shape)
         out_shape = op_shape[:-1] + (self.filters,)
         if self.norm_expand is not None:
@@ -195,6 +225,14 @@ class ResidualBottleneck(keras.layers.Layer):
         if norm is not None:
             x = norm(x, training=training)
         return self.activation(x) if activate else x
+
+    def _normalize_op(self, x, training):
+        """The op's output normalized, squeezed-and-excited (if so built) and activated."""
+        if self.norm_op is not None:
+            x = self.norm_op(x, training=training)
+        if self.squeeze_excitation_layer is not None:
+            x = self.squeeze_excitation_layer(x)
+        return self.op_activation(x)
 
     def call_before_op(self, inputs, training=None):
         """The block up to its op.
@@ -216,7 +254,7 @@ class ResidualBottleneck(keras.layers.Layer):
 
     def call_after_op(self, op_outputs, skip, training=None):
         """The block from its op's output on: expansion and the addition of `skip`."""
-        y = self._normalize(self.norm_op, op_outputs, training)
+        y = self._normalize_op(op_outputs, training)
         if self.placement == "pre":
             return self.expand(y) + skip
         y = self._normalize(self.norm_expand, self.expand(y), training, activate=False)
@@ -243,7 +281,9 @@ class ResidualBottleneck(keras.layers.Layer):
         shortcut = ()
         if self.projection is not None:
             shortcut = ((self.projection, shape, tuple(self.projection.compute_output_shape(shape))),)
-        residual = ((self.reduce, shape, reduced), (self.op_layer, reduced, op_shape), (self.expand, op_shape, out_shape))
+        excite = ((self.squeeze_excitation_layer, op_shape, op_shape),) if self.squeeze_excitation_layer else ()
+        residual = ((self.reduce, shape, reduced), (self.op_layer, reduced, op_shape), *excite,
+                    (self.expand, op_shape, out_shape))
         return (residual, shortcut)
 
     def compute_output_shape(self, input_shape):
@@ -257,6 +297,9 @@ class ResidualBottleneck(keras.layers.Layer):
             "filters": self.filters,
             "bottleneck_filters": self.bottleneck_filters,
             **block_config(self),
+            "squeeze_excitation": self.squeeze_excitation,
+            "op_activation": keras.activations.serialize(self.op_activation),
+            "normalize_projection": self.normalize_projection,
         }
 
     @classmethod

@@ -25,6 +25,7 @@ from typing import Callable
 
 import keras
 
+from stkeras.layers.channelwise_conv import ChannelwiseConv3D
 from stkeras.layers.conv2plus1d import Conv2Plus1D
 from stkeras.layers.conv_lstm import ConvLSTM2D
 from stkeras.layers.frame_conv import FrameConv3D
@@ -330,3 +331,6 @@ register_op("stdcf", layer=STDCFConv3D, temporal_stride=True,
             description="STDCF: 3D kernel from spatial/temporal atoms and coefficients")
 register_op("rank1", layer=Rank1Conv3D, temporal_stride=True,
             description="rank-1: 1 x k x k then t x 1 x 1, no non-linearity")
+register_op("channelwise3d", layer=ChannelwiseConv3D, fixed={"padding": "same"}, temporal_stride=True,
+            description="channel-wise (depthwise) t x k x k 3D convolution, one filter per channel (X3D); "
+                        "as many channels out as in")

@@ -2,6 +2,13 @@
 
 from stkeras.data.augment import ClipAugmentation
 from stkeras.data.augment import augment_clips
+from stkeras.data.class_balance import balanced_elements
+from stkeras.data.class_balance import class_weights
+from stkeras.data.class_balance import weigh_batches
+from stkeras.data.clip_mixing import ClipMixing
+from stkeras.data.clip_mixing import mix_clips
+from stkeras.data.clip_randaugment import ClipRandAugment
+from stkeras.data.clip_randaugment import randaugment_clips
 from stkeras.data.clip_sampling import clip_starts
 from stkeras.data.clip_sampling import dense_indices
 from stkeras.data.digits import load_digits

@@ -43,6 +43,7 @@ import numpy as np
 import tensorflow as tf
 
 from stkeras.data.augment import augment_clips
+from stkeras.data.class_balance import balanced_elements
 from stkeras.data.clip_reader import read_clip
 from stkeras.data.clip_sampling import OUT_OF_BOUND
 from stkeras.data.clip_sampling import dense_indices
@@ -261,8 +262,12 @@ def build_video_dataset(paths, lengths, labels, class_names, *, batch_size=8, cl
                         num_clips=1, sampling="dense", image_size=(112, 112), resize_short=None, crop=None,
                         crop_scales=(1.0, 0.875, 0.75, 0.66), flip=False, spatial_crops=None, shuffle=True,
                         seed=None, training=False, augmentation=None, out_of_bound="loop", skip_errors=False,
-                        rotate=True, dtype="float32", workers=0, cache=None):
+                        rotate=True, dtype="float32", workers=0, cache=None, balanced=False):
     """The `tf.data` pipeline over probed videos; see `video_dataset_from_files`.
+
+    `balanced=True` (training, with labels) draws the videos class by class,
+    every class equally often, as an endless stream
+    (`stkeras.data.class_balance.balanced_elements`) instead of shuffling them.
 
     `lengths` are the videos' `VideoIndex`es (`probe_videos`), kept with the
     dataset as `dataset.video_indexes` and used to decode, or their frame
@@ -292,6 +297,10 @@ def build_video_dataset(paths, lengths, labels, class_names, *, batch_size=8, cl
         raise ValueError("`augmentation` applies to training clips without views (training=True, num_clips=1, "
                          f"spatial_crops=None). Received: training={training}, num_clips={num_clips}, "
                          f"spatial_crops={spatial_crops}")
+    check_bool("balanced", balanced)
+    if balanced and (not training or labels is None):
+        raise ValueError("`balanced=True` draws training videos class by class: it needs training=True and labels. "
+                         f"Received: training={training}, labels={'None' if labels is None else 'given'}")
     if augmentation is not None and dtype != "float32":
         raise ValueError(f"`augmentation` works on float32 clips in [0, 1]: it needs dtype='float32'. Received: "
                          f"dtype={dtype!r}")
@@ -352,7 +361,9 @@ def build_video_dataset(paths, lengths, labels, class_names, *, batch_size=8, cl
     dataset = tf.data.Dataset.from_tensor_slices((tf.constant(paths), tf.constant(lengths, tf.int64), targets,
                                                   frame_files, tf.constant(sizes, tf.int32),
                                                   tf.constant(cache_files or [""] * len(paths))))
-    if shuffle:
+    if balanced:
+        dataset = balanced_elements(dataset, labels, seed=seed)
+    elif shuffle:
         dataset = dataset.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
     seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
     if workers and cache_files is None:

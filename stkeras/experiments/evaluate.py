@@ -7,8 +7,11 @@ recipe it was trained with (the task's metrics, error grid over (V, S)).
 With `--data` each video gives `K` clips in time x 1 or 3 crops in space
 (`--views KxC`, as MMAction2's test pipelines), read as the model's clips
 are made; the class scores are averaged over a video's views. Writes
-`evaluation.json` (the scores, the views, the classes, the confusion matrix
-and each video's prediction) and `confusion_matrix.png`.
+`evaluation.json` (the scores, the mean-class accuracy, the views, the
+classes, the confusion matrix, each class's results and each video's
+prediction), `per_class.csv` (each class's clips, correct ones, accuracy,
+precision and F1) and `confusion_matrix.png`; a classification of synthetic
+clips gets the mean-class accuracy and `per_class.csv` too.
 
 Example:
 >>> run_evaluate(plan_evaluate(model="runs/ft", data="videos/test", views="10x3", out="runs/ft/test"))  # doctest: +SKIP
@@ -22,6 +25,9 @@ import numpy as np
 
 from stkeras.analysis import collect_predictions
 from stkeras.analysis import grid_from_values
+from stkeras.analysis import mean_class_accuracy
+from stkeras.analysis import per_class_report
+from stkeras.analysis import write_per_class_csv
 from stkeras.training.atomic_files import write_text_atomically
 from stkeras.data import parse_views
 from stkeras.data import predict_views
@@ -80,8 +86,9 @@ def run_evaluate(plan):
     Returns:
         the evaluation as a dict: the task's scores (`accuracy`, and
         `top1`, `top5` on videos; or `mae`), `num_clips` (`num_videos`),
-        `class_names`, `confusion` (classification), `videos` (each one's
-        prediction, on videos) and `files`.
+        `class_names`, `confusion`, `mean_class_accuracy` and `per_class`
+        (classification), `videos` (each one's prediction, on videos) and
+        `files`.
     """
     os.makedirs(plan.out, exist_ok=True)
     if isinstance(plan.data, SyntheticData):
@@ -101,12 +108,31 @@ def _evaluate_clips(plan):
     result = {**scores, "model": label, "task": data.task.name, "recipe": data.recipe, "num_clips": int(len(targets)),
               "seed": plan.seed, "baseline": data.baseline(plan.seed), "files": [plot]}
     if data.task.kind == "classification":
-        result["confusion"] = confusion_matrix(targets, np.argmax(predictions, axis=1), data.task.units).tolist()
+        matrix = confusion_matrix(targets, np.argmax(predictions, axis=1), data.task.units)
+        names = [str(i) for i in range(data.task.units)]
+        result.update(confusion=matrix.tolist(), **_per_class(matrix, names, plan.out, result["files"]))
     write_text_atomically(os.path.join(plan.out, "evaluation.json"), json.dumps(result, indent=1))
     shown = ", ".join(f"{k} {v:.3f}" for k, v in scores.items())
+    if "mean_class_accuracy" in result:
+        shown += f", mean-class accuracy {result['mean_class_accuracy']:.3f}"
     log(f"{label}: {shown} on {len(targets)} test clips (baseline {data.task.metric} "
         f"{result['baseline'][data.task.metric]:.3f}); wrote {plot}")
     return result
+
+
+def _per_class(matrix, names, out, files):
+    """The mean-class accuracy and each class's results of a confusion matrix; writes `per_class.csv` to `out`."""
+    rows = per_class_report(matrix, names)
+    path = os.path.join(out, "per_class.csv")
+    write_per_class_csv(rows, path)
+    files.append(path)
+    return {"mean_class_accuracy": mean_class_accuracy(matrix), "per_class": rows}
+
+
+def _worst_classes(rows, count=3):
+    """The `count` classes with test clips whose accuracy is lowest, as `name 0.250` text."""
+    scored = sorted((row for row in rows if row["clips"]), key=lambda row: (row["accuracy"], row["class"]))
+    return ", ".join(f"{row['class']} {row['accuracy']:.3f}" for row in scored[:count])
 
 
 def _evaluate_videos(plan):
@@ -130,6 +156,9 @@ def _evaluate_videos(plan):
               "videos": [{"file": path, "label": int(y), "prediction": int(p)}
                          for path, y, p in zip(data.file_paths, labels, predicted)],
               "files": [plot]}
+    result.update(_per_class(matrix, names, plan.out, result["files"]))
     write_text_atomically(os.path.join(plan.out, "evaluation.json"), json.dumps(result, indent=1))
-    log(f"{label}: top-1 {top['top1']:.3f}, top-5 {top['top5']:.3f} on {len(labels)} videos; wrote {plot}")
+    log(f"{label}: top-1 {top['top1']:.3f}, top-5 {top['top5']:.3f}, mean-class accuracy "
+        f"{result['mean_class_accuracy']:.3f} on {len(labels)} videos (lowest: {_worst_classes(result['per_class'])}); "
+        f"wrote {plot} and {result['files'][-1]}")
     return result

@@ -8,6 +8,7 @@ import keras
 import tensorflow as tf
 
 from stkeras.experiments.report import log
+from stkeras.training import FineTuning
 from stkeras.training import compile_for_task
 from stkeras.training import fit_resumable
 from stkeras.training import recipe_optimizer
@@ -58,6 +59,10 @@ def train_model(model, data, *, seed, folder, label, preprocessing=None, verbose
                 tensorboard=False):
     """Compiles and trains `model` on the run's training stream, resumably, scoring held-out clips each epoch.
 
+    The recipe's fine-tuning practice (`stkeras.training.FineTuning`), if
+    any, freezes stages, sets the rate of each stage, and makes the loss,
+    the targets and the training clips.
+
     Args:
         model: an uncompiled Keras model for the data's task.
         data: the run's `RunData`: its task, its recipe's optimizer and
@@ -78,12 +83,20 @@ def train_model(model, data, *, seed, folder, label, preprocessing=None, verbose
     """
     settings = dict(data.settings, seed=seed)
     steps = data.steps_per_epoch
-    optimizer, schedule_callbacks = recipe_optimizer(settings, steps)
-    compile_for_task(model, data.task, optimizer=optimizer)
+    tuning = FineTuning.from_settings(settings)
+    tuning.check_task(data.task)
+    multipliers = tuning.prepare_model(model)
+    optimizer, schedule_callbacks = recipe_optimizer(settings, steps, rate_multipliers=multipliers)
+    compile_for_task(model, data.task, optimizer=optimizer, loss=tuning.loss(data.task),
+                     metrics=tuning.metrics(data.task))
     callbacks = [*callbacks, *schedule_callbacks]
     if tensorboard:
         callbacks = [*callbacks, keras.callbacks.TensorBoard(written_path(os.path.join(folder, "tensorboard")))]
     train, validation = data.train(seed), data.validation(seed)
+    if tuning.active:
+        train = tuning.training_stream(train, num_classes=data.task.units, seed=seed,
+                                       train_labels=getattr(data, "train_labels", None))
+        validation = tuning.held_out_stream(validation, data.task.units)
     if preprocessing is not None:
         train, validation = preprocessing.normalized(train), preprocessing.normalized(validation)
     history = fit_resumable(

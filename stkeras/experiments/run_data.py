@@ -36,6 +36,10 @@ from stkeras.data.video_files import build_video_dataset
 from stkeras.data.video_files import list_class_videos
 from stkeras.data.video_files import probe_videos
 from stkeras.data.video_files import split_files
+from stkeras.recipes import CLIP_KEYS
+from stkeras.recipes import FINE_TUNING_DEFAULTS
+from stkeras.recipes import fine_tuning_settings
+from stkeras.recipes import is_video_recipe
 from stkeras.recipes import recipe_settings
 from stkeras.tasks import Task
 from stkeras.tasks import get_task
@@ -110,6 +114,15 @@ class SyntheticData(RunData):
     def __init__(self, *, task, recipe, settings, segments=None):
         self.task = get_task(task)
         self.recipe, self.settings = recipe, dict(settings)
+        if is_video_recipe(self.settings):
+            raise ValueError(f"Recipe {recipe!r} is for your videos (--data DIR): it holds no synthetic clips "
+                             f"({', '.join(CLIP_KEYS)}).")
+        fine_tuning = fine_tuning_settings(self.settings)
+        changed = [name for name, value in fine_tuning.items() if value != FINE_TUNING_DEFAULTS[name]]
+        if changed:
+            raise ValueError(f"{', '.join(f'`{name}`' for name in changed)}: fine-tuning on your videos (--data "
+                             f"DIR); quadrant-blink clips train without it. Received: "
+                             f"{', '.join(f'{name}={fine_tuning[name]!r}' for name in changed)}")
         self.segments = check_positive_int("segments", segments, allow_none=True)
         if self.segments is not None and self.segments > self.settings["frames"]:
             raise ValueError(f"`segments` samples one frame per segment of a clip's {self.settings['frames']} frames: "
@@ -278,11 +291,22 @@ class VideoData(RunData):
         return self._datasets[key]
 
     def train(self, seed):
-        """Every training video once per epoch, a random clip and crop of each, repeated for the epochs."""
+        """Every training video once per epoch, a random clip and crop of each, repeated for the epochs.
+
+        With the recipe's `class_balance="sampling"`, an endless stream of
+        videos drawn class by class, every class equally often (an epoch is
+        as many clips as there are training videos).
+        """
         if not self._parts["train"][0]:
             raise ValueError(f"{self.path!r} holds test videos only here (split={self.split!r}): nothing to train on.")
-        return self._dataset(("train", seed), "train", batch_size=self.settings["batch_size"], shuffle=True,
-                             seed=seed, training=True).repeat()
+        balanced = self.settings.get("class_balance") == "sampling"
+        return self._dataset(("train", seed, balanced), "train", batch_size=self.settings["batch_size"], shuffle=True,
+                             seed=seed, training=True, balanced=balanced).repeat()
+
+    @property
+    def train_labels(self):
+        """The label of every training video (for class weights)."""
+        return list(self._parts["train"][2])
 
     def validation(self, seed=None):
         """The held-out videos' centre clips, in a fixed order."""

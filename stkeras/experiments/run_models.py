@@ -23,6 +23,7 @@ from stkeras.experiments.report import log
 from stkeras.models.preset_folder import save_preset
 from stkeras.models.presets import from_preset
 from stkeras.models.presets import get_preset
+from stkeras.training import FineTuning
 from stkeras.training.distribute import strategy_scope
 from stkeras.training.session import fresh_session
 
@@ -49,8 +50,7 @@ class RunModel:
     preprocessing: Preprocessing
 
 
-def build_run_model(preset, data, *, seed, folder, label=None, strategy=None, head=None, weights=None,
-                    frozen_stages=None):
+def build_run_model(preset, data, *, seed, folder, label=None, strategy=None, head=None, weights=None):
     """`preset` at the data's clip shape for its task, built in a fresh session under `seed` (and `strategy`).
 
     Args:
@@ -63,17 +63,23 @@ def build_run_model(preset, data, *, seed, folder, label=None, strategy=None, he
         head: a registered head instead of the preset's (presets whose
             builder takes `head`).
         weights: a checkpoint to start from (`from_preset`'s `weights`).
-        frozen_stages: stages kept frozen (video ResNets).
 
     Returns:
         a `RunModel`.
+
+    Raises:
+        ValueError: an unknown preset, or a model without the named stages
+            the recipe's fine-tuning freezes or sets rates of.
     """
     get_preset(preset)  # an unknown name is refused before anything is built
-    extra = {key: value for key, value in dict(head=head, frozen_stages=frozen_stages).items() if value is not None}
+    extra = {} if head is None else {"head": head}
     fresh_session()
     seed_everything(seed)
     with strategy_scope(strategy):
         model = from_preset(preset, input_shape=data.input_shape, task=data.task, weights=weights, **extra)
+    tuning = FineTuning.from_settings(data.settings)  # what the training will ask of the model, checked here
+    tuning.check_task(data.task)
+    tuning.check_model(model)
     checkpoint = getattr(model, "preprocessing", None)
     preprocessing = data.preprocessing
     if checkpoint is not None and checkpoint.mean is not None:

@@ -54,9 +54,9 @@ class TrainPlan:
 
 
 def plan_train(*, out, model, task=None, recipe="blink32_3k", head=None, segments=None, data=None, layout=None,
-               validation_split=0.2, frame_size=None, frame_step=2, weights=None, frozen_stages=None,
-               distribute="none", coordinator=None, num_processes=None, process_id=None, tensorboard=False,
-               mixed_precision=False, skip_memory_check=False, overwrite=False, verbose=False, **overrides):
+               validation_split=0.2, frame_size=None, frame_step=2, weights=None, distribute="none",
+               coordinator=None, num_processes=None, process_id=None, tensorboard=False, mixed_precision=False,
+               skip_memory_check=False, overwrite=False, verbose=False, **overrides):
     """Resolves the data once and builds the model once; checks everything the run could refuse. Nothing trains.
 
     Args:
@@ -66,12 +66,17 @@ def plan_train(*, out, model, task=None, recipe="blink32_3k", head=None, segment
         data, layout, validation_split, frame_size, frame_step: as `plan_compare`'s.
         distribute, coordinator, num_processes, process_id: as `plan_compare`'s.
         tensorboard, mixed_precision, skip_memory_check: as `plan_compare`'s.
-        overwrite, verbose, **overrides: as `plan_compare`'s.
+        overwrite, verbose: as `plan_compare`'s.
         weights: a checkpoint to start from (a torchvision `.pth` of a
             preset that declares one, whose preprocessing the clips then
             get, or a `.weights.h5` of the same model); with other classes
             than the checkpoint's, the classifier starts fresh.
-        frozen_stages: stages kept frozen (video ResNets).
+        **overrides: the recipe's settings: `epochs`, `train_clips`,
+            `test_clips`, `validation_clips`, `frames`, `batch_size`,
+            `seed`, and on videos its fine-tuning (`label_smoothing`,
+            `mixup_alpha`, `cutmix_alpha`, `randaugment_ops`,
+            `randaugment_magnitude`, `class_balance`, `frozen_stages`,
+            `layer_decay`: `stkeras.recipes.FINE_TUNING`).
 
     Returns:
         a `TrainPlan` for `run_train`.
@@ -85,8 +90,6 @@ def plan_train(*, out, model, task=None, recipe="blink32_3k", head=None, segment
         if frame_size is None and preset.loads_checkpoint(weights) and preset.preprocessing is not None:
             checkpoint = preset.preprocessing  # the clips the checkpoint was trained on
             frame_size = checkpoint.crop[0] if checkpoint.crop else None
-    if frozen_stages is not None and data is None:
-        raise ValueError("--frozen-stages is for fine-tuning on your videos: give --data DIR too.")
     strategy = start_distribution(distribute, recipe_settings(recipe, **overrides),
                                   features=("sampled segments",) if segments is not None else (),
                                   clip_counts=("train_clips", "validation_clips") if data is None else (),
@@ -101,11 +104,11 @@ def plan_train(*, out, model, task=None, recipe="blink32_3k", head=None, segment
     options = dict(model=model, task=task, recipe=recipe, head=head, segments=segments,
                    data=None if data is None else os.fspath(data), layout=layout, validation_split=validation_split,
                    frame_size=frame_size, frame_step=frame_step, weights=None if weights is None else os.fspath(weights),
-                   frozen_stages=frozen_stages, mixed_precision=mixed_precision)
+                   mixed_precision=mixed_precision)
     record = run_record("train", options, run_data.settings)
     check_run_folder(out, record, overwrite=overwrite)
     built = build_run_model(model, run_data, seed=run_data.seed, folder=os.fspath(out), strategy=strategy, head=head,
-                            weights=weights, frozen_stages=frozen_stages)
+                            weights=weights)
     if not skip_memory_check:
         check_memory([built], run_data.settings["batch_size"])
     return TrainPlan(os.fspath(out), run_data, built, strategy, record, weights=weights, overwrite=overwrite,

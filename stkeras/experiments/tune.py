@@ -42,6 +42,7 @@ from stkeras.experiments.run_folder import claim_run_folder
 from stkeras.experiments.run_setup import run_record
 from stkeras.experiments.run_setup import set_precision
 from stkeras.models.preset_folder import save_preset
+from stkeras.training import FineTuning
 from stkeras.tuning import ALGORITHMS
 from stkeras.tuning import SPACES
 from stkeras.tuning import make_tuner
@@ -198,6 +199,10 @@ def plan_tune(*, out, space="courtney", tuner="random", max_trials=10, max_time=
     set_precision(mixed_precision)
     run_data = make_data(task=task, recipe=recipe, segments=segments, data=data, layout=layout,
                          validation_split=validation_split, frame_size=frame_size, frame_step=frame_step, **overrides)
+    fine_tuning = FineTuning.from_settings(run_data.settings).changed()
+    if fine_tuning:
+        raise ValueError(f"Recipe {recipe!r} fine-tunes ({', '.join(fine_tuning)}), which a search's trials do not "
+                         "apply: search with another recipe, and fine-tune the best model with `stkeras train`.")
     role = distributed_environment(oracle, role, tuner_id)
     options = {key: value for key, value in dict(ops=ops, heads=heads, width_multipliers=width_multipliers).items()
                if value is not None}

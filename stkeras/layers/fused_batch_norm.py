@@ -4,8 +4,9 @@ and normalizes with the statistics of the whole global batch when it runs on sev
 import keras
 from keras import ops
 
-# TensorFlow's fused kernel refuses a smaller epsilon (its CUDNN_BN_MIN_EPSILON).
-_FUSED_MIN_EPSILON = 1.001e-5
+# cuDNN's smallest epsilon (CUDNN_BN_MIN_EPSILON); TensorFlow's Python wrapper of the fused kernel raises a
+# smaller one to 1.001e-5, so the layer calls the kernel itself, with PyTorch's default 1e-5 as it is.
+_FUSED_MIN_EPSILON = 1e-5
 
 
 def replicas_in_sync():
@@ -42,7 +43,8 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
     arguments, same moving-statistics update (biased batch variance, as
     Keras), same outputs to float32 rounding (`benchmarks/batch_norm.py`
     measures the speed). Other backends, other ranks or axes, masks,
-    `renorm` and an epsilon below 1.001e-5 run Keras' own computation;
+    `renorm` and an epsilon below 1e-5 (PyTorch's default, cuDNN's smallest)
+run Keras' own computation;
     synchronized training calls run the one below.
 
     Under a `tf.distribute` strategy with several replicas, each replica
@@ -117,9 +119,12 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
         folded = tf.reshape(x, tf.concat([[-1], tf.shape(x)[-3:]], 0)) if len(x.shape) == 5 else x
         gamma = tf.cast(self.gamma, "float32") if self.scale else tf.ones((channels,), "float32")
         beta = tf.cast(self.beta, "float32") if self.center else tf.zeros((channels,), "float32")
+        # The kernel itself (`tf.raw_ops`): its Python wrapper would raise an epsilon of 1e-5 to 1.001e-5.
         if training and self.trainable:
-            y, mean, variance = tf.compat.v1.nn.fused_batch_norm(
-                folded, gamma, beta, epsilon=self.epsilon, data_format="NHWC", is_training=True)
+            empty = tf.zeros((0,), "float32")
+            y, mean, variance, *_ = tf.raw_ops.FusedBatchNormV3(
+                x=folded, scale=gamma, offset=beta, mean=empty, variance=empty, epsilon=self.epsilon,
+                data_format="NHWC", is_training=True)
             # The fused op returns the unbiased (n - 1) variance for the moving
             # average; Keras averages the biased one, which normalized `y`.
             count = tf.cast(tf.size(folded) // channels, "float32")
@@ -129,8 +134,8 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
             self.moving_variance.assign(
                 ops.cast(self.moving_variance, "float32") * self.momentum + variance * (1.0 - self.momentum))
         else:
-            y, _, _ = tf.compat.v1.nn.fused_batch_norm(
-                folded, gamma, beta, mean=tf.cast(self.moving_mean, "float32"),
+            y, *_ = tf.raw_ops.FusedBatchNormV3(
+                x=folded, scale=gamma, offset=beta, mean=tf.cast(self.moving_mean, "float32"),
                 variance=tf.cast(self.moving_variance, "float32"), epsilon=self.epsilon, data_format="NHWC",
                 is_training=False)
         if len(x.shape) == 5:

@@ -42,8 +42,8 @@ def normalization_layer(normalization, *, name, momentum=0.9, epsilon=1e-3, dtyp
         name: the layer's name (also the path of its saved weights).
         momentum: momentum of the moving statistics.
         epsilon: added to the variance (Keras' default 1e-3; PyTorch's
-            1e-5, which runs Keras' own computation instead of the fused
-            kernel: `FusedBatchNormalization`).
+            1e-5; below 1e-5 Keras' own computation runs instead of the
+            fused kernel: `FusedBatchNormalization`).
         dtype: the layer's dtype policy (`None`: the global one).
 
     Returns:

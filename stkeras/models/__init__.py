@@ -36,6 +36,8 @@ from stkeras.models.res_convlstm import ResConvLSTM
 from stkeras.models.res_convlstm import build_res_convlstm
 from stkeras.models.res_convlstm import build_res_convlstm_backbone
 from stkeras.models.res_convlstm import res_convlstm_features
+from stkeras.models.s3d import build_s3d
+from stkeras.models.s3d import build_s3d_backbone
 from stkeras.models.small_3d_cnn import build_small_3d_autoencoder
 from stkeras.models.small_3d_cnn import build_small_3d_cnn
 from stkeras.models.small_3d_cnn import build_small_3d_cnn_backbone
@@ -54,3 +56,6 @@ from stkeras.models.video_resnet import freeze_stages
 from stkeras.models.video_resnet_torchvision import load_torchvision_weights
 from stkeras.models.vggm_convlstm import build_vggm_convlstm
 from stkeras.models.vggm_convlstm import build_vggm_convlstm_backbone
+from stkeras.models.x3d import build_x3d
+from stkeras.models.x3d import build_x3d_backbone
+from stkeras.models.x3d_pytorchvideo import load_pytorchvideo_weights

@@ -34,6 +34,7 @@ from stkeras.data.preprocessing import Preprocessing
 from stkeras.models.family import FAMILIES
 from stkeras.models.family import get_family
 from stkeras.registry import Registry
+from stkeras.weights.torch_checkpoint import is_torch_checkpoint
 
 # The output is one choice: a preset's classes give way to a `task` and the other way round.
 OUTPUT_ARGUMENTS = ("num_classes", "task")
@@ -259,7 +260,7 @@ def _load_weights(model, weights, preset):
     if not isinstance(weights, (str, os.PathLike)) or not os.path.isfile(weights):
         raise ValueError(f"`weights` must be None or the path of a weights file saved with `save_weights`; no "
                          f"pretrained weights ship with preset {name!r}. Received: weights={weights!r}")
-    if os.fspath(weights).lower().endswith((".pth", ".pt")):
+    if is_torch_checkpoint(weights):
         declaring = [p.name for p in list_presets() if p.loads_checkpoint(weights)]
         raise ValueError(f"Preset {name!r} declares no PyTorch checkpoints; presets that do: "
                          f"{', '.join(declaring) or 'none'}. Received: weights={os.fspath(weights)!r}")

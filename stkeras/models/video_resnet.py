@@ -373,7 +373,7 @@ def _check_frozen_stages(frozen_stages):
 
 
 def _check_weights(weights, convention):
-    from stkeras.models.video_resnet_torchvision import is_torch_checkpoint
+    from stkeras.weights.torch_checkpoint import is_torch_checkpoint
 
     if weights is None:
         return None
@@ -387,17 +387,11 @@ def _check_weights(weights, convention):
 
 
 def _load(model, weights, *, kind, depth):
-    from stkeras.models.video_resnet_torchvision import is_torch_checkpoint
     from stkeras.models.video_resnet_torchvision import load_torchvision_weights
+    from stkeras.weights.mapping import load_weights_file
 
-    if is_torch_checkpoint(weights):
-        load_torchvision_weights(model, weights, kind=kind, depth=depth)
-        return
-    try:
-        model.load_weights(weights)
-    except Exception as error:  # h5py and Keras raise several types for a damaged or mismatched file
-        raise ValueError(f"The weights file {os.fspath(weights)!r} cannot be loaded into model {model.name!r}: "
-                         f"{error}") from None
+    load_weights_file(model, weights,
+                      load_checkpoint=lambda model, path: load_torchvision_weights(model, path, kind=kind, depth=depth))
 
 
 def freeze_stages(model, frozen_stages):

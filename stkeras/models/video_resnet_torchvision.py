@@ -20,6 +20,7 @@ import os
 
 from stkeras.models.video_resnet import DEPTHS
 from stkeras.weights.mapping import load_mapped_weights
+from stkeras.weights.mapping import mismatched_classifier
 from stkeras.weights.torch_checkpoint import read_torch_checkpoint
 
 # torchvision's BasicBlock: conv1 = (op, BN, ReLU), conv2 = (op, BN), downsample = (1x1x1 conv, BN).
@@ -53,12 +54,6 @@ TABLES = {
         "head": _HEAD,
     },
 }
-CHECKPOINT_SUFFIXES = (".pth", ".pt")
-
-
-def is_torch_checkpoint(weights):
-    """Whether `weights` names a PyTorch checkpoint file (by its suffix: `.pth`, `.pt`)."""
-    return isinstance(weights, (str, os.PathLike)) and os.fspath(weights).lower().endswith(CHECKPOINT_SUFFIXES)
 
 
 def torchvision_names(kind, *, depth=18):
@@ -104,9 +99,5 @@ def load_torchvision_weights(model, path, *, kind, depth=18):
     """
     table = torchvision_names(kind, depth=depth)
     state = read_torch_checkpoint(path)
-    skip = []
-    head = {w.path: tuple(w.shape) for w in model.weights if w.path.startswith("predictions/")}
-    fc = state.get("fc.weight")
-    if fc is not None and head.get("predictions/kernel") != tuple(reversed(fc.shape)):
-        skip.append("fc")  # another number of classes: a new classifier
+    skip = mismatched_classifier(model, state, "fc")  # another number of classes: a new classifier
     return load_mapped_weights(model, state, table, source=os.fspath(path), skip=skip)

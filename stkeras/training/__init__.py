@@ -1,6 +1,6 @@
 """Training helpers: task losses and baselines, resumable fitting, atoms and ITSL, bidirectional training, truncated
 backpropagation through time, tf.distribute, data-parallel training on JAX (one or several processes), XLA and mixed
-precision."""
+precision, and the fine-tuning practice (frozen stages, layer-wise rates, label smoothing, mixing, class balance)."""
 
 from stkeras.training.atoms import freeze_atoms
 from stkeras.training.atoms import set_atom_dilation
@@ -15,6 +15,7 @@ from stkeras.training.data_parallel import plan_data_parallel
 from stkeras.training.data_parallel import start_data_parallel
 from stkeras.training.distribute import make_strategy
 from stkeras.training.distribute import strategy_scope
+from stkeras.training.fine_tuning import FineTuning
 from stkeras.training.itsl import itsl_fit
 from stkeras.training.non_finite import NonFiniteLossError
 from stkeras.training.non_finite import StopOnNonFiniteLoss
@@ -25,6 +26,11 @@ from stkeras.training.resumable import fit_resumable
 from stkeras.training.resumable import read_history
 from stkeras.training.schedule import warmup_cosine
 from stkeras.training.session import fresh_session
+from stkeras.training.stage_rates import StageRateAdam
+from stkeras.training.stage_rates import StageRateSGD
+from stkeras.training.stages import freeze_named_stages
+from stkeras.training.stages import stage_layers
+from stkeras.training.stages import stage_rate_multipliers
 from stkeras.training.compiling import compile_for_task
 from stkeras.training.tbptt import predict_in_chunks
 from stkeras.training.tbptt import recurrent_layers

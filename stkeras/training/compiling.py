@@ -8,7 +8,7 @@ from stkeras.training.xla import resolve_jit_compile
 
 
 def compile_for_task(model, task, learning_rate=1e-3, total_steps=None, warmup_fraction=0.05, global_clipnorm=None,
-                     optimizer=None, jit_compile="auto"):
+                     optimizer=None, jit_compile="auto", loss=None, metrics=None):
     """Compiles `model` with Adam (or `optimizer`) and the task's loss and metric.
 
     Classification tasks use sparse cross-entropy and accuracy; regression
@@ -34,6 +34,8 @@ def compile_for_task(model, task, learning_rate=1e-3, total_steps=None, warmup_f
             GPU); where XLA would be used and the model cannot take it, the
             model compiles without it and a warning says why
             (`stkeras.training.resolve_jit_compile`).
+        loss, metrics: a loss and metrics instead of the task's (e.g. a
+            recipe's label smoothing: `stkeras.training.FineTuning`).
 
     Per-frame outputs `(batch, frames, ...)` with per-frame targets
     (`stkeras.data.per_frame_targets`) get the loss at every frame.
@@ -49,6 +51,7 @@ def compile_for_task(model, task, learning_rate=1e-3, total_steps=None, warmup_f
                          f"global_clipnorm={global_clipnorm!r}")
     if optimizer is None:
         optimizer = keras.optimizers.Adam(learning_rate, global_clipnorm=global_clipnorm)
-    model.compile(optimizer=optimizer, loss=task.loss, metrics=[task.metric],
+    model.compile(optimizer=optimizer, loss=task.loss if loss is None else loss,
+                  metrics=[task.metric] if metrics is None else metrics,
                   jit_compile=resolve_jit_compile(model, jit_compile))
     return model

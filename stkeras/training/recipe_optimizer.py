@@ -6,10 +6,12 @@ from stkeras.recipes import OPTIMIZERS
 from stkeras.recipes import SCHEDULES
 from stkeras.recipes import training_settings
 from stkeras.training.schedule import warmup_cosine
+from stkeras.training.stage_rates import StageRateAdam
+from stkeras.training.stage_rates import StageRateSGD
 from stkeras.validation import check_choice
 
 
-def recipe_optimizer(settings, steps_per_epoch):
+def recipe_optimizer(settings, steps_per_epoch, rate_multipliers=None):
     """The Keras optimizer and callbacks of a recipe's training settings (`stkeras.recipes`).
 
     Args:
@@ -17,6 +19,9 @@ def recipe_optimizer(settings, steps_per_epoch):
             `warmup_fraction` and the recipe's optional optimizer and
             schedule keys (defaults: `stkeras.recipes.TRAINING_DEFAULTS`).
         steps_per_epoch: optimizer steps per epoch.
+        rate_multipliers: `{variable path: multiplier}` of the learning
+            rate (layer-wise decay: `stkeras.training.stage_rate_multipliers`),
+            or `None`: one rate for every variable.
 
     Returns:
         `(optimizer, callbacks)`: the callbacks carry a `"plateau"`
@@ -44,6 +49,9 @@ def recipe_optimizer(settings, steps_per_epoch):
         callbacks.append(keras.callbacks.ReduceLROnPlateau(
             monitor="val_loss", factor=factor, patience=training["plateau_patience"], min_lr=lowest * 0.999))
     options = {"global_clipnorm": training["global_clipnorm"], "weight_decay": training["weight_decay"] or None}
+    if rate_multipliers:
+        options["rate_multipliers"] = rate_multipliers
     if name == "sgd":
-        return keras.optimizers.SGD(rate, momentum=training["momentum"], **options), callbacks
-    return keras.optimizers.Adam(rate, **options), callbacks
+        sgd = StageRateSGD if rate_multipliers else keras.optimizers.SGD
+        return sgd(rate, momentum=training["momentum"], **options), callbacks
+    return (StageRateAdam if rate_multipliers else keras.optimizers.Adam)(rate, **options), callbacks

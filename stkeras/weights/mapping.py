@@ -25,7 +25,11 @@ Traceback (most recent call last):
 ValueError: The weights in 'demo.pth' do not fit model 'demo': shape mismatch: head.weight (2, 4) -> fc/kernel (3, 2); model weights not in the file: fc/bias.
 """
 
+import os
+
 import numpy as np
+
+from stkeras.weights.torch_checkpoint import is_torch_checkpoint
 
 # A tensor's last name part -> the Keras weight it fills, by the layer's kind.
 NORM_WEIGHTS = {"weight": "gamma", "bias": "beta", "running_mean": "moving_mean", "running_var": "moving_variance"}
@@ -82,6 +86,31 @@ def map_names(model, state, table, *, skip=()):
     return mapping, unmapped, missing
 
 
+def mismatched_classifier(model, state, module, layer="predictions"):
+    """`[module]` if the checkpoint's classifier `module` has another number of classes than `layer`, else `[]`.
+
+    The loaders skip such a classifier (fine-tuning: a new one stays
+    initialized) and load the rest. The comparison is by size: a
+    convolution `(classes, features, 1, 1, 1)` fits a dense
+    `(features, classes)` of the same size.
+
+    Example:
+    >>> import keras, numpy as np
+    >>> inputs = keras.Input((3,))
+    >>> model = keras.Model(inputs, keras.layers.Dense(2, name="predictions")(inputs))
+    >>> mismatched_classifier(model, {"fc.weight": np.zeros((5, 3))}, "fc"), mismatched_classifier(
+    ...     model, {"fc.weight": np.zeros((2, 3))}, "fc")
+    (['fc'], [])
+    """
+    source = state.get(f"{module}.weight")
+    kernels = [w for w in model.weights if w.path == f"{layer}/kernel"]
+    if source is None or not kernels:
+        return []
+    target = tuple(kernels[0].shape)
+    fits = np.asarray(source).shape[0] == target[-1] and int(np.prod(source.shape)) == int(np.prod(target))
+    return [] if fits else [module]
+
+
 def load_mapped_weights(model, state, table, *, source, skip=()):
     """Assigns the checkpoint's tensors to the model's weights through `table`.
 
@@ -117,3 +146,28 @@ def load_mapped_weights(model, state, table, *, source, skip=()):
     for path, value in values.items():
         variables[path].assign(value.astype(variables[path].dtype))
     return sorted(values)
+
+
+def load_weights_file(model, weights, *, load_checkpoint):
+    """Loads a weights file into `model`: a PyTorch checkpoint (by suffix) through `load_checkpoint`, else Keras'.
+
+    Args:
+        model: a built Keras model.
+        weights: the file's path.
+        load_checkpoint: `load_checkpoint(model, path)`, the family's
+            loader of PyTorch checkpoints (e.g. through a name table).
+
+    Returns:
+        the paths of the model weights loaded.
+
+    Raises:
+        ValueError: naming the file if it does not load.
+    """
+    if is_torch_checkpoint(weights):
+        return load_checkpoint(model, weights)
+    try:
+        model.load_weights(weights)
+    except Exception as error:  # h5py and Keras raise several types for a damaged or mismatched file
+        raise ValueError(f"The weights file {os.fspath(weights)!r} cannot be loaded into model {model.name!r}: "
+                         f"{error}") from None
+    return sorted(w.path for w in model.weights)

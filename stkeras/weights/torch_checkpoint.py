@@ -7,8 +7,9 @@ with a restricted unpickler that builds only what a `state_dict` holds:
 dicts, `collections.OrderedDict` and tensors (`torch._utils._rebuild_tensor_v2`,
 `_rebuild_parameter`, the `torch.*Storage` types). Any other object in the
 file is refused, so a checkpoint cannot run code when it is read. A
-checkpoint that wraps its `state_dict` in a dict under `"state_dict"` or
-`"model"` (training scripts' checkpoints) is unwrapped, and a `"module."`
+checkpoint that wraps its `state_dict` in a dict under `"state_dict"`,
+`"model"` or `"model_state"` (training scripts' checkpoints; PyTorchVideo's
+and PySlowFast's `.pyth` files) is unwrapped, and a `"module."`
 prefix on every name (`torch.nn.DataParallel`) is removed.
 
 Example:
@@ -34,7 +35,9 @@ STORAGE_DTYPES = {
     "ByteStorage": "u1", "BoolStorage": "?",
 }
 _LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
-_WRAPPERS = ("state_dict", "model")
+_WRAPPERS = ("state_dict", "model", "model_state")
+# The file suffixes of PyTorch checkpoints (`.pyth`: PyTorchVideo's and PySlowFast's).
+CHECKPOINT_SUFFIXES = (".pth", ".pt", ".pyth")
 
 
 class _Refused(Exception):
@@ -201,12 +204,22 @@ def _state_dict(obj):
     return dict(obj)
 
 
+def is_torch_checkpoint(path):
+    """Whether `path` names a PyTorch checkpoint file, by its suffix (`CHECKPOINT_SUFFIXES`).
+
+    Example:
+    >>> is_torch_checkpoint("X3D_S.pyth"), is_torch_checkpoint("model.weights.h5")
+    (True, False)
+    """
+    return isinstance(path, (str, os.PathLike)) and os.fspath(path).lower().endswith(CHECKPOINT_SUFFIXES)
+
+
 def read_torch_checkpoint(path):
     """The `state_dict` of a file written by `torch.save`, as NumPy arrays; no PyTorch needed.
 
     Args:
-        path: a `.pth` / `.pt` file of a `state_dict` (or of a dict holding
-            one under `"state_dict"` or `"model"`).
+        path: a `.pth` / `.pt` / `.pyth` file of a `state_dict` (or of a dict
+            holding one under `"state_dict"`, `"model"` or `"model_state"`).
 
     Returns:
         a dict `{name: numpy array}` in the checkpoint's order, e.g.

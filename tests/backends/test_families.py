@@ -29,6 +29,8 @@ FAMILIES = {
     "rank1": ("small_3d_cnn_rank1", 8, 16, {}),
     "frames_trn": ("frames_trn", 4, 16, {"num_segments": 4}),
     "frames_convlstm": ("frames_convlstm", 4, 16, {"num_segments": 4}),
+    "x3d": ("x3d_xs", 4, 32, {}),
+    "s3d": ("s3d", 8, 32, {}),
 }
 
 

@@ -13,6 +13,7 @@ import pytest
 from stkeras.blocks import ResidualBasic
 from stkeras.blocks import ResidualBottleneck
 from stkeras.blocks.arguments import BLOCK_ARGUMENTS
+from stkeras.blocks.bottleneck import BOTTLENECK_ARGUMENTS
 from stkeras.layers import ConvLSTM2D
 from tests.layer_checks import check_config_round_trip
 from tests.layer_checks import check_layer
@@ -31,7 +32,9 @@ def _keywords(cls):
 
 
 def test_both_blocks_take_the_same_arguments_in_the_same_order():
-    assert tuple(_keywords(ResidualBasic)) == tuple(_keywords(ResidualBottleneck)) == BLOCK_ARGUMENTS
+    assert tuple(_keywords(ResidualBasic)) == BLOCK_ARGUMENTS
+    # The bottleneck's own (X3D's squeeze-excitation and swish) come after the shared ones.
+    assert tuple(_keywords(ResidualBottleneck)) == BLOCK_ARGUMENTS + BOTTLENECK_ARGUMENTS
     for cls in CHANNELS:
         assert list(inspect.signature(cls.__init__).parameters)[1:len(CHANNELS[cls]) + 1] == list(CHANNELS[cls])
 
@@ -39,6 +42,7 @@ def test_both_blocks_take_the_same_arguments_in_the_same_order():
 def test_defaults_differ_only_in_use_bias():
     basic, bottleneck = _keywords(ResidualBasic), _keywords(ResidualBottleneck)
     assert {k for k in basic if basic[k] != bottleneck[k]} == {"use_bias"}
+    assert [bottleneck[k] for k in BOTTLENECK_ARGUMENTS] == [None, None, True]  # none, `activation`, normalized
     # What the models rely on: video ResNets (basic, no biases), Courtney and Res_ConvLSTM (biases).
     assert basic["use_bias"] is False and bottleneck["use_bias"] is True
 

@@ -94,3 +94,35 @@ def test_bad_arguments_raise(kwargs, message):
 def test_identity_with_other_channels_raises_at_build():
     with pytest.raises(ValueError, match="input channels=3"):
         ResidualBottleneck(8, 4, shortcut="identity")(keras.Input((2, 8, 8, 3)))
+
+
+def test_x3d_options_squeeze_excite_swish_and_an_unnormalized_projection(tmp_path):
+    kwargs = {"filters": 8, "bottleneck_filters": 6, "op": "channelwise3d", "strides": 2, "squeeze_excitation": 4,
+              "op_activation": "swish", "normalize_projection": False}
+    check_layer(ResidualBottleneck, kwargs, (2, 4, 8, 8, 3), (2, 4, 4, 4, 8), tmp_path)
+    block = ResidualBottleneck(**kwargs, normalization=None)
+    x = np.random.default_rng(2).normal(size=(1, 4, 8, 8, 3)).astype("float32")
+    y = block(x)
+    assert block.norm_projection is None and block.squeeze_excitation_layer.filters == 4
+    # The residual path by hand: reduce, ReLU, op, squeeze-excitation, swish, expand; plus the projection.
+    def dense(layer, v):
+        return v @ layer.kernel.numpy()[0, 0, 0] + layer.bias.numpy()
+    reduced = np.maximum(dense(block.reduce, x), 0)
+    op = keras.ops.convert_to_numpy(block.op_layer(reduced))
+    se = block.squeeze_excitation_layer
+    gate = keras.ops.convert_to_numpy(se.expand(se.reduce(op.mean(axis=(1, 2, 3)))))
+    excited = op * gate[:, None, None, None]
+    expected = np.maximum(dense(block.expand, excited * (1 / (1 + np.exp(-excited)))) +
+                          dense(block.projection, x[:, :, ::2, ::2]), 0)
+    np.testing.assert_allclose(y, expected, atol=1e-5)
+    assert [type(layer).__name__ for layer, _, _ in block.paths(x.shape)[0]] == [
+        "FrameConv3D", "ChannelwiseConv3D", "SqueezeExcitation", "FrameConv3D"]
+
+
+def test_x3d_options_are_checked():
+    with pytest.raises(ValueError, match="`squeeze_excitation` must be.*squeeze_excitation=0"):
+        ResidualBottleneck(8, 4, squeeze_excitation=0)
+    with pytest.raises(ValueError, match="`op_activation` must be None, an activation's name.*op_activation='bogus'"):
+        ResidualBottleneck(8, 4, op_activation="bogus")
+    with pytest.raises(TypeError, match="`normalize_projection` must be True or False.*normalize_projection=1"):
+        ResidualBottleneck(8, 4, normalize_projection=1)

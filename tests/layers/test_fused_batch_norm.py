@@ -11,7 +11,7 @@ from tests.layer_checks import check_layer
 CASES = [
     # (input shape, constructor arguments)
     ((3, 4, 5, 5, 6), {}),
-    ((3, 4, 5, 5, 6), {"momentum": 0.9, "epsilon": 1e-5}),
+    ((3, 4, 5, 5, 6), {"momentum": 0.9, "epsilon": 1e-5}),  # PyTorch's epsilon: the fused kernel too
     ((3, 4, 5, 5, 6), {"center": False, "scale": False}),
     ((6, 5, 5, 6), {"momentum": 0.5}),
     ((3, 4, 5, 5, 6), {"axis": 1}),  # Keras' own computation
@@ -57,12 +57,20 @@ def test_matches_keras_batch_normalization(shape, options, training):
 
 
 @pytest.mark.tensorflow_only("reads the op names of a tf.function graph")
-def test_runs_the_fused_kernel_on_clips():
-    layer = FusedBatchNormalization()
+@pytest.mark.parametrize("epsilon, fused", [(1e-3, True), (1e-5, True), (1e-6, False)])
+def test_runs_the_fused_kernel_on_clips(epsilon, fused):
+    layer = FusedBatchNormalization(epsilon=epsilon)
     layer.build((2, 3, 4, 4, 5))
     graph = tf.function(lambda x: layer(x, training=True)).get_concrete_function(
         tf.TensorSpec((2, 3, 4, 4, 5))).graph
-    assert any(op.type.startswith("FusedBatchNorm") for op in graph.get_operations())
+    assert any(op.type.startswith("FusedBatchNorm") for op in graph.get_operations()) == fused
+    # With a variance far below epsilon the output is about (x - mean) / sqrt(epsilon): epsilon exactly as given
+    # (1.001e-5 for 1e-5 would be 5e-4 off).
+    x = np.zeros((2, 3, 4, 4, 5), "float32")
+    x[0, 0, 0, 0] = 1e-3
+    y = keras.ops.convert_to_numpy(layer(x, training=True))
+    mean, variance = x.mean(axis=(0, 1, 2, 3)), x.var(axis=(0, 1, 2, 3))
+    np.testing.assert_allclose(y[0, 0, 0, 0], (x[0, 0, 0, 0] - mean) / np.sqrt(variance + epsilon), rtol=1e-5)
 
 
 def test_synchronized_defaults_to_the_replicas_in_sync():

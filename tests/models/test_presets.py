@@ -29,12 +29,14 @@ SMALL_INPUTS = {
     "stdcf_resnet": (8, 64, 64, 3),
     "small_3d_cnn": (4, 16, 16, 1),
     "frame_model": (8, 32, 32, 1),
+    "x3d": (4, 32, 32, 3),
+    "s3d": (8, 32, 32, 3),
 }
 NAMES = [preset.name for preset in list_presets()]
 # The presets that train a step and round-trip through a preset folder in the default tier: every distinct block,
 # and the first preset of every family (the others with --run-large).
 TRAINED_BY_DEFAULT = {"conv2d", "convlstm", "lipreading_reduced", "vggm_convlstm", "r2d_18", "r2plus1d_18", "p3d_18",
-                      "stdcf_r50", "small_3d_cnn_stdcf", "frames_trn", "squeezenet_lstm"}
+                      "stdcf_r50", "small_3d_cnn_stdcf", "frames_trn", "squeezenet_lstm", "x3d_xs", "s3d"}
 TRAINED_BY_DEFAULT |= {list_presets(family)[0].name for family in {preset.family for preset in list_presets()}
                        if not any(get_preset(name).family == family for name in TRAINED_BY_DEFAULT)}
 
