@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from stkeras.layers.streaming import StreamingRule
+
 
 @keras.saving.register_keras_serializable(package="stkeras")
 class FoldFrames(keras.layers.Layer):
@@ -42,6 +44,10 @@ class FoldFrames(keras.layers.Layer):
         frames, channels = input_shape[1], input_shape[-1]
         folded = None if frames is None or channels is None else frames * channels
         return (input_shape[0], 1, input_shape[2], input_shape[3], folded)
+
+    def streaming_rule(self):
+        """Streaming protocol: refused, every output position reads every frame."""
+        return StreamingRule.refuse("it stacks every frame of the clip into the channels of one image")
 
     def grow_receptive_field(self, field):
         """Analysis protocol: every position sees every frame."""

@@ -7,6 +7,7 @@ from keras import ops
 
 from stkeras.layers.dilation import dilated_conv3d
 from stkeras.layers.shapes import conv_output_size
+from stkeras.layers.streaming import time_window_rule
 from stkeras.validation import check_choice
 from stkeras.validation import check_dilation_fits
 from stkeras.validation import check_positive_int
@@ -151,6 +152,10 @@ class Rank1Conv3D(keras.layers.Layer):
         x = dilated_conv3d(inputs, spatial_kernel, (1, sh, sw), self.padding, (1, d, d))
         x = dilated_conv3d(x, temporal_kernel, (st, 1, 1), self.padding, (self.temporal_dilation, 1, 1))
         return x + self.bias if self.use_bias else x
+
+    def streaming_rule(self):
+        """Streaming protocol: per frame with a one-frame kernel, else refused (the kernel is centred)."""
+        return time_window_rule(self.kernel_size, self.strides, "its kernel")
 
     def grow_receptive_field(self, field):
         """Analysis protocol: a `t x k x k` window with the two dilations."""

@@ -7,6 +7,7 @@ from keras import ops
 
 from stkeras.layers.dilation import dilated_conv3d
 from stkeras.layers.shapes import conv_output_size
+from stkeras.layers.streaming import time_window_rule
 from stkeras.validation import check_choice
 from stkeras.validation import check_dilation_fits
 from stkeras.validation import check_positive_int
@@ -191,6 +192,10 @@ class STDCFConv3D(keras.layers.Layer):
         x = ops.reshape(x, (batch, channels, m, out_t, out_h, out_w, n))
         x = ops.reshape(ops.transpose(x, (0, 3, 4, 5, 1, 2, 6)), (batch, out_t, out_h, out_w, channels * m * n))
         return ops.matmul(x, ops.reshape(self.coefficients, (channels * m * n, self.filters)))
+
+    def streaming_rule(self):
+        """Streaming protocol: per frame with a one-frame kernel, else refused (the kernel is centred)."""
+        return time_window_rule(self.kernel_size, self.strides, "its kernel")
 
     def grow_receptive_field(self, field):
         """Analysis protocol: a `t x k x k` window with the atoms' dilations."""
