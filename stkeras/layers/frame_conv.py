@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from stkeras.layers.export_limits import dilated_conv3d_limits
 from stkeras.layers.streaming import StreamingRule
 from stkeras.layers.streaming import is_streaming
 from stkeras.layers.streaming import set_streaming_state
@@ -125,6 +126,10 @@ class FrameConv3D(keras.layers.Conv3D):
         if causal:
             pads[0] = (self.temporal_span - 1, 0)
         return [(0, 0), *pads, (0, 0)] if self.data_format == "channels_last" else [(0, 0), (0, 0), *pads]
+
+    def export_limits(self):
+        """Export protocol: a dilated kernel that runs as a 3D convolution cannot go to LiteRT."""
+        return {} if self._runs_on_frames() else dilated_conv3d_limits(self.dilation_rate)
 
     def streaming_rule(self):
         """Streaming protocol: per frame for a one-frame kernel; a buffer of the last frames when causal."""
