@@ -13,3 +13,6 @@ from stkeras.deploy.runtimes import load_exported
 from stkeras.deploy.streaming import NotCausalError
 from stkeras.deploy.streaming import StreamingModel
 from stkeras.deploy.streaming import to_streaming
+from stkeras.deploy.video_prediction import VideoPrediction
+from stkeras.deploy.video_prediction import predict_video
+from stkeras.deploy.video_prediction import predict_videos
