@@ -10,7 +10,6 @@ from stkeras.layers.streaming import set_streaming_state
 from stkeras.layers.streaming import streaming_state
 from stkeras.validation import check_bool
 from stkeras.validation import check_choice
-from stkeras.validation import check_conv_fits
 from stkeras.validation import check_dilation_fits
 from stkeras.validation import check_positive_int
 from stkeras.validation import normalize_tuple
@@ -162,8 +161,6 @@ class FrameConv3D(keras.layers.Conv3D):
     def build(self, input_shape):
         channels = input_shape[-1 if self.data_format == "channels_last" else 1]
         if channels is not None:
-            check_conv_fits(self.name, f"kernel_size={self.kernel_size}, filters={self.filters}", self.kernel_size,
-                            channels // self.groups, self.filters)
             check_dilation_fits(self.name, self.kernel_size, self.dilation_rate, self.padding,
                                 input_shape[1:4] if self.data_format == "channels_last" else input_shape[2:5])
         super().build(input_shape)
