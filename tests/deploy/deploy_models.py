@@ -23,7 +23,7 @@ CAUSAL_VARIANTS = {
         input_shape=(6, 32, 32, 1), width_multiplier=0.25, temporal_strides=1, stem_options=CAUSAL,
         op_options=CAUSAL).with_head("pool", num_classes=3),
     "res_convlstm_per_frame": lambda: stkeras.build_res_convlstm(
-        stages=((1, 1, 4, 8),), input_shape=CLIP, num_classes=3, lstm_units=4, dropout=0.0, per_timestep=True),
+        stages=((1, 1, 4, 8),), input_shape=CLIP, num_classes=3, lstm_units=4, dropout=0.0, per_frame=True),
     "courtney_convlstm_state_reset": lambda: stkeras.build_courtney_resnet(
         op="convlstm", lstm_layers=0, input_shape=CLIP, num_classes=3, width_multiplier=0.25,
         op_options={"state_reset_period": 2}),
