@@ -65,7 +65,8 @@ def export(model, path, *, format="saved_model", preprocessing=None, frame_size=
             `export` extra: `pip install "stkeras[export]"`.
         preprocessing: the model's preprocessing: a dict (or record with
             `to_config()`, as a preset folder's) with `value_range`, `mean`,
-            `std`, `resize`, `frames`; default: values in 0..1.
+            `std`, `resize`, `frames`; default: the model's own
+            (`model.preprocessing`, a preset folder's), else values in 0..1.
         frame_size: `(height, width)` of the frames the artifact takes
             (default: the model's); other sizes are resized inside.
         frames: frames per clip for a model that takes any number.

@@ -144,10 +144,12 @@ class FramePreprocessing(keras.layers.Layer):
             model: a model over clips `(batch, frames, height, width, channels)`.
             preprocessing: the model's preprocessing, a mapping (or an
                 object with `to_config()`, such as a preset folder's) with
-                any of `value_range`, `mean`, `std`, `resize`; default:
-                values in `0..1`, no normalization.
+                any of `value_range`, `mean`, `std`, `resize`; default: the
+                model's own (`model.preprocessing`, which a preset folder's
+                model carries), else values in `0..1`, no normalization.
         """
-        config = preprocessing_config(preprocessing)
+        config = preprocessing_config(preprocessing if preprocessing is not None else getattr(
+            model, "preprocessing", None))
         shape = tuple(model.inputs[0].shape[1:])
         return cls(channels=shape[-1], value_range=config.get("value_range", (0.0, 1.0)), mean=config.get("mean"),
                    std=config.get("std"), crop=shape[1:3], resize=config.get("resize"), name=name)

@@ -7,7 +7,9 @@ import os
 
 import numpy as np
 
+from stkeras.data.video_decode import VIDEO_EXTENSIONS
 from stkeras.data.video_decode import decode_frames
+from stkeras.data.video_decode import is_video_source
 from stkeras.data.video_files import list_videos
 from stkeras.data.video_index import index_video
 from stkeras.deploy.deployable import deployable_model
@@ -42,7 +44,9 @@ class VideoPrediction:
             else the mean of the scores of the windows covering the frame;
             in `"stream"` mode the step model's output at each frame.
         scores: `(units,)` the video's scores, the mean of `window_scores`.
-        class_names: the classes' names, or `None` (a regression).
+        class_names: the classes' names, or `None`.
+        classification: whether the model classifies (its task's kind;
+            `None`: several outputs or class names mean a classifier).
     """
 
     video: str
@@ -58,10 +62,13 @@ class VideoPrediction:
     frame_scores: np.ndarray
     scores: np.ndarray
     class_names: list = None
+    classification: bool = None
 
     @property
     def is_classification(self):
-        """Whether the scores are class probabilities (several units or named classes)."""
+        """Whether the scores are class probabilities: the model's task says, else several units or named classes."""
+        if self.classification is not None:
+            return self.classification
         return self.class_names is not None or self.scores.shape[-1] > 1
 
     @property
@@ -165,7 +172,8 @@ def window_starts(num_frames, span, stride):
     return np.asarray(starts, np.int64)
 
 
-def _settings(clip_model, preprocessing, window, stride, frame_step, batch_size):
+def check_settings(clip_model, preprocessing, window, stride, frame_step, batch_size):
+    """`(window, frame_step, span, stride)` of a prediction, each checked against the model (see `predict_video`)."""
     config = preprocessing_config(preprocessing)
     frames = clip_model.inputs[0].shape[1]
     window = check_positive_int("window", window, allow_none=True) or frames or config.get("frames")
@@ -209,7 +217,8 @@ def predict_video(model, path, *, window=None, stride=None, frame_step=None, bat
         batch_size: windows per model call.
         preprocessing: the model's preprocessing (a dict or a record with
             `to_config()`: `value_range`, `mean`, `std`, `resize`, `frames`,
-            `frame_step`).
+            `frame_step`); default: the model's own (`model.preprocessing`,
+            which a preset folder's model carries).
         class_names: the names of the model's classes.
         stream: run the step model (`to_streaming`) frame by frame.
         progress: show a progress bar.
@@ -223,15 +232,22 @@ def predict_video(model, path, *, window=None, stride=None, frame_step=None, bat
     """
     stream = check_bool("stream", stream)
     clip_model = model.clip_model if isinstance(model, StreamingModel) else model
-    window, frame_step, span, stride = _settings(clip_model, preprocessing, window, stride, frame_step, batch_size)
+    if preprocessing is None:
+        preprocessing = getattr(clip_model, "preprocessing", None)
+    window, frame_step, span, stride = check_settings(clip_model, preprocessing, window, stride, frame_step,
+                                                      batch_size)
     path = os.fspath(path)
     index = index_video(path)
     size = index.display_size()
     if class_names is not None:
         class_names = [str(name) for name in class_names]
+    task = getattr(clip_model, "task", None)
+    classification = None if task is None else task.kind == "classification"
     if stream:
         step = model if isinstance(model, StreamingModel) else to_streaming(model)
-        return _stream(step, path, index, size, window, frame_step, preprocessing, class_names, progress)
+        prediction = _stream(step, path, index, size, window, frame_step, preprocessing, class_names, progress)
+        prediction.classification = classification
+        return prediction
     deployed = deployable_model(clip_model, preprocessing=preprocessing, frame_size=size, frames=window)
     num_frames = index.num_frames
     starts = window_starts(num_frames, span, stride)
@@ -268,7 +284,7 @@ def predict_video(model, path, *, window=None, stride=None, frame_step=None, bat
         frame_scores = sums / counts[:, None]
     return VideoPrediction(path, num_frames, index.fps, window, frame_step, stride, "windows", starts,
                            np.minimum(starts + span - 1, num_frames - 1), window_scores, frame_scores,
-                           window_scores.mean(axis=0), class_names)
+                           window_scores.mean(axis=0), class_names, classification)
 
 
 def _first(outputs):
@@ -307,6 +323,32 @@ def _stream(step, path, index, size, window, frame_step, preprocessing, class_na
                            window_scores.mean(axis=0), class_names)
 
 
+def video_sources(sources):
+    """The videos `sources` name, each once: video files, frame folders, and those found in other folders.
+
+    Raises:
+        ValueError: naming a source that does not exist, is no video, or is a folder without videos.
+    """
+    sources = [sources] if isinstance(sources, (str, os.PathLike)) else list(sources)
+    videos = []
+    for source in map(os.fspath, sources):
+        if not os.path.exists(source):
+            raise ValueError(f"No such video: {source!r}")
+        if os.path.isdir(source) and not is_video_source(source):
+            found = list_videos(source)
+            if not found:
+                raise ValueError(f"No video file or frame folder under {source!r}.")
+            videos.extend(found)
+        elif os.path.isdir(source) or is_video_source(source):
+            videos.append(source)
+        else:
+            raise ValueError(f"{source!r} is not a video file ({', '.join(VIDEO_EXTENSIONS)}) or a frame folder.")
+    unique = {}
+    for video in videos:  # a video named twice (alone and in its folder) is read once
+        unique.setdefault(os.path.abspath(video), video)
+    return list(unique.values())
+
+
 def predict_videos(model, sources, directory=None, **options):
     """`predict_video` over several videos: files, frame folders, or folders searched for them.
 
@@ -321,34 +363,31 @@ def predict_videos(model, sources, directory=None, **options):
     Returns:
         the `VideoPrediction`s, in the order of the videos.
     """
-    from stkeras.data.video_decode import is_video_source
-
-    sources = [sources] if isinstance(sources, (str, os.PathLike)) else list(sources)
-    videos = []
-    for source in map(os.fspath, sources):
-        if os.path.isdir(source) and not is_video_source(source):
-            found = list_videos(source)
-            if not found:
-                raise ValueError(f"No video file or frame folder under {source!r}.")
-            videos.extend(found)
-        elif not os.path.exists(source):
-            raise ValueError(f"No such video: {source!r}")
-        else:
-            videos.append(source)
+    videos = video_sources(sources)
     predictions = [predict_video(model, video, **options) for video in videos]
     if directory is not None:
-        os.makedirs(directory, exist_ok=True)
-        stems = [_stem(video) for video in videos]
-        if len(set(stems)) < len(stems):  # the same name in two folders: name the files by the relative path
-            root = os.path.commonpath([os.path.abspath(video) for video in videos])
-            stems = [os.path.splitext(os.path.relpath(os.path.abspath(v), os.path.dirname(root) if len(videos) == 1
-                                                      else root))[0].replace(os.sep, "__") for v in videos]
-        for prediction, stem in zip(predictions, stems):
-            prediction.save(directory, stem=stem)
-        with open(os.path.join(directory, "summary.csv"), "w", newline="") as file:
-            writer = csv.writer(file)
-            writer.writerow(["video", "prediction", "score"])
-            for p in predictions:
-                writer.writerow([p.video, p.label if p.is_classification else "",
-                                 f"{float(np.max(p.scores)) if p.is_classification else float(p.scores[0]):.6g}"])
+        write_predictions(predictions, directory)
     return predictions
+
+
+def write_predictions(predictions, directory, top=3):
+    """Writes each prediction's files (`VideoPrediction.save`) and `summary.csv` (video, prediction, score).
+
+    Videos of the same name in different folders are written under their path relative to the folders' common
+    parent (`walk__v1.json`).
+    """
+    os.makedirs(directory, exist_ok=True)
+    videos = [p.video for p in predictions]
+    stems = [_stem(video) for video in videos]
+    if len(set(stems)) < len(stems):
+        root = os.path.commonpath([os.path.abspath(video) for video in videos])
+        stems = [os.path.splitext(os.path.relpath(os.path.abspath(video), root))[0].replace(os.sep, "__")
+                 for video in videos]
+    for prediction, stem in zip(predictions, stems):
+        prediction.save(directory, top=top, stem=stem)
+    with open(os.path.join(directory, "summary.csv"), "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["video", "prediction", "score"])
+        for p in predictions:
+            writer.writerow([p.video, p.label if p.is_classification else "",
+                             f"{float(np.max(p.scores)) if p.is_classification else float(p.scores[0]):.6g}"])
