@@ -1,4 +1,5 @@
-"""The `stkeras` command line: compare, train, evaluate, tune, explain, sensitivity, heads, presets, rf, export, predict.
+"""The `stkeras` command line: compare, train, evaluate, tune, explain, sensitivity, heads, presets, rf, export and
+predict.
 
     stkeras compare --recipe blink16_12k --out runs/quick
     stkeras train --model convlstm --task speed --out runs/convlstm

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from stkeras.layers.streaming import StreamingRule
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 from stkeras.validation import normalize_tuple
@@ -126,8 +127,6 @@ class FramePreprocessing(keras.layers.Layer):
 
     def streaming_rule(self):
         """Streaming protocol: every frame on its own."""
-        from stkeras.layers.streaming import StreamingRule
-
         return StreamingRule.per_frame()
 
     def get_config(self):
