@@ -21,14 +21,18 @@ def _unrolled_config(config):
     return config if changed else None
 
 
-def unrolled(model):
-    """`model` with Keras' recurrent layers unrolled over its static frames (same weights): a graph without loops.
+def unrolled(model, frames=None):
+    """`model` with its recurrent layers unrolled over a known number of frames (same weights): a graph without loops.
 
     Keras' `LSTM`, `GRU` and `SimpleRNN` run a `while` loop over a list of
     tensors, which LiteRT's built-in ops and OpenVINO's converter do not
-    hold; unrolled over a known number of frames they are plain ops. stkeras'
-    `ConvLSTM2D` unrolls by itself. A model without such layers is returned
-    as it is.
+    hold; unrolled over a known number of frames they are plain ops (as
+    stkeras' `ConvLSTM2D` is when it knows them). A model without such
+    layers is returned as it is.
+
+    Args:
+        model: a functional model over clips.
+        frames: the number of frames, for a model built for any number.
 
     Example:
     >>> inputs = keras.Input((3, 2))
@@ -48,7 +52,13 @@ def unrolled(model):
 
     if not any(_unrolled_config(layer.get_config()) is not None for layer in model.layers):
         return model
-    copy = keras.models.clone_model(model, clone_function=clone)
+    shape = tuple(model.inputs[0].shape[1:])
+    inputs = None
+    if shape[0] is None:
+        if frames is None:
+            raise ValueError(f"Model {model.name!r} takes any number of frames: give `frames` to unroll it over.")
+        inputs = keras.Input((frames, *shape[1:]), dtype=model.inputs[0].dtype)
+    copy = keras.models.clone_model(model, input_tensors=inputs, clone_function=clone)
     for layer, twin in pairs:
         twin.set_weights(layer.get_weights())
     return copy
@@ -105,5 +115,5 @@ def deployable_model(model, *, preprocessing=None, frame_size=None, frames=None)
     if shape[0] is not None and frames is not None and frames != shape[0]:
         raise ValueError(f"Model {clip_model.name!r} takes {shape[0]} frames. Received: frames={frames!r}")
     clips = keras.Input((count, *size, 3), dtype="uint8", name="frames")
-    outputs = unrolled(clip_model)(preprocess(clips))
+    outputs = unrolled(clip_model, count)(preprocess(clips))
     return keras.Model(clips, outputs, name=f"{clip_model.name}_deployed")

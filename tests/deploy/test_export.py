@@ -134,6 +134,15 @@ def test_frames_of_another_size_are_resized_inside(tmp_path):
     np.testing.assert_allclose(actual, keras.ops.convert_to_numpy(expected), rtol=0, atol=1e-5)
 
 
+def test_a_model_of_any_number_of_frames_exports_for_the_frames_given(tmp_path):
+    model = stkeras.build_res_convlstm(stages=((1, 1, 4, 8),), input_shape=(None, 16, 16, 1), num_classes=3,
+                                       lstm_units=4, dropout=0.0)
+    with pytest.raises(ValueError, match="give `frames`"):
+        export(model, tmp_path / "any")
+    exported = export(model, tmp_path / "five", frames=5, check=True)
+    assert exported.inputs[0][1] == (None, 5, 16, 16, 3) and exported.max_error < 1e-5
+
+
 def test_a_layer_the_format_cannot_hold_is_named_before_converting(tmp_path):
     # Miao et al. 2021's evaluation after ITSL: the atoms dilated in space.
     model = stkeras.build_small_3d_cnn(conv="stdcf", input_shape=(4, 16, 16, 1), num_classes=3, filters=(4, 4, 8))
