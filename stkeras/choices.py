@@ -29,6 +29,6 @@ LAYOUTS = ("ucf101", "hmdb51", "kinetics", "something_something_v2", "jester")
 EXPORT_FORMATS = ("saved_model", "onnx", "litert", "openvino")
 
 # Defined here once.
-STRATEGIES = ("none", "mirrored")
+STRATEGIES = ("none", "mirrored", "data_parallel")
 METHODS = ("gradcam", "gradcam++", "scorecam", "saliency")
 WEIGHTINGS = ("global", "per_frame")

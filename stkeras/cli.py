@@ -208,8 +208,16 @@ def _add_run_options(parser, *, recipe, memory_check=True):
 
 def _add_distribute(parser):
     parser.add_argument("--distribute", default="none", choices=choices.STRATEGIES,
-                        help="mirrored: train on every local GPU (or the CPU) with tf.distribute.MirroredStrategy; "
-                             "--batch-size stays the global batch")
+                        help="mirrored: train on every local GPU (or the CPU) with tf.distribute.MirroredStrategy "
+                             "(TensorFlow); data_parallel: on every device of one or several processes with Keras' "
+                             "DataParallel (JAX; run the same command in every process); --batch-size stays the "
+                             "global batch")
+    processes = parser.add_argument_group(
+        "several processes (--distribute data_parallel; default: Keras' KERAS_DISTRIBUTION_JOB_ADDRESSES, "
+        "KERAS_DISTRIBUTION_NUM_PROCESSES and KERAS_DISTRIBUTION_PROCESS_ID, else one process)")
+    processes.add_argument("--coordinator", metavar="HOST:PORT", help="process 0's address and a free port on it")
+    processes.add_argument("--num-processes", type=_positive, metavar="N", help="processes in all")
+    processes.add_argument("--process-id", type=_integer(0), metavar="I", help="this process' index, 0 to N-1")
 
 
 def _add_videos(parser, *, training):

@@ -52,31 +52,51 @@ class Preprocessing:
         frame_step: source frames between a clip's frames (1: consecutive).
         sampling: `"dense"` (consecutive frames `frame_step` apart) or
             `"segments"` (one frame per segment, TSN).
-        resize: the short side frames are resized to before the crop
-            (`None`: no resize).
-        crop: `(height, width)` of the crop, the model's frame size
-            (`None`: the whole frame).
+        resize: the short side frames are resized to before the crop, or
+            `(height, width)` as a checkpoint's recipe gives it (torchvision's
+            `(128, 171)`: the pipeline resizes the short side to the smaller
+            number, keeping the aspect ratio, which is the same frame for a
+            4:3 video); `None`: no resize.
+        crop: `(height, width)` of the crop, the model's frame size (an int:
+            a square); `None`: the whole frame.
         value_range: `(low, high)` of the pixel values before normalization.
         mean, std: per-channel mean and standard deviation the values are
             normalized with (`(x - mean) / std`), or `None`.
+        frame_rate: frames per second the clips of a checkpoint were sampled
+            at (a record of its recipe: the pipeline reads frames
+            `frame_step` apart whatever the video's rate), or `None`.
+        source: where the record comes from (a checkpoint's address), or `None`.
     """
 
     frames: int = None
     frame_step: int = 1
     sampling: str = "dense"
-    resize: int = None
+    resize: object = None
     crop: tuple = None
     value_range: tuple = (0.0, 1.0)
     mean: tuple = None
     std: tuple = None
+    frame_rate: float = None
+    source: str = None
 
     def __post_init__(self):
         check_positive_int("frames", self.frames, allow_none=True)
         check_positive_int("frame_step", self.frame_step)
         check_choice("sampling", self.sampling, SAMPLINGS)
-        check_positive_int("resize", self.resize, allow_none=True)
-        crop = None if self.crop is None else tuple(check_positive_int("crop", c) for c in _pair("crop", self.crop))
+        if isinstance(self.resize, (tuple, list)):
+            resize = tuple(check_positive_int("resize", r) for r in _pair("resize", self.resize))
+            object.__setattr__(self, "resize", resize)
+        else:
+            check_positive_int("resize", self.resize, allow_none=True)
+        crop = (self.crop, self.crop) if isinstance(self.crop, int) and not isinstance(self.crop, bool) else self.crop
+        crop = None if crop is None else tuple(check_positive_int("crop", c) for c in _pair("crop", crop))
         object.__setattr__(self, "crop", crop)
+        if self.frame_rate is not None and (isinstance(self.frame_rate, bool) or not isinstance(
+                self.frame_rate, (int, float)) or self.frame_rate <= 0):
+            raise ValueError(f"`frame_rate` must be None or a positive number. Received: "
+                             f"frame_rate={self.frame_rate!r}")
+        if self.source is not None and not isinstance(self.source, str):
+            raise ValueError(f"`source` must be None or a string. Received: source={self.source!r}")
         object.__setattr__(self, "value_range", tuple(float(v) for v in _pair("value_range", self.value_range, False)))
         mean, std = _per_channel("mean", self.mean), _per_channel("std", self.std)
         if (mean is None) != (std is None) or (mean is not None and len(mean) != len(std)):
@@ -86,6 +106,11 @@ class Preprocessing:
             raise ValueError(f"`std` must be positive. Received: std={std}")
         object.__setattr__(self, "mean", mean)
         object.__setattr__(self, "std", std)
+
+    @property
+    def short_side(self):
+        """The short side the pipeline resizes frames to (`resize`, or the smaller of its pair), or `None`."""
+        return min(self.resize) if isinstance(self.resize, tuple) else self.resize
 
     def normalize(self, clips):
         """`(clips - mean) / std` over the last axis (the channels); the clips themselves without a mean.
@@ -104,7 +129,7 @@ class Preprocessing:
         return (clips - mean) / std
 
     def normalized(self, dataset):
-        """A `(clips, targets[, ...])` dataset with `normalize` applied to the clips (the dataset itself without a mean)."""
+        """A `(clips, targets[, ...])` dataset with `normalize` applied to the clips (itself without a mean)."""
         if self.mean is None:
             return dataset
         return dataset.map(lambda clips, *rest: (self.normalize(clips), *rest))

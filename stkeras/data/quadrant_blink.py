@@ -221,7 +221,8 @@ def quadrant_blink(
             target is a per-clip info field, or `"all"` (a dict over the
             registered tasks whose target the clips have).
         batch_size: `None` yields single clips; an int yields batches (each
-            batch generated at once, the last one possibly smaller).
+            batch generated at once, the last one possibly smaller, except
+            under a Keras distribution, which drops it).
         with_info: also yield an `info` dict: `digit`, `order`, `speed`,
             `visible_every`, `phase`, `position` `(frames, 2)` (row, col of the
             digit box's top-left corner), `quadrants` `(frames,)` (quadrant

@@ -1,5 +1,6 @@
 """Shared argument checks and random draws of the clip synthesizers."""
 
+import keras
 import tensorflow as tf
 
 from stkeras.data.digits import SOURCES
@@ -44,20 +45,29 @@ def chunked_dataset(generate, num_clips, batch_size):
 
     Each chunk is one batch (`batch_size`) or `DEFAULT_CHUNK` clips that are
     then unbatched. The chunk index seeds the stateless random numbers, so
-    the same arguments give the same clips.
+    the same arguments give the same clips. Under a Keras distribution
+    (`keras.distribution.set_distribution`) batches are full: the last
+    partial batch is dropped and the batch size is static, as Keras needs
+    to share each batch between processes.
     """
     chunk = batch_size or DEFAULT_CHUNK
+    full_batches = batch_size is not None and keras.distribution.distribution() is not None
     if num_clips is None:
         chunks = tf.data.Dataset.counter().map(lambda i: (i, tf.constant(chunk, tf.int64)))
+    elif full_batches:
+        chunks = tf.data.Dataset.range(num_clips // chunk).map(lambda i: (i, tf.constant(chunk, tf.int64)))
     else:
         chunks = tf.data.Dataset.range(-(-num_clips // chunk)).map(
             lambda i: (i, tf.minimum(tf.constant(chunk, tf.int64), num_clips - i * chunk))
         )
-    dataset = chunks.map(
-        lambda i, n: generate(i, tf.cast(n, tf.int32)),
-        num_parallel_calls=tf.data.AUTOTUNE,
-        deterministic=True,
-    )
+
+    def make(index, count):
+        element = generate(index, tf.cast(count, tf.int32))
+        if full_batches:
+            element = tf.nest.map_structure(lambda t: tf.ensure_shape(t, (chunk, *t.shape[1:])), element)
+        return element
+
+    dataset = chunks.map(make, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     if batch_size is None:
         dataset = dataset.unbatch()
     return dataset.prefetch(tf.data.AUTOTUNE)

@@ -33,6 +33,7 @@ import os
 import sys
 import warnings
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -302,7 +303,8 @@ def build_video_dataset(paths, lengths, labels, class_names, *, batch_size=8, cl
     if skip_errors:
         dataset = dataset.ignore_errors(log_warning=True)
     if batch_size is not None:
-        dataset = dataset.batch(batch_size)
+        # Under a Keras distribution, Keras shares each batch between processes: full batches only.
+        dataset = dataset.batch(batch_size, drop_remainder=keras.distribution.distribution() is not None)
         if augmentation is not None:
             dataset = augment_clips(dataset, augmentation)
     elif augmentation is not None:
@@ -501,7 +503,8 @@ def video_dataset_from_directory(directory, *, labels="inferred", class_names=No
             `None` (clips only).
         class_names: the class subfolders to use, in label order (default:
             all, sorted); only with `labels="inferred"`.
-        batch_size: clips per batch (`None`: unbatched).
+        batch_size: clips per batch (`None`: unbatched); under a Keras distribution the last partial
+            batch is dropped.
         clip_length: frames per clip.
         frame_step: distance between a clip's frames (dense sampling).
         num_clips: clips per video; more than one gives views (evaluation).

@@ -46,10 +46,14 @@ from stkeras.experiments.run_models import build_run_model
 from stkeras.experiments.run_models import check_memory
 from stkeras.experiments.run_models import save_run_model
 from stkeras.experiments.run_setup import run_record
-from stkeras.experiments.run_setup import run_strategy
 from stkeras.experiments.run_setup import set_precision
+from stkeras.experiments.run_setup import start_distribution
 from stkeras.experiments.seeds import summarize_seeds
 from stkeras.experiments.seeds import welch_test
+from stkeras.recipes import recipe_settings
+from stkeras.training.data_parallel import local_copy
+from stkeras.training.data_parallel import process_count
+from stkeras.training.data_parallel import written_path
 from stkeras.training.distribute import strategy_scope
 from stkeras.training.session import fresh_session
 from stkeras.validation import check_positive_int
@@ -111,8 +115,8 @@ def make_data(*, task=None, recipe, segments=None, data=None, layout=None, valid
 
 def plan_compare(*, out, models=DEFAULT_MODELS, task=None, recipe="blink16_12k", head=None, segments=None, seeds=1,
                  explain=0, data=None, layout=None, validation_split=0.2, frame_size=None, frame_step=2,
-                 distribute="none", tensorboard=False, mixed_precision=False, skip_memory_check=False,
-                 overwrite=False, verbose=False, **overrides):
+                 distribute="none", coordinator=None, num_processes=None, process_id=None, tensorboard=False,
+                 mixed_precision=False, skip_memory_check=False, overwrite=False, verbose=False, **overrides):
     """Resolves the data once and builds every model once; checks everything a run could refuse. Nothing trains.
 
     Args:
@@ -132,7 +136,13 @@ def plan_compare(*, out, models=DEFAULT_MODELS, task=None, recipe="blink16_12k",
             quadrant-blink clips).
         data, layout, validation_split, frame_size, frame_step: a user's
             videos instead of quadrant-blink clips (`stkeras.experiments.run_data.VideoData`).
-        distribute: `"none"` or `"mirrored"` (`tf.distribute`).
+        distribute: `"none"`, `"mirrored"` (`tf.distribute`) or
+            `"data_parallel"` (Keras' `DataParallel` on JAX: run the same
+            command in every process; the run folder is process 0's; on
+            quadrant-blink clips the clip counts must be multiples of the
+            batch size; on videos each split's partial batch is dropped).
+        coordinator, num_processes, process_id: the processes of a
+            data_parallel run (`stkeras.experiments.run_setup.start_distribution`).
         tensorboard: also log every epoch for TensorBoard, in each model's folder.
         mixed_precision: train under this machine's mixed precision policy.
         skip_memory_check: do not refuse a run that would not fit in memory.
@@ -151,6 +161,10 @@ def plan_compare(*, out, models=DEFAULT_MODELS, task=None, recipe="blink16_12k",
         raise ValueError(f"`models` names a preset twice. Received: models={presets}")
     check_positive_int("seeds", seeds)
     check_positive_int("explain", explain, minimum=0)
+    features = (("Grad-CAM",) if explain else ()) + (("sampled segments",) if segments is not None else ())
+    strategy = start_distribution(distribute, recipe_settings(recipe, **overrides), features=features,
+                                  clip_counts=("train_clips", "validation_clips", "test_clips") if data is None else (),
+                                  coordinator=coordinator, num_processes=num_processes, process_id=process_id)
     if explain:
         require_tensorflow("Grad-CAM")
     set_precision(mixed_precision)
@@ -165,7 +179,6 @@ def plan_compare(*, out, models=DEFAULT_MODELS, task=None, recipe="blink16_12k",
                    mixed_precision=mixed_precision)
     record = run_record("compare", options, run_data.settings)
     check_run_folder(out, record, overwrite=overwrite)
-    strategy = run_strategy(distribute)
     first = run_data.seed
     seed_list = [first + k for k in range(seeds)]
     built = {}
@@ -200,6 +213,8 @@ def run_compare(plan):
                "class_names": data.class_names, "baseline": baseline, "models": {}}
     if len(seeds) > 1:
         results["seeds"] = seeds
+    reports = written_path(out)  # in a multi-process run, process 0 writes the reports
+    os.makedirs(reports, exist_ok=True)
     grids = {}
     metrics = [k for k in baseline if k != "predictor"]
     for index, preset in enumerate(plan.presets, start=1):
@@ -223,9 +238,9 @@ def run_compare(plan):
         row.pop("seed", None)
         if synthetic:
             grids[preset] = grid_from_values(np.concatenate(values), _concatenate(infos), metric=metric)
-            plot_error_grid(grids[preset], os.path.join(out, f"grid_{preset}.png"), title=f"{preset} {metric}")
+            plot_error_grid(grids[preset], os.path.join(reports, f"grid_{preset}.png"), title=f"{preset} {metric}")
             row["per_speed"] = _summary_row(grids[preset])
-            with open(os.path.join(out, f"rf_{preset}.md"), "w") as handle:
+            with open(os.path.join(reports, f"rf_{preset}.md"), "w") as handle:
                 handle.write(f"# Receptive fields of {model.name}\n\n{format_receptive_field(receptive_field(model))}\n")
         if plan.explain:
             row["explanation"] = explain_model(model, os.path.join(out, "explain", preset), data=data,
@@ -239,7 +254,7 @@ def run_compare(plan):
     for a, b in _pairs(plan.presets) if synthetic else ():
         rel = relative_grid(grids[a], grids[b])
         path = f"relative_{a}_vs_{b}.png"
-        plot_relative_grid(rel, os.path.join(out, path), title=f"{a} vs {b} (positive: {a} better)")
+        plot_relative_grid(rel, os.path.join(reports, path), title=f"{a} vs {b} (positive: {a} better)")
         results["relative"][f"{a}_vs_{b}"] = {"overall": rel.overall, "plot": path, "per_speed": _summary_row(rel)}
     if len(seeds) > 1:
         results["differences"] = {
@@ -248,7 +263,7 @@ def run_compare(plan):
             for i, a in enumerate(plan.presets) for b in plan.presets[i + 1:]
         }
     plot_training_curves({name: r["history"] for name, r in results["models"].items()},
-                         os.path.join(out, "training_curves.png"))
+                         os.path.join(reports, "training_curves.png"))
     if plan.explain:
         write_explanations(os.path.join(out, "explain"), {
             "task": task.name, "recipe": data.recipe, "clips": plan.explain,
@@ -276,10 +291,12 @@ def _train_and_score(run_model, data, test, plan, prefix):
     seconds = time.perf_counter() - start
     save_run_model(run_model, data)
     test = run_model.preprocessing.normalized(test)
+    # `predict` cannot run across processes: each scores the held-out clips with a copy on its own device.
+    scorer = local_copy(model) if process_count() > 1 else model
     if isinstance(data, SyntheticData):
-        predictions, targets, info = collect_predictions(model, test)
+        predictions, targets, info = collect_predictions(scorer, test)
     else:
-        predictions = np.concatenate([np.asarray(model.predict_on_batch(np.asarray(clips))) for clips, _ in test])
+        predictions = np.concatenate([np.asarray(scorer.predict_on_batch(np.asarray(clips))) for clips, _ in test])
         targets, info = np.concatenate([np.asarray(labels) for _, labels in test]), None
     scores = task.scores(predictions, targets)
     if task.kind == "classification" and task.units > 5:

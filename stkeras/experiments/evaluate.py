@@ -22,7 +22,7 @@ import numpy as np
 
 from stkeras.analysis import collect_predictions
 from stkeras.analysis import grid_from_values
-from stkeras.atomic_files import write_text_atomically
+from stkeras.training.atomic_files import write_text_atomically
 from stkeras.data import parse_views
 from stkeras.data import predict_views
 from stkeras.data.views import top_k_accuracies

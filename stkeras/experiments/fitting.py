@@ -11,6 +11,7 @@ from stkeras.experiments.report import log
 from stkeras.training import compile_for_task
 from stkeras.training import fit_resumable
 from stkeras.training import recipe_optimizer
+from stkeras.training.data_parallel import written_path
 
 
 def seed_everything(seed):
@@ -81,7 +82,7 @@ def train_model(model, data, *, seed, folder, label, preprocessing=None, verbose
     compile_for_task(model, data.task, optimizer=optimizer)
     callbacks = [*callbacks, *schedule_callbacks]
     if tensorboard:
-        callbacks = [*callbacks, keras.callbacks.TensorBoard(os.path.join(folder, "tensorboard"))]
+        callbacks = [*callbacks, keras.callbacks.TensorBoard(written_path(os.path.join(folder, "tensorboard")))]
     train, validation = data.train(seed), data.validation(seed)
     if preprocessing is not None:
         train, validation = preprocessing.normalized(train), preprocessing.normalized(validation)

@@ -7,7 +7,7 @@ from stkeras.experiments.paper import paper_parameters
 from stkeras.experiments.paper import paper_ranking
 from stkeras.experiments.paper import paper_result
 from stkeras.tasks import get_task
-from stkeras.atomic_files import write_text_atomically
+from stkeras.training.atomic_files import write_text_atomically
 
 
 # Columns of the learning-curve table; longer runs show every few epochs (`results.json` has them all).

@@ -23,6 +23,7 @@ Example:
 
 import os
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -226,7 +227,20 @@ class VideoData(RunData):
         self.settings.update(frame_size=frame_size, frame_step=frame_step,
                              train_clips=len(self._parts["train"][0]) or held_out, validation_clips=held_out,
                              test_clips=held_out)
+        if not self.evaluation and keras.distribution.distribution() is not None:
+            self._full_batches_only()
         self._datasets = {}
+
+    def _full_batches_only(self):
+        """Under a Keras distribution the pipelines drop each split's last partial batch: the counts say so."""
+        batch = self.settings["batch_size"]
+        for name, split in (("train_clips", "training"), ("validation_clips", "held-out")):
+            if self.settings[name] < batch:
+                raise ValueError(f"The {self.settings[name]} {split} videos are fewer than one global batch "
+                                 f"(batch_size={batch}): under distribute='data_parallel' a partial batch is "
+                                 "dropped, which would leave none. Lower the batch size or add videos.")
+            self.settings[name] -= self.settings[name] % batch
+        self.settings["test_clips"] = self.settings["validation_clips"]
 
     def _list(self, validation_split):
         """`{"train": (paths, video indexes, labels), "held_out": ..., "class_names": ...}`: listed and probed once."""
@@ -260,7 +274,7 @@ class VideoData(RunData):
             self._datasets[key] = build_video_dataset(
                 paths, indexes, labels, self.class_names, clip_length=self.settings["frames"],
                 frame_step=self.preprocessing.frame_step, sampling=self.sampling,
-                image_size=self.preprocessing.crop, resize_short=self.preprocessing.resize, **options)
+                image_size=self.preprocessing.crop, resize_short=self.preprocessing.short_side, **options)
         return self._datasets[key]
 
     def train(self, seed):

@@ -14,6 +14,9 @@ import shutil
 import tempfile
 
 from stkeras.experiments.report import log
+from stkeras.training.data_parallel import process_count
+from stkeras.training.data_parallel import process_index
+from stkeras.training.data_parallel import processes_failing
 
 SETTINGS_FILE = "settings.json"
 
@@ -72,9 +75,14 @@ def claim_run_folder(out, settings, *, overwrite=False):
             folder and start over instead of refusing. With the same
             settings the run resumes either way.
 
+    In a multi-process data-parallel run every process calls it: process 0
+    claims the folder, the others then check that they see its settings
+    (the run folder must be on a file system every process sees).
+
     Raises:
         ValueError: the folder holds a run with other settings and
-            `overwrite` is False; the message names each difference.
+            `overwrite` is False; the message names each difference. In a
+            multi-process run, also: a process cannot see process 0's folder.
 
     Example:
     >>> import tempfile
@@ -85,6 +93,35 @@ def claim_run_folder(out, settings, *, overwrite=False):
     ...
     ValueError: --out ... holds a run with other settings (epochs: 3 (the folder's run: 2)). ...
     """
+    if process_count() > 1:
+        _claim_from_every_process(out, settings, overwrite)
+        return
+    _claim(out, settings, overwrite)
+
+
+def _claim_from_every_process(out, settings, overwrite):
+    """Process 0 claims `out`; every process then reads its settings back, or all of them stop."""
+    error = None
+    if process_index() == 0:
+        try:
+            _claim(out, settings, overwrite)
+        except ValueError as raised:
+            error = raised
+    if 0 in processes_failing(error is None):
+        raise error or ValueError(f"Process 0 refused --out {out!r}; its error says why.")
+    try:
+        with open(os.path.join(out, SETTINGS_FILE)) as file:
+            seen = json.load(file) == _jsonable(settings)
+    except (OSError, json.JSONDecodeError):
+        seen = False
+    failing = processes_failing(seen)
+    if failing:
+        raise ValueError(f"--out {out!r} must be one folder every process sees (a shared file system): process(es) "
+                         f"{', '.join(map(str, failing))} do not find the {SETTINGS_FILE} that process 0 wrote "
+                         "there.")
+
+
+def _claim(out, settings, overwrite):
     path = os.path.join(out, SETTINGS_FILE)
     if os.path.isfile(path):
         if not overwrite:

@@ -74,10 +74,10 @@ def build_run_model(preset, data, *, seed, folder, label=None, strategy=None, he
     seed_everything(seed)
     with strategy_scope(strategy):
         model = from_preset(preset, input_shape=data.input_shape, task=data.task, weights=weights, **extra)
-    weights_preprocessing = getattr(model, "preprocessing", None)
+    checkpoint = getattr(model, "preprocessing", None)
     preprocessing = data.preprocessing
-    if weights_preprocessing is not None and weights_preprocessing.mean is not None:
-        preprocessing = preprocessing.replace(mean=weights_preprocessing.mean, std=weights_preprocessing.std)
+    if checkpoint is not None and checkpoint.mean is not None:
+        preprocessing = preprocessing.replace(mean=checkpoint.mean, std=checkpoint.std)
     return RunModel(preset, seed, label or preset, folder, model, preprocessing)
 
 

@@ -30,9 +30,11 @@ from stkeras.experiments.run_models import build_run_model
 from stkeras.experiments.run_models import check_memory
 from stkeras.experiments.run_models import save_run_model
 from stkeras.experiments.run_setup import run_record
-from stkeras.experiments.run_setup import run_strategy
 from stkeras.experiments.run_setup import set_precision
+from stkeras.experiments.run_setup import start_distribution
 from stkeras.models.presets import get_preset
+from stkeras.recipes import recipe_settings
+from stkeras.training.data_parallel import describe
 from stkeras.training.distribute import strategy_scope
 
 
@@ -53,17 +55,18 @@ class TrainPlan:
 
 def plan_train(*, out, model, task=None, recipe="blink32_3k", head=None, segments=None, data=None, layout=None,
                validation_split=0.2, frame_size=None, frame_step=2, weights=None, frozen_stages=None,
-               distribute="none", tensorboard=False, mixed_precision=False, skip_memory_check=False, overwrite=False,
-               verbose=False, **overrides):
+               distribute="none", coordinator=None, num_processes=None, process_id=None, tensorboard=False,
+               mixed_precision=False, skip_memory_check=False, overwrite=False, verbose=False, **overrides):
     """Resolves the data once and builds the model once; checks everything the run could refuse. Nothing trains.
 
     Args:
         out: the run folder, which becomes the model's preset folder.
         model: a preset name (`stkeras.list_presets()`).
-        task, recipe, head, segments, data, layout, validation_split,
-            frame_size, frame_step, distribute, tensorboard,
-            mixed_precision, skip_memory_check, overwrite, verbose,
-            **overrides: as `plan_compare`'s.
+        task, recipe, head, segments: as `plan_compare`'s.
+        data, layout, validation_split, frame_size, frame_step: as `plan_compare`'s.
+        distribute, coordinator, num_processes, process_id: as `plan_compare`'s.
+        tensorboard, mixed_precision, skip_memory_check: as `plan_compare`'s.
+        overwrite, verbose, **overrides: as `plan_compare`'s.
         weights: a checkpoint to start from (a torchvision `.pth` of a
             preset that declares one, whose preprocessing the clips then
             get, or a `.weights.h5` of the same model); with other classes
@@ -79,17 +82,21 @@ def plan_train(*, out, model, task=None, recipe="blink32_3k", head=None, segment
             raise ValueError("--weights starts a model on your videos: give --data DIR too.")
         if not os.path.isfile(weights):
             raise ValueError(f"--weights {weights!r} is not a file.")
-        if frame_size is None and preset.loads_checkpoint(weights) and preset.weights_preprocessing is not None:
-            checkpoint = preset.weights_preprocessing  # the clips the checkpoint was trained on
+        if frame_size is None and preset.loads_checkpoint(weights) and preset.preprocessing is not None:
+            checkpoint = preset.preprocessing  # the clips the checkpoint was trained on
             frame_size = checkpoint.crop[0] if checkpoint.crop else None
     if frozen_stages is not None and data is None:
         raise ValueError("--frozen-stages is for fine-tuning on your videos: give --data DIR too.")
+    strategy = start_distribution(distribute, recipe_settings(recipe, **overrides),
+                                  features=("sampled segments",) if segments is not None else (),
+                                  clip_counts=("train_clips", "validation_clips") if data is None else (),
+                                  coordinator=coordinator, num_processes=num_processes, process_id=process_id)
     set_precision(mixed_precision)
     run_data = make_data(task=task, recipe=recipe, segments=segments, data=data, layout=layout,
                          validation_split=validation_split, frame_size=frame_size, frame_step=frame_step, **overrides)
-    if weights is not None and preset.loads_checkpoint(weights) and preset.weights_preprocessing is not None:
-        resize = preset.weights_preprocessing.resize
-        if resize and run_data.preprocessing.crop == preset.weights_preprocessing.crop:
+    if weights is not None and preset.loads_checkpoint(weights) and preset.preprocessing is not None:
+        resize = preset.preprocessing.resize
+        if resize and run_data.preprocessing.crop == preset.preprocessing.crop:
             run_data.preprocessing = run_data.preprocessing.replace(resize=resize)
     options = dict(model=model, task=task, recipe=recipe, head=head, segments=segments,
                    data=None if data is None else os.fspath(data), layout=layout, validation_split=validation_split,
@@ -97,7 +104,6 @@ def plan_train(*, out, model, task=None, recipe="blink32_3k", head=None, segment
                    frozen_stages=frozen_stages, mixed_precision=mixed_precision)
     record = run_record("train", options, run_data.settings)
     check_run_folder(out, record, overwrite=overwrite)
-    strategy = run_strategy(distribute)
     built = build_run_model(model, run_data, seed=run_data.seed, folder=os.fspath(out), strategy=strategy, head=head,
                             weights=weights, frozen_stages=frozen_stages)
     if not skip_memory_check:
@@ -117,6 +123,7 @@ def run_train(plan):
     claim_run_folder(plan.out, plan.record, overwrite=plan.overwrite)
     model = run_model.model
     replicas = f", {plan.strategy.num_replicas_in_sync} replica(s)" if plan.strategy else ""
+    replicas += f", {describe()}" if describe() else ""
     log(f"stkeras train: {run_model.preset} ({model.count_params():,} parameters) on {data.describe()}{replicas}"
         + (f", from {plan.weights}" if plan.weights else ""))
     with strategy_scope(plan.strategy):

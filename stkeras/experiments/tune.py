@@ -31,7 +31,7 @@ import warnings
 import keras
 import numpy as np
 
-from stkeras.atomic_files import write_text_atomically
+from stkeras.training.atomic_files import write_text_atomically
 from stkeras.experiments.compare import make_data
 from stkeras.experiments.fitting import ProgressLines
 from stkeras.experiments.fitting import seed_everything
@@ -169,9 +169,10 @@ def plan_tune(*, out, space="courtney", tuner="random", max_trials=10, max_time=
             this seed-to-seed spread (`seed_spread`). 1: no reruns.
         trials_per_process: continue in a new process after this many
             trials (with `restart_argv`; else in this one); `None`: never.
-        task, recipe, data, layout, validation_split, frame_size,
-            frame_step, **overrides: the run's data (as `plan_compare`'s);
-            `epochs` is a trial's training epochs (Hyperband's most).
+        task, recipe, data, layout: the run's data (as `plan_compare`'s).
+        validation_split, frame_size, frame_step: as `plan_compare`'s.
+        **overrides: as `plan_compare`'s; `epochs` is a trial's training
+            epochs (Hyperband's most).
         oracle, role, tuner_id: distributed search through keras-tuner's
             chief/worker mode (see `distributed_environment`).
         tensorboard: also log every trial's epochs for TensorBoard, in

@@ -16,6 +16,7 @@ from stkeras.backend_support import require_tensorflow
 from stkeras.choices import METHODS
 from stkeras.choices import WEIGHTINGS
 from stkeras.explain.feature_layer import feature_layer
+from stkeras.training.data_parallel import refuse_under_data_parallel
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
 
@@ -123,6 +124,8 @@ def gradcam(model, clips, *, target=None, layer=None, method="gradcam", weightin
     >>> gradcam(model, np.random.rand(2, 8, 32, 32, 1).astype("float32"), weighting="per_frame").shape
     (2, 8, 32, 32)
     """
+    if keras.distribution.distribution() is not None:
+        refuse_under_data_parallel("Grad-CAM")
     require_tensorflow("Grad-CAM")
     check_choice("method", method, METHODS)
     check_choice("weighting", weighting, WEIGHTINGS)

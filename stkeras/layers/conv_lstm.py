@@ -625,6 +625,13 @@ class ConvLSTM2D(keras.layers.Layer):
 
 def _refuse_replicas():
     """A stateful layer's states hold one batch; replicas would each see part of it."""
+    distribution = keras.distribution.distribution()
+    if distribution is not None and distribution.device_mesh.devices.size > 1:
+        raise ValueError(
+            f"A stateful ConvLSTM2D cannot be built under a Keras distribution over "
+            f"{distribution.device_mesh.devices.size} devices (distribute='data_parallel'): its states hold one "
+            "whole batch, which the devices split. Build and train it on one device."
+        )
     if keras.backend.backend() != "tensorflow":
         return
     import tensorflow as tf

@@ -136,8 +136,8 @@ def build_frame_model_backbone(*, backbone="small_cnn", num_segments=None, input
                                backbone_weights=None, backbone_options=None, name=None):
     """A 2D backbone applied to each of `num_segments` frames: clips to per-frame feature maps.
 
-    Args: as `build_frame_model`'s, without the projection, the head and
-        the output.
+    Its arguments are `build_frame_model`'s, without the projection, the
+    head and the output.
 
     Returns:
         a `VideoModel` over clips `(batch, N, height, width, channels)` to

@@ -38,9 +38,9 @@ import os
 import keras
 
 from stkeras import __version__
-from stkeras.atomic_files import atomic_path
-from stkeras.atomic_files import save_model_atomically
-from stkeras.atomic_files import write_text_atomically
+from stkeras.training.atomic_files import atomic_path
+from stkeras.training.atomic_files import save_model_atomically
+from stkeras.training.atomic_files import write_text_atomically
 from stkeras.data.preprocessing import Preprocessing
 from stkeras.models.family import family_of
 from stkeras.models.family import get_family

@@ -55,10 +55,11 @@ class Preset:
         weights_arguments: builder arguments of the network those checkpoints
             were trained as (e.g. `{"convention": "torchvision"}`), set when
             a file of their type (suffix) is loaded.
-        weights_preprocessing: how those checkpoints' clips are made (a
-            `stkeras.data.preprocessing.Preprocessing` without the frames):
-            a model loaded from one carries it, and the data pipeline
-            applies it.
+        preprocessing: how those checkpoints' clips are made (a
+            `stkeras.data.preprocessing.Preprocessing`: frames, frame step or
+            rate, resize, crop, value range, mean, std), `None` where none
+            is recorded: a model loaded from one carries it, and the data
+            pipeline applies it.
     """
 
     name: str
@@ -68,7 +69,7 @@ class Preset:
     arguments: dict
     weights: tuple = ()
     weights_arguments: dict = dataclasses.field(default_factory=dict)
-    weights_preprocessing: Preprocessing = None
+    preprocessing: Preprocessing = None
 
     @property
     def builder(self):
@@ -112,7 +113,7 @@ def register_presets(table, *, family):
     The family must be registered (`register_family`); an entry's paper
     defaults to the family's. An entry may declare published checkpoints:
     `"weights"` (their file names), `"weights_arguments"` (the builder
-    arguments they need) and `"weights_preprocessing"` (a dict of
+    arguments they need) and `"preprocessing"` (a dict of
     `Preprocessing` settings: how their clips are made).
 
     Example:
@@ -129,7 +130,7 @@ def register_presets(table, *, family):
         if unknown:
             raise ValueError(f"Preset {name!r} gives {builder.__name__} arguments it does not take: "
                              f"{', '.join(unknown)}.")
-        preprocessing = entry.get("weights_preprocessing")
+        preprocessing = entry.get("preprocessing")
         PRESETS.register(name, Preset(
             name, family, entry.get("paper", get_family(family).paper), entry["description"],
             dict(entry["arguments"]), tuple(entry.get("weights", ())), dict(entry.get("weights_arguments", {})),
@@ -244,7 +245,7 @@ def from_preset(name, *, num_classes=None, task=None, input_shape=None, weights=
                                  f"Received: {key}={overrides[key]!r}")
             arguments[key] = value
         model = family.build(**arguments, weights=weights)
-        model.preprocessing = preset.weights_preprocessing
+        model.preprocessing = preset.preprocessing
     else:
         model = family.build(**arguments)
         if weights is not None:

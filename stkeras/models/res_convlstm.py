@@ -160,7 +160,7 @@ def build_res_convlstm_backbone(*, stages, input_shape=(48, 48, 48, 1), normaliz
                                 op_options=None, name=None):
     """Stacked `Res_ConvLSTM` modules: clips to the last module's feature maps, a stage per module.
 
-    Args: as `build_res_convlstm`'s, without the head and the output.
+    Its arguments are `build_res_convlstm`'s, without the head and the output.
 
     Example:
     >>> build_res_convlstm_backbone(stages=[(1, 1, 8, 16), (1, 16, 16, 32)], input_shape=(4, 16, 16, 1)).stage_names

@@ -53,7 +53,7 @@ def build_small_3d_cnn_backbone(
     """The three-layer 3D CNN without its output: three convolutions, each with batch normalization, ReLU and
     a `1x2x2` max-pool.
 
-    Args: as `build_small_3d_cnn`'s, without the output.
+    Its arguments are `build_small_3d_cnn`'s, without the output.
 
     Example:
     >>> build_small_3d_cnn_backbone(conv="regular", input_shape=(4, 16, 16, 1)).output.shape

@@ -25,7 +25,7 @@ def build_stdcf_resnet_backbone(
     convolutions are `STDCFConv3D` layers with `M` spatial and `N` temporal
     atoms; the `1x1x1` convolutions and the stem stay regular.
 
-    Args: as `build_stdcf_resnet`'s, without the output.
+    Its arguments are `build_stdcf_resnet`'s, without the output.
 
     Example:
     >>> build_stdcf_resnet_backbone(depth=10, input_shape=(4, 32, 32, 3)).output.shape

@@ -44,7 +44,7 @@ def build_vggm_convlstm_backbone(*, input_shape=(29, 48, 48, 1), filters=(96, 96
                                  name="vggm_convlstm_backbone"):
     """VGG-M ConvLSTM without its LSTM and output: a 2D conv1, ConvLSTMs conv2-conv5, batch norms and pools.
 
-    Args: as `build_vggm_convlstm`'s, without the head and the output.
+    Its arguments are `build_vggm_convlstm`'s, without the head and the output.
 
     Example:
     >>> build_vggm_convlstm_backbone(input_shape=(4, 48, 48, 1)).output.shape

@@ -1,5 +1,6 @@
 """Training helpers: task losses and baselines, resumable fitting, atoms and ITSL, bidirectional training, truncated
-backpropagation through time, tf.distribute, XLA and mixed precision."""
+backpropagation through time, tf.distribute, data-parallel training on JAX (one or several processes), XLA and mixed
+precision."""
 
 from stkeras.training.atoms import freeze_atoms
 from stkeras.training.atoms import set_atom_dilation
@@ -8,6 +9,10 @@ from stkeras.training.backups import EpochBackups
 from stkeras.training.backups import restore_backup
 from stkeras.training.bidirectional import average_directions
 from stkeras.training.bidirectional import reverse_direction
+from stkeras.training.data_parallel import check_full_batches
+from stkeras.training.data_parallel import local_copy
+from stkeras.training.data_parallel import plan_data_parallel
+from stkeras.training.data_parallel import start_data_parallel
 from stkeras.training.distribute import make_strategy
 from stkeras.training.distribute import strategy_scope
 from stkeras.training.itsl import itsl_fit

@@ -10,9 +10,10 @@ import warnings
 
 import keras
 
-from stkeras.atomic_files import atomic_path
-from stkeras.atomic_files import save_model_atomically
-from stkeras.atomic_files import write_text_atomically
+from stkeras.training.atomic_files import atomic_path
+from stkeras.training.atomic_files import save_model_atomically
+from stkeras.training.atomic_files import write_text_atomically
+from stkeras.training.data_parallel import written_path
 
 _EPOCH_FOLDER = re.compile(r"^epoch-(\d+)$")
 _WEIGHTS = "state.weights.h5"
@@ -67,7 +68,7 @@ class EpochBackups(keras.callbacks.Callback):
             with open(os.path.join(partial, _STATE), "w") as handle:
                 json.dump({"epochs_done": epoch + 1, "history": self.history}, handle)
         older = []
-        for done, folder in list_backups(self.directory):
+        for done, folder in list_backups(written_path(self.directory)):
             if done > epoch + 1:  # left by a run that was later resumed from an earlier backup
                 shutil.rmtree(folder, ignore_errors=True)
             elif done < epoch + 1:

@@ -20,6 +20,10 @@ def make_strategy(name="mirrored"):
     batch size and the learning rate keep their meaning. `"none"`: `None`,
     the default single-device training.
 
+    Keras' data-parallel distribution on JAX (`"data_parallel"`, one or
+    several processes) is global rather than a scope: see
+    `stkeras.training.start_data_parallel`.
+
     Args:
         name: `"mirrored"` or `"none"`.
 
@@ -31,7 +35,7 @@ def make_strategy(name="mirrored"):
     >>> strategy.num_replicas_in_sync >= 1
     True
     """
-    check_choice("distribute", name, STRATEGIES)
+    check_choice("distribute", name, tuple(s for s in STRATEGIES if s != "data_parallel"))
     if name == "none":
         return None
     require_tensorflow("tf.distribute")

@@ -4,9 +4,12 @@ import csv
 import json
 import os
 
+import keras
+
 from stkeras.training.backups import EpochBackups
 from stkeras.training.backups import list_backups
 from stkeras.training.backups import restore_backup
+from stkeras.training.data_parallel import check_full_batches
 from stkeras.training.non_finite import StopOnNonFiniteLoss
 
 
@@ -29,6 +32,11 @@ def fit_resumable(model, train, epochs, directory, validation_data=None, verbose
     left; a finished training trains nothing more. A NaN or infinite loss
     raises `NonFiniteLossError` naming the epoch and batch, before the
     broken weights reach the backup or the checkpoint.
+
+    Under a Keras distribution, `train` and `validation_data` must have
+    full batches of a static size the devices share (`check_full_batches`);
+    in a multi-process run process 0 writes the files and every process
+    reads them back to resume (`stkeras.training.data_parallel`).
 
     Args:
         model: a compiled, built Keras model.
@@ -54,6 +62,10 @@ def fit_resumable(model, train, epochs, directory, validation_data=None, verbose
     if not model.built:
         raise ValueError(f"`model` must be built before `fit_resumable` so that a backup can be loaded into it. "
                          f"Received: the unbuilt model {model.name!r}; call it on a batch first.")
+    if keras.distribution.distribution() is not None:  # Keras shares every batch between the devices
+        check_full_batches(train, "train")
+        if validation_data is not None:
+            check_full_batches(validation_data, "validation_data")
     history = _restore_keras_backup(model, backup, history_path) or restore_backup(model, backup)
     done = len(history)
     if done >= epochs:

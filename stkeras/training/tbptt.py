@@ -35,6 +35,7 @@ import numpy as np
 from stkeras.backend_support import require_tensorflow
 from stkeras.layers.conv_lstm import ConvLSTM2D
 from stkeras.layers.time_reverse import TimeReverse
+from stkeras.training.data_parallel import refuse_under_data_parallel
 from stkeras.validation import check_positive_int
 
 
@@ -157,6 +158,8 @@ class _Chunks:
     `tbptt_fit` and `predict_in_chunks`."""
 
     def __init__(self, model, chunk_length):
+        if keras.distribution.distribution() is not None:
+            refuse_under_data_parallel("truncated backpropagation through time")
         require_tensorflow("truncated backpropagation through time")
         import tensorflow as tf
 

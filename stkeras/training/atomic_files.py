@@ -4,6 +4,8 @@ import contextlib
 import os
 import shutil
 
+from stkeras.training.data_parallel import written_path
+
 
 @contextlib.contextmanager
 def atomic_path(path):
@@ -13,6 +15,8 @@ def atomic_path(path):
     writing leaves the previous `path` (or none) and a stray temporary,
     which the next write replaces. Works for files and folders; the
     temporary keeps `path`'s extension (Keras checks `.keras` and `.weights.h5`).
+    In a multi-process data-parallel run, only process 0 writes `path`; the
+    others write a scratch copy (`stkeras.training.data_parallel.written_path`).
 
     Args:
         path: the file or folder to write.
@@ -25,6 +29,7 @@ def atomic_path(path):
     >>> open(target).read()
     'done'
     """
+    path = written_path(path)
     folder, name = os.path.split(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     # The whole extension (`.weights.h5`, `.keras`): Keras checks it.
