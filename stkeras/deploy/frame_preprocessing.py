@@ -143,15 +143,19 @@ class FramePreprocessing(keras.layers.Layer):
             model: a model over clips `(batch, frames, height, width, channels)`.
             preprocessing: the model's preprocessing, a mapping (or an
                 object with `to_config()`, such as a preset folder's) with
-                any of `value_range`, `mean`, `std`, `resize`; default: the
+                any of `value_range`, `mean`, `std`, `resize` (the short side,
+                or a `(height, width)` whose smaller side it is); default: the
                 model's own (`model.preprocessing`, which a preset folder's
                 model carries), else values in `0..1`, no normalization.
         """
         config = preprocessing_config(preprocessing if preprocessing is not None else getattr(
             model, "preprocessing", None))
         shape = tuple(model.inputs[0].shape[1:])
+        resize = config.get("resize")
+        if isinstance(resize, (list, tuple)):  # a checkpoint's (height, width): the short side is the smaller
+            resize = min(resize)
         return cls(channels=shape[-1], value_range=config.get("value_range", (0.0, 1.0)), mean=config.get("mean"),
-                   std=config.get("std"), crop=shape[1:3], resize=config.get("resize"), name=name)
+                   std=config.get("std"), crop=shape[1:3], resize=resize, name=name)
 
 
 def preprocessing_config(preprocessing):
