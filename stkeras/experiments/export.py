@@ -15,7 +15,7 @@ import dataclasses
 import json
 import os
 
-from stkeras.atomic_files import write_text_atomically
+from stkeras.training.atomic_files import write_text_atomically
 from stkeras.experiments.deployed_models import load_deployed_model
 from stkeras.experiments.report import log
 
