@@ -108,7 +108,8 @@ def unsupported_layers(model, format):
     Example:
     >>> import keras
     >>> inputs = keras.Input((4, 8, 8, 1))
-    >>> model = keras.Model(inputs, keras.layers.Conv3D(2, 3, dilation_rate=(2, 1, 1), name="wide")(inputs))
+    >>> wide = keras.layers.Conv3D(2, 3, padding="same", dilation_rate=(2, 1, 1), name="wide")
+    >>> model = keras.Model(inputs, wide(inputs))
     >>> [path for path, _ in unsupported_layers(model, "litert")]
     ['wide']
     """

@@ -65,7 +65,7 @@ class FramePreprocessing(keras.layers.Layer):
     Example:
     >>> frames = np.full((1, 2, 6, 8, 3), 255, np.uint8)
     >>> layer = FramePreprocessing(channels=1, value_range=(0.0, 1.0), crop=(4, 4))
-    >>> layer(frames).shape, float(layer(frames)[0, 0, 0, 0, 0])
+    >>> layer(frames).shape, round(float(layer(frames)[0, 0, 0, 0, 0]), 3)
     (TensorShape([1, 2, 4, 4, 1]), 1.0)
     """
 
