@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 # Public name -> the module that defines it (`None`: the name is a subpackage).
 _EXPORTS = {
     "blocks": None,
+    "deploy": None,
     "heads": None,
     "layers": None,
     "models": None,

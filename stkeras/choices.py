@@ -26,6 +26,7 @@ HEADS = ("pool", "temporal_pool", "per_frame", "lstm", "gru", "rnn_tanh", "rnn_r
 TUNING_SPACES = ("courtney", "video_resnet", "heads")
 TUNERS = ("hyperband", "bayesian", "random")
 LAYOUTS = ("ucf101", "hmdb51", "kinetics", "something_something_v2", "jester")
+EXPORT_FORMATS = ("saved_model", "onnx", "litert", "openvino")
 
 # Defined here once.
 STRATEGIES = ("none", "mirrored", "data_parallel")

@@ -1,4 +1,5 @@
-"""The `stkeras` command line: compare, train, evaluate, tune, explain, sensitivity, heads, presets, rf and cache.
+"""The `stkeras` command line: compare, train, evaluate, tune, explain, sensitivity, heads, presets, rf, cache,
+export and predict.
 
     stkeras compare --recipe blink16_12k --out runs/quick
     stkeras train --model convlstm --task speed --out runs/convlstm
@@ -11,6 +12,8 @@
     stkeras rf --model ts_conv3d_xl
     stkeras presets --family video_resnet
     stkeras cache videos videos-cache
+    stkeras export runs/convlstm --format litert --out convlstm.tflite
+    stkeras predict runs/ft match.mp4 videos/ --out predictions
 
 Each command is parsed here, then planned and run by its application
 (`stkeras.experiments.APPLICATIONS`): the plan resolves the task, the data,
@@ -179,6 +182,20 @@ def _periods(text):
     if not values:
         raise argparse.ArgumentTypeError(f"expected positive integers separated by commas, got {text!r}")
     return values + (None,)
+
+
+def _frame_size(text):
+    """`--frame-size`: `HEIGHTxWIDTH` or one side (square frames)."""
+    parts = text.lower().split("x")
+    try:
+        sizes = [int(part) for part in parts]
+    except ValueError:
+        sizes = []
+    if len(sizes) == 1:
+        sizes = sizes * 2
+    if len(sizes) != 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"expected HEIGHTxWIDTH (e.g. 240x320) or one side, got {text!r}")
+    return tuple(sizes)
 
 
 def _add_common(parser):
@@ -388,6 +405,48 @@ def make_parser():
     cache.add_argument("--on-error", default="raise", choices=("raise", "skip"),
                        help="a video that cannot be decoded: stop naming it, or leave it out and name it at the end")
     _add_common(cache)
+
+    model_help = ("a trained model's preset folder (a run folder of `stkeras train`, RUN/models/<preset> of "
+                  "`compare`), or a preset name (random weights unless --weights)")
+    export = commands.add_parser("export", help="a trained model as a SavedModel, ONNX, LiteRT or OpenVINO artifact "
+                                                "that takes uint8 RGB frames, its preprocessing inside")
+    export.add_argument("model", metavar="MODEL", help=model_help)
+    export.add_argument("--format", required=True, choices=choices.EXPORT_FORMATS,
+                        help="saved_model: a folder; onnx: .onnx; litert: .tflite; openvino: .xml (+ .bin). onnx and "
+                             "openvino need `pip install \"stkeras[export]\"`")
+    export.add_argument("--out", required=True, metavar="PATH", help="the artifact (a JSON file beside it says its "
+                                                                     "inputs, outputs and classes)")
+    export.add_argument("--stream", action="store_true",
+                        help="export the causal model's step model: one frame and the states in, that frame's "
+                             "outputs and the new states out")
+    export.add_argument("--frame-size", type=_frame_size, metavar="HxW",
+                        help="size of the frames the artifact takes (default: the model's); others are resized and "
+                             "centre-cropped inside")
+    export.add_argument("--check", action="store_true",
+                        help="run the artifact in its own runtime on random frames and print its largest "
+                             "difference from Keras")
+    export.add_argument("--weights", metavar="FILE", help="with a preset name: a checkpoint to load")
+    _add_common(export)
+
+    predict = commands.add_parser("predict", help="a trained model's scores over whole videos: sliding windows (or "
+                                                  "frame by frame, --stream), per-window and per-frame scores, "
+                                                  "a timeline")
+    predict.add_argument("model", metavar="MODEL", help=model_help)
+    predict.add_argument("videos", metavar="VIDEO", nargs="+",
+                         help="video files, frame folders, or folders searched for them")
+    predict.add_argument("--out", required=True, help="output folder")
+    predict.add_argument("--window", type=_positive, help="frames per window (default: the model's)")
+    predict.add_argument("--stride", type=_positive,
+                         help="source frames between window starts (default: half a window)")
+    predict.add_argument("--frame-step", type=_positive,
+                         help="source frames between a window's frames (default: the model's)")
+    predict.add_argument("--batch-size", type=_positive, default=8, help="windows per model call")
+    predict.add_argument("--stream", action="store_true",
+                         help="run the causal model's step model frame by frame, its state reset every --window "
+                              "frames")
+    predict.add_argument("--top", type=_positive, default=3, help="classes drawn in each timeline")
+    predict.add_argument("--weights", metavar="FILE", help="with a preset name: a checkpoint to load")
+    _add_common(predict)
     return parser
 
 

@@ -3,6 +3,7 @@
 from stkeras import choices
 from stkeras.blocks import available_ops
 from stkeras.data.layouts import LAYOUTS
+from stkeras.deploy import available_formats
 from stkeras.heads import available_heads
 from stkeras.heads import clip_heads
 from stkeras.models import COURTNEY_WIDTHS
@@ -22,3 +23,4 @@ def test_every_mirror_equals_its_registry():
     assert choices.TUNING_SPACES == tuple(SPACES)
     assert set(choices.TUNERS) == set(ALGORITHMS)
     assert choices.LAYOUTS == tuple(LAYOUTS)
+    assert choices.EXPORT_FORMATS == tuple(available_formats())

@@ -8,6 +8,7 @@ from stkeras.blocks.arguments import check_block_arguments
 from stkeras.blocks.arguments import without_legacy_temporal_kernel
 from stkeras.blocks.ops import get_op
 from stkeras.layers.normalization import normalization_layer
+from stkeras.layers.streaming import StreamingRule
 from stkeras.validation import check_positive_int
 
 
@@ -180,6 +181,11 @@ class ResidualBasic(keras.layers.Layer):
     def call(self, inputs, training=None):
         y, skip = self.call_before_op(inputs, training=training)
         return self.call_after_op(self.op2(y, training=training), skip, training=training)
+
+    def streaming_rule(self):
+        """Streaming protocol: the block mixes frames only through its two ops and its skip-path layer."""
+        return StreamingRule.through((self.norm_input, self.op1, self.norm1, self.op2, self.norm2, self.projection,
+                                      self.projection_norm))
 
     def paths(self, input_shape):
         """The residual and shortcut paths (see `ResidualBottleneck.paths`)."""

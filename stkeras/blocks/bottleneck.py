@@ -8,6 +8,7 @@ from stkeras.blocks.arguments import check_block_arguments
 from stkeras.blocks.arguments import without_legacy_temporal_kernel
 from stkeras.blocks.ops import get_op
 from stkeras.layers.frame_conv import FrameConv3D
+from stkeras.layers.streaming import StreamingRule
 from stkeras.layers.normalization import normalization_layer
 from stkeras.layers.squeeze_excitation import SqueezeExcitation
 from stkeras.validation import check_activation
@@ -263,6 +264,11 @@ class ResidualBottleneck(keras.layers.Layer):
     def call(self, inputs, training=None):
         op_inputs, skip = self.call_before_op(inputs, training=training)
         return self.call_after_op(self.op_layer(op_inputs, training=training), skip, training=training)
+
+    def streaming_rule(self):
+        """Streaming protocol: the block mixes frames only through its op and its skip-path layer."""
+        return StreamingRule.through((self.norm_input, self.reduce, self.norm_reduce, self.op_layer, self.norm_op,
+                                      self.expand, self.norm_expand, self.projection, self.norm_projection))
 
     def paths(self, input_shape):
         """The block's parallel paths, for analysis tools.

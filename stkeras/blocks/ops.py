@@ -16,6 +16,8 @@ Example:
 (3, 3, 3)
 >>> get_op("convlstm").temporal_kernel
 False
+>>> get_op("conv3d").causal_padding
+True
 """
 
 import collections.abc
@@ -65,6 +67,10 @@ class OpSpec:
         mixes_time: whether the op's output at a frame depends on other
             frames (false only for per-frame ops such as `conv2d`); a
             search asks it to find where time starts to be mixed.
+
+    The property `causal_padding` says whether the op takes the option
+    `temporal_padding="causal"`, which makes a temporal kernel read only the
+    frames up to its own (so that a model streams, `stkeras.deploy`).
     """
 
     name: str
@@ -76,6 +82,11 @@ class OpSpec:
     options: frozenset
     description: str
     mixes_time: bool = True
+
+    @property
+    def causal_padding(self):
+        """Whether the op takes `temporal_padding="causal"` (its output at a frame then reads no later frame)."""
+        return "temporal_padding" in self.options
 
     def default_temporal_strides(self, strides):
         """The temporal stride of a block whose spatial stride is `strides`."""
@@ -287,7 +298,8 @@ def ops_supporting(capability):
 
 
 @register_op(
-    "conv2d", temporal_kernel=False, mixes_time=False, options=_keyword_options(FrameConv3D.__init__, exclude=("padding",)),
+    "conv2d", temporal_kernel=False, mixes_time=False,
+    options=_keyword_options(FrameConv3D.__init__, exclude=("padding", "temporal_padding")),
     description="per-frame k x k convolution (1 x k x k)",
 )
 def _conv2d(filters, *, kernel_size, temporal_kernel_size, strides, temporal_strides, use_bias, name, **options):

@@ -12,8 +12,11 @@ command of `stkeras` to its pair.
 - `saved_models`: a trained model's preset folder as the input of
   `evaluate`, `explain` and `sensitivity`.
 - `fitting`: seeds, the recipe's optimizer and the resumable training of one model.
-- `cache_videos` (`cache`), `compare`, `train`, `evaluate`, `explanations` (`explain`), `tune`,
-  `sensitivity`, `tables` (`rf`, `heads`, `presets`): the applications.
+- `cache_videos` (`cache`), `compare`, `train`, `evaluate`, `explanations` (`explain`),
+  `tune`, `sensitivity`, `tables` (`rf`, `heads`, `presets`), `export`, `predict`:
+  the applications.
+- `deployed_models`: the model `export` and `predict` take (a preset
+  folder or a preset name).
 - `report`, `paper`, `seeds`, `run_folder`, `run_setup`, `head_costs`: what
   they share.
 """
@@ -26,8 +29,12 @@ from stkeras.experiments.evaluate import plan_evaluate
 from stkeras.experiments.evaluate import run_evaluate
 from stkeras.experiments.explanations import plan_explain
 from stkeras.experiments.explanations import run_explain
+from stkeras.experiments.export import plan_export
+from stkeras.experiments.export import run_export
 from stkeras.experiments.fitting import seed_everything
 from stkeras.experiments.fitting import train_model
+from stkeras.experiments.predict import plan_predict
+from stkeras.experiments.predict import run_predict
 from stkeras.experiments.run_data import RunData
 from stkeras.experiments.run_data import SyntheticData
 from stkeras.experiments.run_data import VideoData
@@ -58,4 +65,6 @@ APPLICATIONS = {
     "heads": (plan_heads, run_heads),
     "presets": (plan_presets, run_presets),
     "cache": (plan_cache, run_cache),
+    "export": (plan_export, run_export),
+    "predict": (plan_predict, run_predict),
 }

@@ -5,6 +5,7 @@ import keras
 from stkeras.layers.frame_conv import FrameConv3D
 from stkeras.layers.fused_batch_norm import FusedBatchNormalization
 from stkeras.layers.shapes import conv_output_size
+from stkeras.layers.streaming import StreamingRule
 from stkeras.validation import check_bool
 from stkeras.validation import check_choice
 from stkeras.validation import check_number
@@ -52,6 +53,10 @@ class Conv2Plus1D(keras.layers.Layer):
             default 1e-3; torchvision's 1e-5).
         symmetric_padding: with `padding="same"`, pad both convolutions
             alike on both sides, as PyTorch (see `FrameConv3D`).
+        temporal_padding: `None` or `"causal"`: the temporal convolution
+            pads only before the first frame, so that each output frame
+            reads frames up to its own and the layer streams (see
+            `FrameConv3D`; needs `padding="same"`).
 
     Call arguments:
         inputs: clips `(batch, time, height, width, channels)`.
@@ -79,12 +84,17 @@ class Conv2Plus1D(keras.layers.Layer):
         norm_momentum=0.9,
         norm_epsilon=1e-3,
         symmetric_padding=False,
+        temporal_padding=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.filters = check_positive_int("filters", filters)
         self.kernel_size = normalize_tuple(kernel_size, 3, "kernel_size")
         self.strides = normalize_tuple(strides, 3, "strides")
+        self.temporal_padding = check_choice("temporal_padding", temporal_padding, (None, "causal"))
+        if self.temporal_padding == "causal" and padding != "same":
+            raise ValueError(f"`temporal_padding='causal'` needs padding='same'. Received: temporal_padding='causal', "
+                             f"padding={padding!r}")
         self.intermediate_filters = check_positive_int(
             "intermediate_filters", intermediate_filters, allow_none=True
         )
@@ -114,8 +124,9 @@ class Conv2Plus1D(keras.layers.Layer):
         self.norm = FusedBatchNormalization(momentum=self.norm_momentum, epsilon=self.norm_epsilon,
                                             name="spatial_bn", dtype=self.dtype_policy)
         # Keras' Conv3D unless the padding must be symmetric (the same weights either way).
-        temporal = (dict(layer=FrameConv3D, symmetric_padding=True) if self.symmetric_padding
-                    else dict(layer=keras.layers.Conv3D))
+        temporal = (dict(layer=FrameConv3D, symmetric_padding=self.symmetric_padding,
+                         temporal_padding=self.temporal_padding)
+                    if self.symmetric_padding or self.temporal_padding else dict(layer=keras.layers.Conv3D))
         self.temporal = temporal.pop("layer")(
             self.filters, (t, 1, 1), strides=(st, 1, 1), padding=self.padding,
             use_bias=self.use_bias, kernel_initializer=self.kernel_initializer, name="temporal",
@@ -131,6 +142,10 @@ class Conv2Plus1D(keras.layers.Layer):
         x = self.spatial(inputs)
         x = keras.activations.relu(self.norm(x, training=training))
         return self.temporal(x)
+
+    def streaming_rule(self):
+        """Streaming protocol: frames meet only in the temporal convolution."""
+        return StreamingRule.through((self.spatial, self.norm, self.temporal))
 
     def paths(self, input_shape):
         """Sub-layers with their shapes, for analysis: one path, spatial then temporal.
@@ -162,4 +177,5 @@ class Conv2Plus1D(keras.layers.Layer):
             "norm_momentum": self.norm_momentum,
             "norm_epsilon": self.norm_epsilon,
             "symmetric_padding": self.symmetric_padding,
+            "temporal_padding": self.temporal_padding,
         }

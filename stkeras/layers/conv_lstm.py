@@ -5,6 +5,10 @@ import numpy as np
 from keras import ops
 
 from stkeras.layers.shapes import conv_output_size
+from stkeras.layers.streaming import StreamingRule
+from stkeras.layers.streaming import is_streaming
+from stkeras.layers.streaming import set_streaming_state
+from stkeras.layers.streaming import streaming_state
 from stkeras.validation import check_choice
 from stkeras.validation import check_dilation_fits
 from stkeras.validation import check_positive_int
@@ -369,6 +373,8 @@ class ConvLSTM2D(keras.layers.Layer):
         return o * self.activation(c), c
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
+        if is_streaming():
+            return self._streaming_step(sequences)
         x = sequences
         if self.data_format == "channels_first":
             x = ops.transpose(x, (0, 1, 3, 4, 2))
@@ -496,6 +502,41 @@ class ConvLSTM2D(keras.layers.Layer):
         if self.return_sequences:
             return ops.moveaxis(history[2], 0, 1), h, c
         return output, h, c
+
+    # ------------------------------------------------------------- streaming
+    def streaming_rule(self):
+        """Streaming protocol: a recurrence, its hidden and cell states carried from frame to frame."""
+        if self.go_backwards:
+            return StreamingRule.refuse("it reads the frames backwards (go_backwards=True), so its output depends "
+                                        "on later frames")
+        if self.return_state or self.stateful or self.data_format != "channels_last":
+            return StreamingRule.refuse("a step model carries the states only of a channels-last layer that "
+                                        "neither returns them (return_state) nor keeps them (stateful)")
+        return StreamingRule(keeps_time=self.return_sequences)
+
+    def _streaming_step(self, sequences):
+        """One frame `(batch, 1, h, w, c)` in a streaming step: `(h, c[, frame count])` read and written there."""
+        x = sequences[:, 0]
+        reset = self.state_reset_period is not None
+
+        def initial():
+            shape = (ops.shape(x)[0],) + self._out_spatial + (self.filters,)
+            zeros = ops.zeros(shape, self.compute_dtype)
+            counter = (ops.zeros((ops.shape(x)[0], 1), self.compute_dtype),) if reset else ()
+            return (zeros, zeros) + counter
+
+        h, c, *counter = streaming_state(self, initial)
+        if reset:
+            # Zero the states before frames k, 2k, ... as the clip's recurrence does.
+            t = counter[0]
+            alive = ops.cast(ops.logical_or(ops.equal(t, 0.0), ops.not_equal(ops.mod(t, self.state_reset_period),
+                                                                                0.0)), h.dtype)
+            alive = ops.reshape(alive, (-1, 1, 1, 1))
+            h, c = h * alive, c * alive
+        z = self._project(x, None) + self._recurrent_projection(h, None)
+        h, c = self._gates(z, c)
+        set_streaming_state(self, (h, c) + ((counter[0] + 1.0,) if reset else ()))
+        return ops.expand_dims(h, 1) if self.return_sequences else h
 
     # ---------------------------------------------------------------- shapes
     def grow_receptive_field(self, field):

@@ -11,6 +11,8 @@ are frame-major: channel `t * C + c` of the image is channel `c` of frame `t`.
 import keras
 from keras import ops
 
+from stkeras.layers.streaming import StreamingRule
+
 
 def fold_frames(clips):
     """Clips `(batch, frames, h, w, c)` as images `(batch, h, w, frames * c)`.
@@ -74,6 +76,10 @@ class FoldFrames(keras.layers.Layer):
         frames, channels = input_shape[1], input_shape[-1]
         folded = None if frames is None or channels is None else frames * channels
         return (input_shape[0], 1, input_shape[2], input_shape[3], folded)
+
+    def streaming_rule(self):
+        """Streaming protocol: refused, every output position reads every frame."""
+        return StreamingRule.refuse("it stacks every frame of the clip into the channels of one image")
 
     def grow_receptive_field(self, field):
         """Analysis protocol: every position sees every frame."""

@@ -1,9 +1,14 @@
-"""A Keras `Conv3D` that runs as 2D convolutions over frames for 1-frame kernels and temporal strides."""
+"""A Keras `Conv3D` that runs as 2D convolutions over frames for kernels of one frame, strided in time or not."""
 
 import keras
 from keras import ops
 
+from stkeras.layers.export_limits import dilated_conv3d_limits
 from stkeras.layers.shapes import select_frames
+from stkeras.layers.streaming import StreamingRule
+from stkeras.layers.streaming import is_streaming
+from stkeras.layers.streaming import set_streaming_state
+from stkeras.layers.streaming import streaming_state
 from stkeras.validation import check_bool
 from stkeras.validation import check_choice
 from stkeras.validation import check_dilation_fits
@@ -25,12 +30,22 @@ class FrameConv3D(keras.layers.Conv3D):
     convolution, which measured faster than one 2D convolution per temporal
     tap on the frames it reads.
 
+    With `temporal_padding="causal"` every output frame reads only input
+    frames up to its own: the clip is padded with `(t - 1) * d` zero frames
+    before its first frame and none after its last (spatial padding as
+    `"same"`), as MoViNet's causal convolutions. Such a layer streams: in a
+    step model (`stkeras.deploy.to_streaming`) it keeps the last
+    `(t - 1) * d` input frames as its state and gives the clip's outputs.
+
     Args:
         symmetric_padding: with `padding="same"`, pad `(k - 1) * d // 2`
             on both sides of every axis, as PyTorch's `padding=k // 2`
             (torchvision's video ResNets), instead of TensorFlow's split,
             which puts the odd pixel at the end when the layer strides. Odd
             kernels only; the output shape is the same as `"same"`'s.
+        temporal_padding: `None` (time is padded as `padding` says) or
+            `"causal"` (needs `padding="same"`; the output shape is
+            `"same"`'s).
         other arguments: those of `keras.layers.Conv3D`.
 
     Example:
@@ -43,12 +58,17 @@ class FrameConv3D(keras.layers.Conv3D):
     True
     >>> FrameConv3D(5, 3, strides=2, padding="same", symmetric_padding=True)(clips).shape
     TensorShape([2, 2, 4, 4, 5])
+    >>> causal = FrameConv3D(5, 3, padding="same", temporal_padding="causal")
+    >>> first = causal(clips[:, :1])  # frame 0 alone gives frame 0's output
+    >>> bool(np.allclose(first[:, 0], causal(clips)[:, 0], atol=1e-5))
+    True
     """
 
     def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid", data_format=None,
                  dilation_rate=(1, 1, 1), groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, symmetric_padding=False, **kwargs):
+                 kernel_constraint=None, bias_constraint=None, symmetric_padding=False, temporal_padding=None,
+                 **kwargs):
         # Keras checks these too, but with messages that name neither the argument nor the value.
         check_positive_int("filters", filters)
         check_positive_int("groups", groups)
@@ -65,6 +85,10 @@ class FrameConv3D(keras.layers.Conv3D):
             bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
             kernel_constraint=kernel_constraint, bias_constraint=bias_constraint, **kwargs)
         self.symmetric_padding = check_bool("symmetric_padding", symmetric_padding)
+        self.temporal_padding = check_choice("temporal_padding", temporal_padding, (None, "causal"))
+        if self.temporal_padding == "causal" and self.padding != "same":
+            raise ValueError(f"`temporal_padding='causal'` needs padding='same' (in space). Received: "
+                             f"temporal_padding='causal', padding={padding!r}")
         if self.symmetric_padding:
             if self.padding != "same":
                 raise ValueError(f"`symmetric_padding=True` needs padding='same'. Received: symmetric_padding=True, "
@@ -73,13 +97,68 @@ class FrameConv3D(keras.layers.Conv3D):
                 raise ValueError(f"`symmetric_padding=True` needs odd kernel sizes. Received: symmetric_padding=True, "
                                  f"kernel_size={self.kernel_size}")
 
-    def _symmetric_pads(self):
-        """Explicit padding of every axis, or `None` where "same" already is symmetric (no stride)."""
-        if not self.symmetric_padding or all(s == 1 for s in self.strides):
+    @property
+    def temporal_span(self):
+        """Input frames one output frame reads: `(t - 1) * d + 1`."""
+        return (self.kernel_size[0] - 1) * self.dilation_rate[0] + 1
+
+    def _explicit_pads(self, input_shape):
+        """Explicit padding of every axis, or `None` where the convolution's own padding does it.
+
+        Symmetric padding (where "same" is not symmetric: with a stride) and
+        causal time padding are explicit; the convolution then pads nothing.
+        """
+        causal = self.temporal_padding == "causal" and self.temporal_span > 1
+        if not causal and (not self.symmetric_padding or all(s == 1 for s in self.strides)):
             return None
-        # With stride 1 and odd kernels TensorFlow's "same" is symmetric too; with a stride it is not.
-        pads = [((k - 1) * d // 2,) * 2 for k, d in zip(self.kernel_size, self.dilation_rate)]
+        pads = []
+        for axis, (k, s, d) in enumerate(zip(self.kernel_size, self.strides, self.dilation_rate)):
+            span = (k - 1) * d + 1
+            if self.symmetric_padding:
+                pads.append(((k - 1) * d // 2,) * 2)
+                continue
+            size = input_shape[axis + 1 if self.data_format == "channels_last" else axis + 2]
+            if size is None and s > 1:
+                raise ValueError(f"Layer {self.name!r} with temporal_padding='causal' and strides={self.strides} "
+                                 f"needs static sizes. Received: input_shape={tuple(input_shape)}")
+            # TensorFlow's "same": the odd pixel at the end.
+            total = max((span - s) if size is None else ((-(-size // s)) - 1) * s + span - size, 0)
+            pads.append((total // 2, total - total // 2))
+        if causal:
+            pads[0] = (self.temporal_span - 1, 0)
         return [(0, 0), *pads, (0, 0)] if self.data_format == "channels_last" else [(0, 0), (0, 0), *pads]
+
+    def export_limits(self):
+        """Export protocol: a dilated kernel that runs as a 3D convolution cannot go to LiteRT."""
+        return {} if self._runs_on_frames() else dilated_conv3d_limits(self.dilation_rate)
+
+    def streaming_rule(self):
+        """Streaming protocol: per frame for a one-frame kernel; a buffer of the last frames when causal."""
+        if self.data_format != "channels_last":
+            return StreamingRule.refuse("it convolves channels-first clips")
+        if self.temporal_span == 1 and self.strides[0] == 1:
+            return StreamingRule.per_frame()
+        if self.strides[0] > 1:
+            return StreamingRule.refuse(f"it strides {self.strides[0]} in time, and a step model gives an output "
+                                        "at every frame")
+        if self.temporal_padding != "causal":
+            return StreamingRule.refuse(
+                f"its {self.kernel_size[0]}-frame kernel is centred on each frame (padding={self.padding!r}), so "
+                "its output at a frame reads later frames; build it with temporal_padding='causal'")
+        return StreamingRule.per_frame()  # its state, the last frames, is read in `convolution_op`
+
+    def _with_buffered_frames(self, inputs):
+        """In a streaming step: the last `span - 1` input frames, then this one; the buffer moves on by a frame."""
+        keep = self.temporal_span - 1
+
+        def initial():
+            shape = ops.shape(inputs)
+            return (ops.zeros((shape[0], keep, *inputs.shape[2:]), inputs.dtype),)
+
+        (buffer,) = streaming_state(self, initial)
+        window = ops.concatenate([buffer, inputs], axis=1)
+        set_streaming_state(self, (window[:, -keep:],))
+        return window
 
     def build(self, input_shape):
         channels = input_shape[-1 if self.data_format == "channels_last" else 1]
@@ -95,7 +174,10 @@ class FrameConv3D(keras.layers.Conv3D):
         return self.data_format == "channels_last" and self.kernel_size[0] == 1
 
     def convolution_op(self, inputs, kernel):
-        padding, pads = self.padding, self._symmetric_pads()
+        padding, pads = self.padding, self._explicit_pads(inputs.shape)
+        if pads is not None and self.temporal_padding == "causal" and is_streaming() and self.temporal_span > 1:
+            # One frame in: the buffered frames stand for the causal padding.
+            inputs, pads = self._with_buffered_frames(inputs), [(0, 0), (0, 0), *pads[2:]]
         if pads is not None:
             inputs, padding = ops.pad(inputs, pads), "valid"
         frames = inputs.shape[1]
@@ -119,4 +201,5 @@ class FrameConv3D(keras.layers.Conv3D):
         return ops.reshape(outputs, (-1, out_frames, out_shape[1], out_shape[2], out_shape[3]))
 
     def get_config(self):
-        return {**super().get_config(), "symmetric_padding": self.symmetric_padding}
+        return {**super().get_config(), "symmetric_padding": self.symmetric_padding,
+                "temporal_padding": self.temporal_padding}

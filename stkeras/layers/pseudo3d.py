@@ -4,6 +4,7 @@ import keras
 
 from stkeras.layers.frame_conv import FrameConv3D
 from stkeras.layers.fused_batch_norm import FusedBatchNormalization
+from stkeras.layers.streaming import StreamingRule
 from stkeras.validation import check_choice
 from stkeras.validation import check_number
 from stkeras.validation import check_positive_int
@@ -33,6 +34,9 @@ class Pseudo3D(keras.layers.Layer):
         use_bias: biases on the convolutions.
         kernel_initializer: initializer of both kernels.
         norm_momentum: momentum of the batch normalization between S and T.
+        temporal_padding: `None` or `"causal"`: T pads only before the
+            first frame, so that each output frame reads frames up to its
+            own and the layer streams (see `FrameConv3D`).
 
     Call arguments:
         inputs: clips `(batch, time, height, width, channels)`.
@@ -56,11 +60,13 @@ class Pseudo3D(keras.layers.Layer):
         use_bias=False,
         kernel_initializer="he_normal",
         norm_momentum=0.9,
+        temporal_padding=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.filters = check_positive_int("filters", filters)
         self.variant = check_choice("variant", variant, VARIANTS)
+        self.temporal_padding = check_choice("temporal_padding", temporal_padding, (None, "causal"))
         self.kernel_size = normalize_tuple(kernel_size, 3, "kernel_size")
         self.strides = normalize_tuple(strides, 3, "strides")
         self.use_bias = bool(use_bias)
@@ -76,7 +82,12 @@ class Pseudo3D(keras.layers.Layer):
         spatial_strides = (1, sh, sw) if self.variant == "A" else (st, sh, sw)
         temporal_strides = {"A": (st, 1, 1), "B": (st, sh, sw), "C": (1, 1, 1)}[self.variant]
         self.spatial = FrameConv3D(self.filters, (1, h, w), strides=spatial_strides, name="spatial", **conv)
-        self.temporal = keras.layers.Conv3D(self.filters, (t, 1, 1), strides=temporal_strides, name="temporal", **conv)
+        if self.temporal_padding:
+            self.temporal = FrameConv3D(self.filters, (t, 1, 1), strides=temporal_strides, name="temporal",
+                                        temporal_padding=self.temporal_padding, **conv)
+        else:
+            self.temporal = keras.layers.Conv3D(self.filters, (t, 1, 1), strides=temporal_strides, name="temporal",
+                                                **conv)
         shape = tuple(input_shape)
         self.spatial.build(shape)
         spatial_shape = self.spatial.compute_output_shape(shape)
@@ -95,6 +106,10 @@ class Pseudo3D(keras.layers.Layer):
             return s + self.temporal(inputs)
         t = self.temporal(keras.activations.relu(self.norm(s, training=training)))
         return t if self.variant == "A" else s + t
+
+    def streaming_rule(self):
+        """Streaming protocol: frames meet only in T."""
+        return StreamingRule.through((self.spatial, self.norm, self.temporal))
 
     def paths(self, input_shape):
         """Sub-layers with their shapes, for analysis (see `Conv2Plus1D.paths`).
@@ -126,4 +141,5 @@ class Pseudo3D(keras.layers.Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
             "norm_momentum": self.norm_momentum,
+            "temporal_padding": self.temporal_padding,
         }

@@ -6,7 +6,9 @@ import keras
 from keras import ops
 
 from stkeras.layers.dilation import dilated_conv3d
+from stkeras.layers.export_limits import dilated_conv3d_limits
 from stkeras.layers.shapes import conv_output_size
+from stkeras.layers.streaming import time_window_rule
 from stkeras.validation import check_choice
 from stkeras.validation import check_dilation_fits
 from stkeras.validation import check_positive_int
@@ -147,6 +149,14 @@ class Rank1Conv3D(keras.layers.Layer):
         x = dilated_conv3d(inputs, spatial_kernel, (1, sh, sw), self.padding, (1, d, d))
         x = dilated_conv3d(x, temporal_kernel, (st, 1, 1), self.padding, (self.temporal_dilation, 1, 1))
         return x + self.bias if self.use_bias else x
+
+    def export_limits(self):
+        """Export protocol: LiteRT holds no dilated 3D convolution."""
+        return dilated_conv3d_limits((self.temporal_dilation, self.spatial_dilation, self.spatial_dilation))
+
+    def streaming_rule(self):
+        """Streaming protocol: per frame with a one-frame kernel, else refused (the kernel is centred)."""
+        return time_window_rule(self.kernel_size, self.strides, "its kernel")
 
     def grow_receptive_field(self, field):
         """Analysis protocol: a `t x k x k` window with the two dilations."""

@@ -6,7 +6,9 @@ import keras
 from keras import ops
 
 from stkeras.layers.dilation import dilated_conv3d
+from stkeras.layers.export_limits import dilated_conv3d_limits
 from stkeras.layers.shapes import conv_output_size
+from stkeras.layers.streaming import time_window_rule
 from stkeras.validation import check_choice
 from stkeras.validation import check_dilation_fits
 from stkeras.validation import check_positive_int
@@ -181,10 +183,19 @@ class STDCFConv3D(keras.layers.Layer):
         temporal = ops.reshape(ops.transpose(self.temporal_atoms), (t, 1, 1, 1, n))
         x = dilated_conv3d(x, temporal, (st, 1, 1), self.padding, (self.temporal_dilation, 1, 1))
         out_t = x.shape[1]
-        # (batch, C, M, T', H', W', N) -> (batch, T', H', W', C * M * N), then the coefficients.
-        x = ops.reshape(x, (batch, channels, m, out_t, out_h, out_w, n))
-        x = ops.reshape(ops.transpose(x, (0, 3, 4, 5, 1, 2, 6)), (batch, out_t, out_h, out_w, channels * m * n))
+        # (batch, C * M, T' H' W', N) -> (batch, T', H', W', C * M * N), then the coefficients. A 4-D
+        # transpose: exporters' runtimes (LiteRT's built-in TRANSPOSE) take at most 6 dimensions.
+        x = ops.reshape(x, (batch, channels * m, out_t * out_h * out_w, n))
+        x = ops.reshape(ops.transpose(x, (0, 2, 1, 3)), (batch, out_t, out_h, out_w, channels * m * n))
         return ops.matmul(x, ops.reshape(self.coefficients, (channels * m * n, self.filters)))
+
+    def export_limits(self):
+        """Export protocol: LiteRT holds no dilated 3D convolution (atoms dilated after training, ITSL)."""
+        return dilated_conv3d_limits(self.dilation)
+
+    def streaming_rule(self):
+        """Streaming protocol: per frame with a one-frame kernel, else refused (the kernel is centred)."""
+        return time_window_rule(self.kernel_size, self.strides, "its kernel")
 
     def grow_receptive_field(self, field):
         """Analysis protocol: a `t x k x k` window with the atoms' dilations."""

@@ -3,6 +3,10 @@
 import keras
 from keras import ops
 
+from stkeras.layers.streaming import StreamingRule
+from stkeras.layers.streaming import is_streaming
+from stkeras.layers.streaming import set_streaming_state
+from stkeras.layers.streaming import streaming_state
 from stkeras.validation import check_choice
 
 MODES = ("last", "mean", "max")
@@ -33,11 +37,29 @@ class TemporalPooling(keras.layers.Layer):
         self.mode = check_choice("mode", mode, MODES)
 
     def call(self, inputs):
+        if is_streaming() and self.mode != "last":
+            return self._running(inputs[:, 0])
         if self.mode == "last":
             return inputs[:, -1]
         if self.mode == "mean":
             return ops.mean(inputs, axis=1)
         return ops.max(inputs, axis=1)
+
+    def _running(self, frame):
+        """In a streaming step: the mean or maximum of the frames so far."""
+        if self.mode == "mean":
+            total, count = streaming_state(self, lambda: (ops.zeros_like(frame), ops.zeros_like(frame[:, :1])))
+            total, count = total + frame, count + 1.0
+            set_streaming_state(self, (total, count))
+            return total / count
+        (best,) = streaming_state(self, lambda: (ops.full_like(frame, float("-inf")),))
+        best = ops.maximum(best, frame)
+        set_streaming_state(self, (best,))
+        return best
+
+    def streaming_rule(self):
+        """Streaming protocol: the last frame is the current one; a mean or maximum runs over the frames so far."""
+        return StreamingRule(keeps_time=False)
 
     def grow_receptive_field(self, field):
         """Analysis protocol: the last frame keeps its field, mean and max cover time."""

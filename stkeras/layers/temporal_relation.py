@@ -6,6 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from stkeras.layers.streaming import StreamingRule
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_seed
 
@@ -112,6 +113,10 @@ class TemporalRelation(keras.layers.Layer):
             scores = classifier(ops.relu(fusion(relation)))
             total = total + ops.sum(scores, axis=1)
         return total
+
+    def streaming_rule(self):
+        """Streaming protocol: refused, relations pair each frame with later ones."""
+        return StreamingRule.refuse("it relates frames sampled from the whole clip, so its output reads every frame")
 
     def grow_receptive_field(self, field):
         """Analysis protocol: the largest relation sees every frame."""

@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from stkeras.layers.streaming import StreamingRule
+
 
 @keras.saving.register_keras_serializable(package="stkeras")
 class TimeReverse(keras.layers.Layer):
@@ -24,6 +26,10 @@ class TimeReverse(keras.layers.Layer):
 
     def call(self, inputs):
         return ops.flip(inputs, axis=1)
+
+    def streaming_rule(self):
+        """Streaming protocol: refused, frame `t` of its output is frame `T - 1 - t` of its input."""
+        return StreamingRule.refuse("it reverses the frames, so its output at a frame is a later input frame")
 
     def grow_receptive_field(self, field):
         """Analysis protocol: reordering frames changes no field."""
