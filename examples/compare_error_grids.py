@@ -1,6 +1,6 @@
 """Train two models on the speed task and compare their errors over (V, S).
 
-    python examples/compare_error_grids.py [--out runs/grids] [--models conv2d conv3d]
+    python examples/compare_error_grids.py [--out runs/grids] [--models conv3d conv2d]
 
 Writes one error grid per model and their relative grid (Courtney & Sreenivas 2022, Fig. 7).
 """
@@ -15,15 +15,14 @@ from stkeras.analysis import plot_error_grid
 from stkeras.analysis import plot_relative_grid
 from stkeras.analysis import relative_grid
 from stkeras.data import quadrant_blink
-from stkeras.models import COURTNEY_MODELS
-from stkeras.models import build_courtney_resnet
+from stkeras.models import from_preset
 from stkeras.training import compile_for_task
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="runs/grids")
-    parser.add_argument("--models", nargs=2, default=["conv3d", "conv2d"], choices=tuple(COURTNEY_MODELS))
+    parser.add_argument("--models", nargs=2, default=["conv3d", "conv2d"], help="two preset names")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--train-clips", type=int, default=1024)
     parser.add_argument("--test-clips", type=int, default=512)
@@ -39,7 +38,7 @@ def main(argv=None):
     grids = {}
     for name in args.models:
         keras.utils.set_random_seed(0)
-        model = build_courtney_resnet(**COURTNEY_MODELS[name], input_shape=(args.frames, 32, 32, 1), task="speed")
+        model = from_preset(name, input_shape=(args.frames, 32, 32, 1), task="speed")
         compile_for_task(model, "speed").fit(train, epochs=args.epochs, verbose=2)
         grids[name] = error_grid(model, test, metric="mae")
         plot_error_grid(grids[name], os.path.join(args.out, f"grid_{name}.png"), title=f"{name} MAE")

@@ -40,7 +40,7 @@ from stkeras.models import ResConvLSTM
 from stkeras.models import build_res_convlstm
 from stkeras.training import average_directions
 from stkeras.training import compile_for_task
-from stkeras.training import predict_tta
+from stkeras.data import predict_tta
 from stkeras.training import reverse_direction
 from stkeras.training import tbptt_fit
 
@@ -144,7 +144,7 @@ def main(argv=None):
 
     forward = build_res_convlstm(stages=STAGES, input_shape=(None, output_size, output_size, channels),
                                  num_classes=classes, lstm_units=64, spatial_reduction="flatten",
-                                 per_timestep=True, name="forward")
+                                 per_frame=True, name="forward")
     print(f"forward network: {forward.count_params():,} parameters")
     fit(forward, train, validation, args.epochs, args.learning_rate, args.chunk_length)
     scores = {"forward": accuracy(forward, test_clips, test_labels, crops)}

@@ -21,7 +21,7 @@ def main(argv=None):
 
     model = stkeras.build_res_convlstm(
         stages=[stkeras.ResConvLSTM(2, 1, 8, 16), stkeras.ResConvLSTM(2, 16, 16, 32)],
-        input_shape=(args.frames, 32, 32, 1), num_classes=5, per_timestep=True,
+        input_shape=(args.frames, 32, 32, 1), num_classes=5, per_frame=True,
         op_options={"state_reset_period": 4},
     )
     clips = np.random.default_rng(0).uniform(size=(2, args.frames, 32, 32, 1)).astype("float32")

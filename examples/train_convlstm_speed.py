@@ -14,9 +14,8 @@ import stkeras
 from stkeras.analysis import collect_predictions
 from stkeras.data import quadrant_blink
 from stkeras.training import compile_for_task
+from stkeras.tasks import get_task
 from stkeras.training import fit_resumable
-from stkeras.training import task_scores
-from stkeras.training import trivial_baseline
 
 
 def main(argv=None):
@@ -40,8 +39,9 @@ def main(argv=None):
     model.save(os.path.join(args.out, "model.keras"))
 
     predictions, targets, _ = collect_predictions(model, test)
-    scores = task_scores("speed", predictions, targets)
-    baseline = trivial_baseline("speed", [t for _, t in train.unbatch()], targets)
+    speed = get_task("speed")
+    scores = speed.scores(predictions, targets)
+    baseline = speed.baseline([t for _, t in train.unbatch()], targets)
     print(f"ConvLSTM speed MAE {scores['mae']:.3f} (rounded accuracy {scores['rounded_accuracy']:.3f}); "
           f"mean-speed baseline MAE {baseline['mae']:.3f}")
 

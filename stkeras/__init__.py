@@ -2,7 +2,7 @@
 
 Example:
 >>> from stkeras import build_convlstm_resnet
->>> model = build_convlstm_resnet(size="base", task="speed")
+>>> model = build_convlstm_resnet(width="base", task="speed")
 >>> model = from_preset("r2plus1d_18", num_classes=101)
 """
 
@@ -38,6 +38,7 @@ _EXPORTS = {
     "build_vggm_convlstm": "stkeras.models",
     "from_preset": "stkeras.models",
     "list_presets": "stkeras.models",
+    "save_preset": "stkeras.models",
     "list_recipes": "stkeras.recipes",
     "Task": "stkeras.tasks",
 }

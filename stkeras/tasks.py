@@ -23,7 +23,6 @@ import numpy as np
 from stkeras.registry import Registry
 from stkeras.validation import check_activation
 from stkeras.validation import check_positive_int
-from stkeras.validation import check_weights_fit
 
 KINDS = ("classification", "regression")
 
@@ -74,6 +73,24 @@ class Task:
         """A regression of `info[target]` (default: `name`) with a linear output."""
         return cls(name, "regression", target or name, units, None, integer_target, description)
 
+    # ---- saving
+    def to_config(self):
+        """The task as a JSON-able dict (a `.keras` file's or a preset folder's).
+
+        Example:
+        >>> Task.from_config(get_task("speed").to_config()) == get_task("speed")
+        True
+        """
+        if self.activation is not None and not isinstance(self.activation, str):
+            raise ValueError(f"Task {self.name!r} has an activation that is a function, {self.activation!r}: only "
+                             "a task whose activation is a name or None can be saved.")
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_config(cls, config):
+        """The `Task` of `to_config`'s dict."""
+        return cls(**config)
+
     # ---- the output layer
     def output_layer(self, name, dense=True):
         """The task's output: `Dense(units, activation)`, or only the activation (`dense=False`).
@@ -86,16 +103,13 @@ class Task:
         return keras.layers.Activation(self.activation or "linear", name=name, dtype="float32")
 
     def outputs(self, x, name, dense=True):
-        """Applies `output_layer(name, dense)` to `x`, refusing a classifier too large to train first.
+        """Applies `output_layer(name, dense)` to `x`.
 
         Example:
         >>> import keras
         >>> get_task("digit").outputs(keras.Input((16,)), "scores").shape
         (None, 10)
         """
-        if dense and x.shape[-1] is not None:
-            check_weights_fit(name, {"kernel": (x.shape[-1], self.units)},
-                              f"num_classes={self.units} on {x.shape[-1]} features")
         return self.output_layer(name, dense)(x)
 
     # ---- training

@@ -8,11 +8,6 @@ or model is built, never as a shape error deep inside a graph.
 import math
 import os
 
-import psutil
-
-# Values held per weight while training: the weight, its gradient and Adam's two moments.
-TRAINING_COPIES = 4
-
 
 def normalize_tuple(value, n, name, minimum=1):
     """Returns `value` as a tuple of `n` ints, each at least `minimum`.
@@ -92,52 +87,6 @@ def check_bool(name, value):
     if not isinstance(value, bool):
         raise TypeError(f"`{name}` must be True or False. Received: {name}={value!r}")
     return value
-
-
-def check_weights_fit(owner, shapes, arguments, bytes_per_value=4, what="weights", copies=TRAINING_COPIES):
-    """Raises `ValueError` if weights of these shapes could not be trained in this machine's memory.
-
-    Called in a layer's `build` before its weights are created, so that a
-    huge `kernel_size`, number of filters or of atoms fails at once, with
-    the size it would need, instead of inside TensorFlow's allocator or
-    after minutes of filling memory. Training holds four values per weight
-    (the weight, its gradient and Adam's two moments), so weights are
-    refused when four times their size exceeds the memory available.
-
-    Args:
-        owner: the layer's name, for the message.
-        shapes: `{weight name: shape}`.
-        arguments: the arguments that set the sizes, e.g.
-            `"kernel_size=(3, 3, 3), filters=64"`, for the message.
-        bytes_per_value: bytes of one value (4 for float32).
-        what: what the values are, for the message (`"weights"`, or e.g.
-            `"values per output clip"` for an activation).
-        copies: how many times the values must fit (4 for weights to train).
-
-    Example:
-    >>> check_weights_fit("conv", {"kernel": (10**6, 10**6)}, "filters=1000000")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    ValueError: Layer 'conv': filters=1000000 would need 1,000,000,000,000 weights (3725.3 GiB, 14901.2 GiB to train), more than...
-    """
-    count = sum(math.prod(int(d) for d in shape) for shape in shapes.values())
-    needed = count * bytes_per_value
-    available = psutil.virtual_memory().available
-    if copies * needed > available:
-        train = f", {copies * needed / 2**30:.1f} GiB to train" if copies > 1 else ""
-        raise ValueError(
-            f"Layer {owner!r}: {arguments} would need {count:,} {what} ({needed / 2**30:.1f} GiB{train}), more "
-            f"than the {available / 2**30:.1f} GiB of memory available. Use smaller values."
-        )
-
-
-def check_conv_fits(owner, arguments, kernel_size, in_channels, filters):
-    """`check_weights_fit` for a convolution's kernel and bias.
-
-    Example:
-    >>> check_conv_fits("stem", "filters=64", (3, 7, 7), 3, 64)
-    """
-    check_weights_fit(owner, {"kernel": (*kernel_size, in_channels, filters), "bias": (filters,)}, arguments)
 
 
 def check_dilation_fits(owner, kernel_size, dilation_rate, padding, sizes, dilation_name="dilation_rate"):

@@ -11,8 +11,10 @@ neither, or a hang fails the test.
 Not drawn (documented in the "Bad input" paragraph of docs/guide/build.md): the arguments
 stkeras passes straight to Keras (initializers, regularizers, constraints,
 activations, `data_format`, `dtype`), which Keras checks itself; and sizes
-that fit in memory but would take minutes to initialize (between about 10^6
-and 10^8 weights in one layer), which are not errors.
+too large for the machine (10^9 filters, frames or clips): a size is an error
+of the arguments on no machine, and stkeras builds the same everywhere (the
+command line's pre-flight check estimates a run's memory; the backend's
+allocator refuses what does not fit).
 """
 
 import signal
@@ -35,7 +37,6 @@ SECONDS = 60  # per case: a generous bound on a small build, far below a hang
 
 ODD_VALUES = st.one_of(
     st.integers(-2, 3),
-    st.sampled_from([10**9, 2**40]),
     st.floats(allow_nan=True, allow_infinity=True, width=32),
     st.sampled_from(["", "bogus", "3", "same"]),
     st.none(),
@@ -83,21 +84,21 @@ TARGETS = {
          "num_temporal_atoms", "name"]),
     "build_courtney_resnet": (
         _build(models.build_courtney_resnet, op="conv2d", input_shape=SMALL_CLIP, width_multiplier=0.25),
-        ["op", "size", "input_shape", "num_classes", "task", "classifier_activation", "lstm_layers", "head", "head_options", "temporal_strides",
+        ["op", "width", "input_shape", "num_classes", "task", "classifier_activation", "lstm_layers", "head", "head_options", "temporal_strides",
          "temporal_kernel_size", "width_multiplier", "normalization", "placement", "op_options", "name"]),
     "build_conv2d_lstm": (_build(models.build_conv2d_lstm, input_shape=SMALL_CLIP, width_multiplier=0.25),
-                          ["size", "input_shape", "num_classes", "task"]),
+                          ["width", "input_shape", "num_classes", "task"]),
     "build_conv3d_lstm": (_build(models.build_conv3d_lstm, input_shape=SMALL_CLIP, width_multiplier=0.25),
-                          ["size", "input_shape", "num_classes", "task"]),
-    "build_ts_conv3d_lstm": (_build(models.build_ts_conv3d_lstm, input_shape=(8, 16, 16, 1), size="base",
-                                    width_multiplier=0.25), ["size", "input_shape", "num_classes", "task"]),
+                          ["width", "input_shape", "num_classes", "task"]),
+    "build_ts_conv3d_lstm": (_build(models.build_ts_conv3d_lstm, input_shape=(8, 16, 16, 1), width="base",
+                                    width_multiplier=0.25), ["width", "input_shape", "num_classes", "task"]),
     "build_convlstm_resnet": (_build(models.build_convlstm_resnet, input_shape=SMALL_CLIP, width_multiplier=0.25),
-                              ["size", "input_shape", "num_classes", "task"]),
+                              ["width", "input_shape", "num_classes", "task"]),
     "build_res_convlstm": (
         _build(models.build_res_convlstm, stages=((1, 1, 4, 8), (1, 8, 8, 8, "conv2d")), input_shape=(4, 16, 16, 1),
                num_classes=3, lstm_units=4),
         ["stages", "input_shape", "num_classes", "task", "classifier_activation", "lstm_units", "dropout",
-         "bidirectional", "per_timestep", "spatial_reduction", "normalization", "placement", "op_options", "name"]),
+         "bidirectional", "per_frame", "spatial_reduction", "normalization", "placement", "op_options", "name"]),
     "build_video_resnet": (
         _build(models.build_video_resnet, kind="r2plus1d", depth=10, input_shape=(8, 32, 32, 3), num_classes=3,
                width_multiplier=0.125),
@@ -116,14 +117,14 @@ TARGETS = {
         _build(models.build_frame_model, input_shape=(16, 16, 1), num_segments=4, feature_dim=8, num_classes=3),
         ["backbone", "head", "num_segments", "feature_dim", "num_classes", "task", "classifier_activation",
          "input_shape", "dropout",
-         "weights", "backbone_options", "head_options", "name"]),
+         "backbone_weights", "backbone_options", "head_options", "name"]),
     "build_squeezenet1_1": (_build(models.build_squeezenet1_1, input_shape=(32, 32, 3)),
                             ["input_shape", "simple_bypass", "weights", "name"]),
     "build_vggm_convlstm": (
         _build(models.build_vggm_convlstm, input_shape=(4, 32, 32, 1), num_classes=3, filters=(4, 4, 4, 4, 4),
                lstm_units=4),
         ["input_shape", "num_classes", "task", "classifier_activation", "filters", "lstm_units", "dropout", "normalization", "spatial_reduction",
-         "per_timestep", "name"]),
+         "per_frame", "name"]),
     "build_head": (
         _build(heads.build_head, name="pool", input_shape=(4, 4, 4, 8), task="digit"),
         ["name", "input_shape", "task", "num_segments", "feature_dim", "num_classes", "spatial_size",

@@ -10,10 +10,10 @@ from stkeras.training import average_directions
 from stkeras.training import reverse_direction
 
 
-def _forward(per_timestep=False):
+def _forward(per_frame=False):
     keras.utils.set_random_seed(1)
     return build_res_convlstm(stages=[ResConvLSTM(1, 1, 4, 8)], input_shape=(4, 8, 8, 1), num_classes=3,
-                                 lstm_units=4, dropout=0.0, per_timestep=per_timestep, name="forward")
+                                 lstm_units=4, dropout=0.0, per_frame=per_frame, name="forward")
 
 
 CLIPS = np.random.default_rng(0).uniform(size=(6, 4, 8, 8, 1)).astype("float32")
@@ -47,7 +47,7 @@ def test_training_the_reverse_network_leaves_the_forward_one_alone_and_the_avera
 
 
 def test_per_frame_outputs_of_the_reverse_network_are_in_the_clips_order():
-    forward = _forward(per_timestep=True)
+    forward = _forward(per_frame=True)
     backward = reverse_direction(forward)
     outputs = backward.predict(CLIPS, verbose=0)
     # Frame t of the reverse network has read frames T-1 ... t, and sits at position t.

@@ -13,7 +13,7 @@ from stkeras.models import ResConvLSTM
 from stkeras.models import build_res_convlstm
 from stkeras.tasks import get_task
 from stkeras.training import compile_for_task
-from stkeras.training import predict_tta
+from stkeras.data import predict_tta
 
 RNG = np.random.default_rng(0)
 
@@ -98,7 +98,7 @@ def test_per_frame_targets_train_a_per_frame_model_with_clipped_adam():
     first = next(iter(windows))
     assert first[0].shape == (4, 4, 8, 8, 1) and first[1].numpy().tolist() == [[0] * 4, [1] * 4, [2] * 4, [0] * 4]
     model = build_res_convlstm(stages=[ResConvLSTM(1, 1, 4, 8)], input_shape=(None, 8, 8, 1), num_classes=3,
-                                  lstm_units=4, per_timestep=True)
+                                  lstm_units=4, per_frame=True)
     compile_for_task(model, get_task("digit"), learning_rate=1e-4, global_clipnorm=5.0)
     assert model.optimizer.global_clipnorm == 5.0
     history = model.fit(windows, epochs=1, verbose=0,

@@ -16,10 +16,10 @@ FRAMES = 6
 RATE = 0.5
 
 
-def _res_convlstm(per_timestep=True, **overrides):
+def _res_convlstm(per_frame=True, **overrides):
     keras.utils.set_random_seed(1)
     arguments = dict(stages=[(1, 1, 4, 8)], input_shape=(None, 8, 8, 1), num_classes=3, lstm_units=4,
-                     dropout=0.0, per_timestep=per_timestep)
+                     dropout=0.0, per_frame=per_frame)
     return build_res_convlstm(**{**arguments, **overrides})
 
 
@@ -60,10 +60,10 @@ def _updates(model, clips, targets, chunk_lengths):
     return full, truncated
 
 
-@pytest.mark.parametrize("per_timestep", [True, False], ids=["per_frame", "per_clip"])
-def test_chunks_as_long_as_the_sequence_give_full_backpropagation_and_shorter_ones_do_not(per_timestep):
-    model = _res_convlstm(per_timestep=per_timestep)
-    clips, targets = _data(per_frame=per_timestep)
+@pytest.mark.parametrize("per_frame", [True, False], ids=["per_frame", "per_clip"])
+def test_chunks_as_long_as_the_sequence_give_full_backpropagation_and_shorter_ones_do_not(per_frame):
+    model = _res_convlstm(per_frame=per_frame)
+    clips, targets = _data(per_frame=per_frame)
     full, truncated = _updates(model, clips, targets, [FRAMES, FRAMES + 4, 3, 2])
     assert _max_difference(truncated[FRAMES], full) < 1e-6
     assert _max_difference(truncated[FRAMES + 4], full) < 1e-6
@@ -117,10 +117,10 @@ def test_truncated_update_equals_a_hand_written_reference(k):
     assert _max_difference(got, expected) < 1e-6
 
 
-@pytest.mark.parametrize("per_timestep", [True, False], ids=["per_frame", "per_clip"])
+@pytest.mark.parametrize("per_frame", [True, False], ids=["per_frame", "per_clip"])
 @pytest.mark.parametrize("k", [1, 4])
-def test_chunked_forward_pass_equals_the_full_sequence(per_timestep, k):
-    model = _res_convlstm(per_timestep=per_timestep)
+def test_chunked_forward_pass_equals_the_full_sequence(per_frame, k):
+    model = _res_convlstm(per_frame=per_frame)
     clips, _ = _data()
     full = keras.ops.convert_to_numpy(model(clips))
     chunked = predict_in_chunks(model, clips, chunk_length=k)
@@ -128,7 +128,7 @@ def test_chunked_forward_pass_equals_the_full_sequence(per_timestep, k):
     np.testing.assert_allclose(chunked, full, atol=1e-5)
     # Without the carried states the chunks start from zero and the outputs differ.
     fresh = np.concatenate([keras.ops.convert_to_numpy(model(clips[:, s:s + 2])) for s in range(0, FRAMES, 2)], 1)
-    if per_timestep:
+    if per_frame:
         assert np.abs(fresh - full).max() > 1e-4
 
 

@@ -9,6 +9,7 @@ from stkeras.analysis.error_grid import error_grid
 from stkeras.analysis.error_grid import grid_from_values
 from stkeras.analysis.error_grid import relative_grid
 from stkeras.analysis.memory import training_step_memory
+from stkeras.analysis.memory_estimate import training_memory_estimate
 from stkeras.analysis.psnr import clip_psnr
 from stkeras.analysis.receptive_field import format_receptive_field
 from stkeras.analysis.receptive_field import receptive_field

@@ -9,7 +9,6 @@ from stkeras.blocks.arguments import without_legacy_temporal_kernel
 from stkeras.blocks.ops import get_op
 from stkeras.layers.normalization import normalization_layer
 from stkeras.validation import check_positive_int
-from stkeras.validation import check_weights_fit
 
 
 @keras.saving.register_keras_serializable(package="stkeras")
@@ -126,10 +125,6 @@ class ResidualBasic(keras.layers.Layer):
 
     def build(self, input_shape):
         shape = tuple(input_shape)
-        k, f = self.kernel_size, self.filters
-        kt = get_op(self.op).resolve_temporal_kernel(self.temporal_kernel_size)
-        check_weights_fit(self.name, {"op1": (kt, k, k, shape[-1], f), "op2": (kt, k, k, f, f)},
-                          f"filters={f}, kernel_size={k}, temporal_kernel_size={kt}")
         if self.norm_input is not None:
             self.norm_input.build(shape)
         self.op1.build(shape)

@@ -10,7 +10,6 @@ from stkeras.blocks.ops import get_op
 from stkeras.layers.frame_conv import FrameConv3D
 from stkeras.layers.normalization import normalization_layer
 from stkeras.validation import check_positive_int
-from stkeras.validation import check_weights_fit
 
 
 @keras.saving.register_keras_serializable(package="stkeras")
@@ -154,13 +153,6 @@ class ResidualBottleneck(keras.layers.Layer):
                 f"channels). Received: input_shape={input_shape}"
             )
         in_channels = input_shape[-1]
-        k, b, kt = self.kernel_size, self.bottleneck_filters, get_op(self.op).resolve_temporal_kernel(
-            self.temporal_kernel_size)
-        check_weights_fit(
-            self.name,
-            {"reduce": (in_channels, b), "op": (kt, k, k, b, b), "expand": (b, self.filters),
-             "projection": (in_channels, self.filters)},
-            f"filters={self.filters}, bottleneck_filters={b}, kernel_size={k}, temporal_kernel_size={kt}")
         self.reduce = self._pointwise(self.bottleneck_filters, "reduce")
         self.expand = self._pointwise(self.filters, "expand")
         self.projection = build_projection(self, in_channels)

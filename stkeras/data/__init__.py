@@ -25,6 +25,7 @@ from stkeras.data.quadrant_blink import allowed_pairs
 from stkeras.data.quadrant_blink import evidence_masks
 from stkeras.data.quadrant_blink import quadrant_blink
 from stkeras.data.per_frame import per_frame_targets
+from stkeras.data.preprocessing import Preprocessing
 from stkeras.data.per_frame import random_subsequences
 from stkeras.data.resolution import downsample_space
 from stkeras.data.resolution import downsample_time
@@ -37,6 +38,7 @@ from stkeras.data.video_decode import VideoDecodeError
 from stkeras.data.video_decode import VideoInfo
 from stkeras.data.video_decode import decode_frames
 from stkeras.data.video_decode import probe_video
+from stkeras.data.video_files import list_class_videos
 from stkeras.data.video_files import list_videos
 from stkeras.data.video_files import probe_videos
 from stkeras.data.video_files import video_dataset_from_directory
@@ -45,4 +47,6 @@ from stkeras.data.video_index import VideoIndex
 from stkeras.data.video_index import index_video
 from stkeras.data.views import evaluate_views
 from stkeras.data.views import parse_views
+from stkeras.data.views import predict_tta
 from stkeras.data.views import predict_views
+from stkeras.data.views import crop_views

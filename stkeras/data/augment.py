@@ -11,9 +11,10 @@ import keras
 from keras import ops
 
 from stkeras.data.finite import finite_clips
+from stkeras.layers.fold_frames import fold_frames
+from stkeras.layers.fold_frames import unfold_frames
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_seed
-from stkeras.validation import check_weights_fit
 
 
 def _check_range(argument, value, low, high):
@@ -87,9 +88,6 @@ class ClipAugmentation(keras.layers.Layer):
             raise ValueError("ClipAugmentation expects clips (batch, frames, height, width, channels) or one clip "
                              f"(frames, height, width, channels). Received: input_shape={tuple(input_shape)}")
         height, width = input_shape[-3], input_shape[-2]
-        frames = 1 if len(input_shape) == 4 else input_shape[1]
-        check_weights_fit(self.name, {"clip": (frames or 1, self.output_size, self.output_size, input_shape[-1] or 1)},
-                          f"output_size={self.output_size}", what="values per output clip", copies=2)
         if self.crop_size is not None:
             if height is None or width is None:
                 raise ValueError(f"`crop_size` needs frames of known size. Received: input_shape={tuple(input_shape)}")
@@ -133,18 +131,6 @@ class ClipAugmentation(keras.layers.Layer):
         return {**super().get_config(), "output_size": self.output_size, "crop_size": self.crop_size,
                 "flip": self.flip, "rotation": self.rotation, "brightness": self.brightness,
                 "value_range": self.value_range, "seed": self.seed}
-
-
-def fold_frames(clips):
-    """Clips `(batch, frames, h, w, c)` as images `(batch, h, w, frames * c)`, for image layers."""
-    shape = ops.shape(clips)
-    return ops.reshape(ops.transpose(clips, (0, 2, 3, 1, 4)), (shape[0], shape[2], shape[3], -1))
-
-
-def unfold_frames(images, frames, channels):
-    """The inverse of `fold_frames`: images `(batch, h, w, frames * channels)` as clips."""
-    shape = ops.shape(images)
-    return ops.transpose(ops.reshape(images, (shape[0], shape[1], shape[2], frames, channels)), (0, 3, 1, 2, 4))
 
 
 def augment_clips(dataset, augmentation):

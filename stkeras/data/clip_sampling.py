@@ -21,7 +21,6 @@ import numpy as np
 from stkeras.validation import check_bool
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
-from stkeras.validation import check_weights_fit
 
 OUT_OF_BOUND = ("loop", "repeat_last")
 
@@ -96,8 +95,6 @@ def dense_indices(num_frames, *, clip_length, frame_step=1, num_clips=1, trainin
     check_positive_int("num_clips", num_clips)
     check_bool("training", training)
     check_choice("out_of_bound", out_of_bound, OUT_OF_BOUND)
-    check_weights_fit("dense_indices", {"indices": (num_clips, clip_length)},
-                      f"num_clips={num_clips}, clip_length={clip_length}", what="indices", copies=8)
     starts = clip_starts(num_frames, clip_length=clip_length, frame_step=frame_step, num_clips=num_clips,
                          training=training, rng=rng)
     indices = starts[:, None] + np.arange(clip_length)[None, :] * frame_step

@@ -8,7 +8,6 @@ from stkeras.data.digits import load_digits
 from stkeras.data.rendering import bounce
 from stkeras.data.rendering import paste
 from stkeras.data.sampling import check_common
-from stkeras.data.sampling import check_digits_fit
 from stkeras.data.sampling import chunked_dataset
 from stkeras.data.sampling import digit_pool
 from stkeras.data.sampling import pick
@@ -61,7 +60,6 @@ def moving_mnist(
     """
     check_common(split, seed, num_clips, batch_size, frames, size, digit_size, dtype, digits)
     check_positive_int("num_digits", num_digits)
-    check_digits_fit(num_digits, frames, digit_size, batch_size)
     if not isinstance(input_frames, int) or not 1 <= input_frames < frames:
         raise ValueError(
             f"`input_frames` must be an int in [1, frames - 1] = [1, {frames - 1}]. "

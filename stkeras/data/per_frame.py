@@ -10,7 +10,7 @@ from stkeras.validation import check_seed
 def per_frame_targets(dataset):
     """`dataset` of `(clips, targets[, ...])` batches with each clip's target repeated at every frame.
 
-    Trains a model built with per-frame outputs (`per_timestep=True`) with a
+    Trains a model built with per-frame outputs (`per_frame=True`) with a
     loss at every frame: class indices `(batch,)` become `(batch, frames)`,
     one-hot or numeric targets `(batch, k)` become `(batch, frames, k)`.
     Apply it after `random_subsequences`, so the targets have the clips' length.

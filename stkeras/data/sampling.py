@@ -5,7 +5,6 @@ import tensorflow as tf
 from stkeras.data.digits import SOURCES
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
-from stkeras.validation import check_weights_fit
 
 SPLIT_STREAMS = {"train": 0, "test": 1}
 DTYPES = ("float32", "uint8")
@@ -28,18 +27,6 @@ def check_common(split, seed, num_clips, batch_size, frames, size, digit_size, d
             f"`size` must be larger than `digit_size` so that the digit can move. Received: size={size}, "
             f"digit_size={digit_size}"
         )
-    # Drawing a chunk of clips holds several clip-sized tensors (positions, masks, pasted digits) at once.
-    check_weights_fit("clip synthesis", {"chunk": (batch_size or DEFAULT_CHUNK, frames, size, size)},
-                      f"frames={frames}, size={size}, batch_size={batch_size}", what="values per chunk of clips",
-                      copies=8)
-
-
-def check_digits_fit(num_digits, frames, digit_size, batch_size):
-    """Raises `ValueError` if pasting `num_digits` digits into every frame of a chunk of clips cannot fit in memory."""
-    check_weights_fit("clip synthesis", {"patches": (batch_size or DEFAULT_CHUNK, frames, num_digits, digit_size,
-                                                     digit_size)},
-                      f"num_digits={num_digits}, frames={frames}, digit_size={digit_size}",
-                      what="digit pixels per chunk of clips", copies=8)
 
 
 def digit_pool(images, digit_size, dtype):

@@ -11,7 +11,6 @@ import tensorflow as tf
 from stkeras.data.finite import finite_clips
 from stkeras.validation import check_bool
 from stkeras.validation import check_positive_int
-from stkeras.validation import check_weights_fit
 
 
 def segment_indices(length, num_segments, training, seed=None):
@@ -40,9 +39,6 @@ def segment_indices(length, num_segments, training, seed=None):
             isinstance(seed, (tuple, list)) and len(seed) == 2
             and all(isinstance(v, int) and not isinstance(v, bool) for v in seed)):
         raise TypeError(f"`seed` must be None or a pair of ints (a shape-(2,) int tensor). Received: seed={seed!r}")
-    # The draw holds a few index-sized tensors at once.
-    check_weights_fit("segment_indices", {"indices": (num_segments,)}, f"num_segments={num_segments}",
-                      what="indices", copies=8)
     length = tf.cast(length, tf.int32)
     tf.debugging.assert_positive(length, message="A video to sample segments from has no frames.")
     i = tf.range(num_segments, dtype=tf.int32)
@@ -78,9 +74,6 @@ def sample_segments(dataset, num_segments, training, seed=0):
     """
     check_positive_int("num_segments", num_segments)
     check_positive_int("seed", seed, minimum=0)
-    frame = dataset.element_spec[0].shape[1:]
-    check_weights_fit("sample_segments", {"video": (num_segments, *[d or 1 for d in frame])},
-                      f"num_segments={num_segments}", what="values per sampled video", copies=2)
     seeds = tf.data.Dataset.random(seed=seed).batch(2)
 
     def sample(element, element_seed):

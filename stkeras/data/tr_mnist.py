@@ -8,7 +8,6 @@ from stkeras.data.digits import load_digits
 from stkeras.data.moving_mnist import _check_speed_range
 from stkeras.data.rendering import bounce
 from stkeras.data.sampling import check_common
-from stkeras.data.sampling import check_digits_fit
 from stkeras.data.sampling import chunked_dataset
 from stkeras.data.sampling import digit_pool
 from stkeras.data.sampling import pick
@@ -63,7 +62,6 @@ def tr_mnist(
     """
     check_common(split, seed, num_clips, batch_size, frames, size, digit_size, dtype, digits)
     check_positive_int("num_digits", num_digits)
-    check_digits_fit(num_digits, frames, digit_size, batch_size)
     low, high = _check_speed_range(speed_range)
     if not isinstance(max_rotation, (int, float)) or max_rotation < 0:
         raise ValueError(f"`max_rotation` must be a number >= 0. Received: max_rotation={max_rotation!r}")

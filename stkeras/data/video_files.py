@@ -53,7 +53,6 @@ from stkeras.data.video_folder import random_flip
 from stkeras.validation import check_bool
 from stkeras.validation import check_choice
 from stkeras.validation import check_positive_int
-from stkeras.validation import check_weights_fit
 from stkeras.validation import normalize_tuple
 
 SAMPLING = ("dense", "segments")
@@ -166,10 +165,6 @@ def _check_options(batch_size, clip_length, frame_step, num_clips, sampling, ima
     check_choice("out_of_bound", out_of_bound, OUT_OF_BOUND)
     check_choice("on_error", on_error, ON_ERROR)
     check_positive_int("seed", seed, minimum=0, allow_none=True)
-    # A video's views are decoded, resized and cropped at once: several copies of its frames.
-    check_weights_fit("video clips", {"views": (num_clips * (spatial_crops or 1), clip_length, *image_size, 3)},
-                      f"num_clips={num_clips}, clip_length={clip_length}, image_size={image_size}",
-                      what="values per video's clips", copies=8)
     return image_size, resize_short or round(max(image_size) * 8 / 7), scales
 
 
@@ -476,6 +471,16 @@ def _index_directory(directory, labels, class_names, follow_links):
         raise ValueError(f"Class folders without videos ({', '.join(VIDEO_EXTENSIONS)} files or frame folders) in "
                          f"{directory!r}: {empty[:10]}")
     return paths, targets, subdirs
+
+
+def list_class_videos(directory, *, class_names=None, follow_links=False):
+    """`(paths, labels, class_names)` of a folder of class subfolders, as `video_dataset_from_directory` lists it.
+
+    Example:
+    >>> paths, labels, class_names = list_class_videos("videos")  # doctest: +SKIP
+    """
+    check_bool("follow_links", follow_links)
+    return _index_directory(directory, "inferred", class_names, follow_links)
 
 
 def video_dataset_from_directory(directory, *, labels="inferred", class_names=None, batch_size=8, clip_length=16,

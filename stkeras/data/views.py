@@ -1,16 +1,24 @@
-"""Test-time views, as MMAction2's test pipelines: `K` clips in time x 1 or 3 crops in space, scores averaged.
+"""Test-time views: a model's outputs averaged over several views of each video or clip.
 
-`video_dataset_from_directory(..., num_clips=K, spatial_crops=3)` yields
-`(views, label)` with views `(V, T, H, W, C)`, `V = K x crops`, the crops of
-one clip next to each other; `predict_views` runs a model on every view
-and averages its outputs over a video's views, `evaluate_views` scores the
-averages (top-1, top-5). `parse_views("10x3")` reads the `KxC` notation.
+Two kinds of views, one averaging (`predict_views`):
+
+- MMAction2's test pipelines: `K` clips in time x 1 or 3 crops in space.
+  `video_dataset_from_directory(..., num_clips=K, spatial_crops=3)` yields
+  `(views, label)` with views `(V, T, H, W, C)`, `V = K x crops`, the crops
+  of one clip next to each other; `evaluate_views` scores the averages
+  (top-1, top-5). `parse_views("10x3")` reads the `KxC` notation.
+- Courtney & Sreenivas 2019's test-time augmentation: centred crops of
+  several sizes, each also mirrored (`crop_views`, `predict_tta`).
 """
 
 import re
 
+import keras
 import numpy as np
+from keras import ops
 
+from stkeras.layers.fold_frames import fold_frames
+from stkeras.layers.fold_frames import unfold_frames
 from stkeras.validation import check_positive_int
 
 
@@ -41,7 +49,7 @@ def _batches(dataset):
 
 
 def predict_views(model, dataset, *, chunk_size=None):
-    """A model's outputs averaged over each video's views, `(num_videos, outputs)`.
+    """A model's outputs averaged over each video's views, `(num_videos, *outputs)` (per-frame outputs stay per frame).
 
     Args:
         model: a Keras model over clips `(batch, T, H, W, C)`.
@@ -65,7 +73,7 @@ def predict_views(model, dataset, *, chunk_size=None):
         step = chunk_size or len(clips)
         outputs = np.concatenate([np.asarray(model.predict_on_batch(clips[i:i + step]))
                                   for i in range(0, len(clips), step)])
-        scores.append(outputs.reshape((views.shape[0], views.shape[1], -1)).mean(axis=1))
+        scores.append(outputs.reshape((views.shape[0], views.shape[1], *outputs.shape[1:])).mean(axis=1))
     if not scores:
         raise ValueError("`dataset` is empty: no views to predict.")
     return np.concatenate(scores)
@@ -116,3 +124,66 @@ def evaluate_views(model, dataset, *, top_k=(1, 5), chunk_size=None):
     result = top_k_accuracies(np.concatenate(scores), np.concatenate(labels), ks)
     result["num_videos"] = int(sum(len(batch) for batch in labels))
     return result
+
+
+def crop_views(clips, *, crop_sizes, output_size, flip=True):
+    """Clips `(n, T, H, W, C)` as views `(n, V, T, output_size, output_size, C)`: centred square crops of
+    `crop_sizes`, resized to `output_size`, each followed by its mirror image when `flip`.
+
+    Example:
+    >>> crop_views(np.zeros((2, 4, 12, 12, 1), "float32"), crop_sizes=(8, 12), output_size=8).shape
+    (2, 4, 4, 8, 8, 1)
+    """
+    clips = np.asarray(clips, dtype="float32")
+    images = fold_frames(ops.convert_to_tensor(clips))
+    frames, channels = clips.shape[1], clips.shape[4]
+    views = []
+    for size in crop_sizes:
+        view = keras.layers.Resizing(output_size, output_size)(keras.layers.CenterCrop(size, size)(images))
+        views.append(unfold_frames(view, frames, channels))
+        if flip:
+            views.append(unfold_frames(ops.flip(view, axis=2), frames, channels))
+    return np.stack([np.asarray(view) for view in views], axis=1)
+
+
+def predict_tta(model, clips, *, crop_sizes, output_size=None, flip=True, batch_size=16):
+    """The model's predictions averaged over centred crops of several sizes and their mirror images.
+
+    Courtney & Sreenivas 2019 tests on three crops and their horizontal flips; with training
+    crops of 48-64 pixels, `crop_sizes=(48, 56, 64)` covers the smallest,
+    middle and largest. Per-frame outputs stay per frame.
+
+    Args:
+        model: a Keras model over clips.
+        clips: array `(n, frames, height, width, channels)`.
+        crop_sizes: square crop sizes in source pixels, each at most the
+            frame size.
+        output_size: size the crops are resized to (default: the model's
+            input frame size).
+        flip: also predict on each crop mirrored left to right.
+        batch_size: clips per prediction batch.
+
+    Returns:
+        a NumPy array shaped like `model.predict(...)` on one view.
+
+    Example:
+    >>> inputs = keras.Input((4, 8, 8, 1))
+    >>> model = keras.Model(inputs, keras.layers.Dense(2)(keras.layers.Flatten()(inputs)))
+    >>> clips = np.random.default_rng(0).uniform(size=(3, 4, 12, 12, 1)).astype("float32")
+    >>> predict_tta(model, clips, crop_sizes=(8, 10, 12)).shape
+    (3, 2)
+    """
+    clips = np.asarray(clips, dtype="float32")
+    if clips.ndim != 5:
+        raise ValueError(f"`clips` must be (n, frames, height, width, channels). Received shape {clips.shape}")
+    if isinstance(crop_sizes, int) or not crop_sizes:
+        raise ValueError(f"`crop_sizes` must be a non-empty list of crop sizes. Received: crop_sizes={crop_sizes!r}")
+    for size in crop_sizes:
+        check_positive_int("crop_sizes", size)
+        if size > min(clips.shape[2:4]):
+            raise ValueError(f"`crop_sizes` holds {size}, larger than the {clips.shape[2]}x{clips.shape[3]} frames.")
+    output_size = check_positive_int("output_size", output_size or model.inputs[0].shape[2])
+    check_positive_int("batch_size", batch_size)
+    batches = (crop_views(clips[start:start + batch_size], crop_sizes=crop_sizes, output_size=output_size, flip=flip)
+               for start in range(0, len(clips), batch_size))
+    return predict_views(model, batches)

@@ -1,11 +1,23 @@
-"""`stkeras compare`: train Courtney & Sreenivas 2022's networks on a synthetic task and compare them.
+"""`stkeras compare`: train several presets on the same data and compare them on the same held-out clips.
 
-Writes to a run folder: `results.json` and `results.md` (task metric,
-parameters, multiply-accumulates, training time, trivial baseline), an error
-grid over (V, S) per model, relative grids between models (Courtney & Sreenivas 2022, Figures
-7-9), receptive-field tables and training curves.
+One implementation over the run's data (`RunData`): quadrant-blink clips of
+a recipe for a task (the main job: Courtney & Sreenivas 2022's networks, or
+Köpüklü et al.'s frame models on sampled frames with `segments`), or a
+user's videos (`data`). Writes to the run folder: `results.json` and
+`results.md` (task metric, parameters, multiply-accumulates, training time,
+the baseline of a predictor that ignores the clips, the paper's numbers
+where it has them), training curves, one preset folder per model
+(`models/<preset>/`, with `model.keras`), and on quadrant-blink clips an
+error grid over (V, S) per model, relative grids between models (Courtney &
+Sreenivas 2022, Figures 7-9) and receptive-field tables. With several
+seeds, each score's mean and spread and which differences exceed it.
+
+Example:
+>>> plan = plan_compare(out="runs/two", models=["conv2d", "convlstm"], recipe="blink16_12k")  # doctest: +SKIP
+>>> results = run_compare(plan)  # doctest: +SKIP
 """
 
+import dataclasses
 import os
 import time
 
@@ -17,181 +29,272 @@ from stkeras.analysis import format_receptive_field
 from stkeras.analysis import grid_from_values
 from stkeras.analysis import receptive_field
 from stkeras.analysis import relative_grid
-from stkeras.experiments.data import clips
-from stkeras.experiments.data import targets
-from stkeras.experiments.explain import explain_model
-from stkeras.experiments.explain import format_explanations
-from stkeras.experiments.models import MODEL_NAMES
-from stkeras.experiments.models import build_model
+from stkeras.backend_support import require_tensorflow
+from stkeras.data.views import top_k_accuracies
+from stkeras.experiments.explanations import explain_model
+from stkeras.experiments.explanations import write_explanations
+from stkeras.experiments.fitting import train_model
 from stkeras.experiments.report import format_results
 from stkeras.experiments.report import log
 from stkeras.experiments.report import write_results
+from stkeras.experiments.run_data import SyntheticData
+from stkeras.experiments.run_data import synthetic_data
+from stkeras.experiments.run_data import video_data
+from stkeras.experiments.run_folder import check_run_folder
+from stkeras.experiments.run_folder import claim_run_folder
+from stkeras.experiments.run_models import build_run_model
+from stkeras.experiments.run_models import check_memory
+from stkeras.experiments.run_models import save_run_model
+from stkeras.experiments.run_setup import run_record
+from stkeras.experiments.run_setup import run_strategy
+from stkeras.experiments.run_setup import set_precision
 from stkeras.experiments.seeds import summarize_seeds
 from stkeras.experiments.seeds import welch_test
-from stkeras.experiments.settings import jsonable
-from stkeras.experiments.settings import resolve_settings
-from stkeras.experiments.training import seed_everything
-from stkeras.experiments.training import train_model
-from stkeras.tasks import get_task
-from stkeras.training.atomic import save_model_atomically
 from stkeras.training.distribute import strategy_scope
-from stkeras.validation import check_choice
+from stkeras.training.session import fresh_session
 from stkeras.validation import check_positive_int
 from stkeras.viz import plot_error_grid
 from stkeras.viz import plot_relative_grid
 from stkeras.viz.curves import plot_training_curves
-from stkeras.training.session import fresh_session
 
-# Courtney & Sreenivas 2022's relative comparisons (Figures 7-9): (better-if-positive, reference).
-PAPER_PAIRS = (("conv3d", "conv2d"), ("ts_conv3d", "conv3d"), ("convlstm", "conv3d"))
+# Courtney & Sreenivas 2022's four networks: what `stkeras compare` trains by default.
+DEFAULT_MODELS = ("conv2d", "conv3d", "ts_conv3d", "convlstm")
+# Courtney & Sreenivas 2022's relative comparisons (Figures 7-9): (better-if-positive, reference), base and XL.
+PAPER_PAIRS = tuple((f"{a}{w}", f"{b}{w}") for w in ("", "_xl")
+                    for a, b in (("conv3d", "conv2d"), ("ts_conv3d", "conv3d"), ("convlstm", "conv3d")))
 
 
-def run_compare(out, task="digit", models=MODEL_NAMES, recipe="quick", size=None, verbose=False, head=None,
-                explain=0, strategy=None, seeds=1, tensorboard=False, **overrides):
-    """Trains `models` on the task, evaluates them and writes the run folder.
+@dataclasses.dataclass
+class ComparePlan:
+    """What `run_compare` does, resolved and checked: nothing in it has trained.
+
+    Attributes:
+        out: the run folder.
+        data: the `RunData` every model trains and is scored on.
+        presets: the presets compared, in order.
+        seeds: the seeds each preset trains with.
+        models: `{(preset, seed): RunModel}`, each built once.
+        explain: held-out clips explained per model (0: none).
+        strategy: the `tf.distribute` strategy, or `None`.
+        record: the run's settings (`settings.json`).
+        overwrite, verbose, tensorboard: how the run goes.
+    """
+
+    out: str
+    data: object
+    presets: list
+    seeds: list
+    models: dict
+    explain: int
+    strategy: object
+    record: dict
+    overwrite: bool = False
+    verbose: bool = False
+    tensorboard: bool = False
+
+
+def make_data(*, task=None, recipe, segments=None, data=None, layout=None, validation_split=0.2, frame_size=None,
+              frame_step=2, **overrides):
+    """The `RunData` of a training command's options: quadrant-blink clips, or videos with `data`."""
+    if data is None:
+        for option, value in (("layout", layout), ("frame_size", frame_size)):
+            if value is not None:
+                raise ValueError(f"--{option.replace('_', '-')} is for videos: give --data DIR too.")
+        return synthetic_data(task=task or "digit", recipe=recipe, segments=segments, **overrides)
+    if task is not None:
+        raise ValueError(f"--task {task} is a synthetic task; with --data the classes are the data's.")
+    if segments is not None:
+        overrides["frames"] = segments
+    return video_data(data, layout=layout, recipe=recipe, frame_size=frame_size, frame_step=frame_step,
+                      validation_split=validation_split, segments=segments is not None, **overrides)
+
+
+def plan_compare(*, out, models=DEFAULT_MODELS, task=None, recipe="blink16_12k", head=None, segments=None, seeds=1,
+                 explain=0, data=None, layout=None, validation_split=0.2, frame_size=None, frame_step=2,
+                 distribute="none", tensorboard=False, mixed_precision=False, skip_memory_check=False,
+                 overwrite=False, verbose=False, **overrides):
+    """Resolves the data once and builds every model once; checks everything a run could refuse. Nothing trains.
 
     Args:
-        out: run folder (created; a rerun resumes unfinished training).
-        task: a registered task name (`"digit"`, `"order"`, `"speed"`) or a
-            `stkeras.tasks.Task` whose target quadrant-blink clips have.
-        models: names among `conv2d`, `conv3d`, `ts_conv3d`, `convlstm`.
-        recipe: a name of `stkeras.experiments.settings.RECIPES`.
-        size: `"base"` or `"xl"` (default: the recipe's).
-        verbose: also show Keras' progress bars (stkeras prints one line
-            per epoch either way).
-        head: a registered head for every model instead of the paper's.
-        explain: held-out clips to explain per model with Grad-CAM (0:
-            none): GIFs and frame strips in `explain/<model>/` and the
-            localization scores in the results (see `stkeras explain`).
-        strategy: a `tf.distribute.Strategy` to build and train every model
-            in (`stkeras.training.make_strategy("mirrored")`), or `None`.
-            The batch size stays the global batch, split across replicas.
-        seeds: train every model this many times, with seeds `seed`,
-            `seed + 1`, ... (other clips and initial weights); the results
-            give each seed's score, the mean and standard deviation, and
-            which pairs of models differ (`stkeras.experiments.seeds`).
-        tensorboard: also log every epoch's scores for TensorBoard, in
-            each model's folder (`models/<model>/tensorboard`).
-        **overrides: `epochs`, `train_clips`, `test_clips`,
+        out: run folder (a rerun with the same settings resumes; with other
+            settings it is refused unless `overwrite`).
+        models: preset names (`stkeras.list_presets()`).
+        task: a registered task for quadrant-blink clips (default `"digit"`);
+            with `data` the task is the videos' classes.
+        recipe: the recipe's name (`stkeras.list_recipes()`).
+        head: a registered head for every model instead of its own.
+        segments: sample that many frames per clip, one per segment (TSN,
+            Köpüklü et al.): random in training, centres in evaluation.
+        seeds: train every model with seeds `seed`, `seed + 1`, ... (other
+            clips and initial weights) and report means, spreads and which
+            differences exceed them.
+        explain: held-out clips explained per model with Grad-CAM (0: none;
+            quadrant-blink clips).
+        data, layout, validation_split, frame_size, frame_step: a user's
+            videos instead of quadrant-blink clips (`stkeras.experiments.run_data.VideoData`).
+        distribute: `"none"` or `"mirrored"` (`tf.distribute`).
+        tensorboard: also log every epoch for TensorBoard, in each model's folder.
+        mixed_precision: train under this machine's mixed precision policy.
+        skip_memory_check: do not refuse a run that would not fit in memory.
+        overwrite: delete a run with other settings in `out`.
+        verbose: also Keras' progress bars.
+        **overrides: the recipe's `epochs`, `train_clips`, `test_clips`,
             `validation_clips`, `frames`, `batch_size`, `seed`.
+
+    Returns:
+        a `ComparePlan` for `run_compare`.
+    """
+    presets = list(models)
+    if not presets:
+        raise ValueError("`models` must name at least one preset.")
+    if len(set(presets)) != len(presets):
+        raise ValueError(f"`models` names a preset twice. Received: models={presets}")
+    check_positive_int("seeds", seeds)
+    check_positive_int("explain", explain, minimum=0)
+    if explain:
+        require_tensorflow("Grad-CAM")
+    set_precision(mixed_precision)
+    run_data = make_data(task=task, recipe=recipe, segments=segments, data=data, layout=layout,
+                         validation_split=validation_split, frame_size=frame_size, frame_step=frame_step, **overrides)
+    if explain and (not isinstance(run_data, SyntheticData) or run_data.segments):
+        raise ValueError("--explain scores where the maps point on quadrant-blink clips of consecutive frames: "
+                         "explain models trained on videos with `stkeras explain --model DIR --data DIR`.")
+    options = dict(models=presets, task=task, recipe=recipe, head=head, segments=segments, seeds=seeds,
+                   explain=explain, data=None if data is None else os.fspath(data), layout=layout,
+                   validation_split=validation_split, frame_size=frame_size, frame_step=frame_step,
+                   mixed_precision=mixed_precision)
+    record = run_record("compare", options, run_data.settings)
+    check_run_folder(out, record, overwrite=overwrite)
+    strategy = run_strategy(distribute)
+    first = run_data.seed
+    seed_list = [first + k for k in range(seeds)]
+    built = {}
+    for preset in presets:
+        for seed in seed_list:
+            folder = os.path.join(out, "models", *([] if seeds == 1 else [f"seed{seed}"]), preset)
+            label = preset if seeds == 1 else f"{preset} seed {seed}"
+            built[(preset, seed)] = build_run_model(preset, run_data, seed=seed, folder=folder, label=label,
+                                                    strategy=strategy, head=head)
+    if not skip_memory_check:
+        check_memory(list(built.values()), run_data.settings["batch_size"])
+    return ComparePlan(os.fspath(out), run_data, presets, seed_list, built, explain, strategy, record,
+                       overwrite=overwrite, verbose=verbose, tensorboard=tensorboard)
+
+
+def run_compare(plan):
+    """Trains every planned model, scores it on the held-out clips and writes the run folder.
 
     Returns:
         the results dict also written to `results.json`.
     """
-    task = get_task(task)
-    models = list(models)
-    for name in models:
-        check_choice("model", name, MODEL_NAMES)
-    if not models:
-        raise ValueError("`models` must name at least one model.")
-    settings = resolve_settings(recipe, size, **overrides)
-    check_positive_int("explain", explain, minimum=0)
-    check_positive_int("seeds", seeds)
-    for name in models:  # fail on impossible strides or heads before any training
-        build_model(name, settings, task, head)
-        fresh_session()
-    os.makedirs(out, exist_ok=True)
-    seed_list = [settings["seed"] + k for k in range(seeds)]
-    runs = [dict(settings, seed=seed) for seed in seed_list]
-    tests = [clips(run, task, "test", with_info=True) for run in runs]
-    baseline = _mean_baseline([
-        task.baseline(targets(clips(run, task, "train", num_clips=run["train_clips"])), targets(test))
-        for run, test in zip(runs, tests)])
+    data, out, seeds = plan.data, plan.out, plan.seeds
+    claim_run_folder(out, plan.record, overwrite=plan.overwrite)
+    task, synthetic = data.task, isinstance(data, SyntheticData)
+    tests = {seed: data.test(seed, with_info=synthetic) for seed in seeds}
+    baseline = _mean_baseline([data.baseline(seed) for seed in seeds])
     metric = task.metric
-    log(
-        f"stkeras compare: task={task.name}, recipe={recipe}, models={','.join(models)}, "
-        f"{settings['epochs']} epochs of {settings['train_clips']} new clips of {settings['frames']}x{settings['size']}"
-        f"x{settings['size']}{f', seeds {seed_list[0]}-{seed_list[-1]}' if seeds > 1 else ''}; "
-        f"baseline {metric} {baseline[metric]:.3f} ({baseline['predictor']})"
-    )
-    results = {"task": task.name, "recipe": recipe, "settings": jsonable(settings), "baseline": baseline,
-               "models": {}}
-    if seeds > 1:
-        results["seeds"] = seed_list
+    log(f"stkeras compare: {','.join(plan.presets)} on {data.describe()}"
+        f"{f', seeds {seeds[0]}-{seeds[-1]}' if len(seeds) > 1 else ''}; "
+        f"baseline {metric} {baseline[metric]:.3f} ({baseline['predictor']})")
+    results = {"task": task.name, "recipe": data.recipe, "settings": _jsonable(data.settings), "data": data.source(),
+               "class_names": data.class_names, "baseline": baseline, "models": {}}
+    if len(seeds) > 1:
+        results["seeds"] = seeds
     grids = {}
     metrics = [k for k in baseline if k != "predictor"]
-    for index, name in enumerate(models, start=1):
+    for index, preset in enumerate(plan.presets, start=1):
+        prefix = f"[{index}/{len(plan.presets)}]"
         seed_runs, values, infos = [], [], []
-        for run, test in zip(runs, tests):
-            label = name if seeds == 1 else f"{name} seed {run['seed']}"
-            folder = os.path.join(out, "models", *([] if seeds == 1 else [f"seed{run['seed']}"]), name)
-            model, scored = _train_and_score(name, run, task, head, strategy, folder, label, verbose, test,
-                                             f"[{index}/{len(models)}]", tensorboard)
-            seed_runs.append(scored.pop("run"))
+        for seed in seeds:
+            run_model = plan.models[(preset, seed)]
+            scored = _train_and_score(run_model, data, tests[seed], plan, prefix)
+            seed_runs.append(scored["run"])
             values.append(scored["values"])
             infos.append(scored["info"])
-        grids[name] = grid_from_values(np.concatenate(values), _concatenate(infos), metric=metric)
-        plot_error_grid(grids[name], os.path.join(out, f"grid_{name}.png"), title=f"{name} {metric}")
-        rows = receptive_field(model)
-        with open(os.path.join(out, f"rf_{name}.md"), "w") as handle:
-            handle.write(f"# Receptive fields of {model.name}\n\n{format_receptive_field(rows)}\n")
-        summary = seed_runs[0] if seeds == 1 else summarize_seeds(seed_runs, metrics)
-        results["models"][name] = {
+        model = run_model.model
+        summary = seed_runs[0] if len(seeds) == 1 else summarize_seeds(seed_runs, metrics)
+        row = results["models"][preset] = {
             **summary,
             "parameters": int(model.count_params()),
             "macs_per_clip": int(count_flops(model)),
             "epochs_trained": len(summary["history"]),
-            "per_speed": _summary_row(grids[name]),
         }
-        results["models"][name].pop("seed", None)
-        if explain:
-            explanation = explain_model(model, os.path.join(out, "explain", name), task=task, recipe=recipe,
-                                        num_clips=explain, seed=settings["seed"], label=name)
-            results["models"][name]["explanation"] = explanation
-        score = results["models"][name][metric]
+        row.pop("seed", None)
+        if synthetic:
+            grids[preset] = grid_from_values(np.concatenate(values), _concatenate(infos), metric=metric)
+            plot_error_grid(grids[preset], os.path.join(out, f"grid_{preset}.png"), title=f"{preset} {metric}")
+            row["per_speed"] = _summary_row(grids[preset])
+            with open(os.path.join(out, f"rf_{preset}.md"), "w") as handle:
+                handle.write(f"# Receptive fields of {model.name}\n\n{format_receptive_field(receptive_field(model))}\n")
+        if plan.explain:
+            row["explanation"] = explain_model(model, os.path.join(out, "explain", preset), data=data,
+                                               seed=seeds[0], num_clips=plan.explain, label=preset)
+        score = row[metric]
         verdict = "beats" if task.is_better(score, baseline[metric]) else "does NOT beat"
-        spread = f" ± {summary['std'][metric]:.3f} over {seeds} seeds" if seeds > 1 else ""
-        log(f"[{index}/{len(models)}] {name}: {metric} {score:.3f}{spread} ({verdict} the baseline "
-            f"{baseline[metric]:.3f}), {summary['training_seconds']:.0f} s")
+        spread = f" ± {summary['std'][metric]:.3f} over {len(seeds)} seeds" if len(seeds) > 1 else ""
+        log(f"{prefix} {preset}: {metric} {score:.3f}{spread} ({verdict} the baseline {baseline[metric]:.3f}), "
+            f"{summary['training_seconds']:.0f} s")
     results["relative"] = {}
-    for a, b in _pairs(models):
+    for a, b in _pairs(plan.presets) if synthetic else ():
         rel = relative_grid(grids[a], grids[b])
         path = f"relative_{a}_vs_{b}.png"
         plot_relative_grid(rel, os.path.join(out, path), title=f"{a} vs {b} (positive: {a} better)")
         results["relative"][f"{a}_vs_{b}"] = {"overall": rel.overall, "plot": path, "per_speed": _summary_row(rel)}
-    if seeds > 1:
+    if len(seeds) > 1:
         results["differences"] = {
             f"{a}_vs_{b}": welch_test([r[metric] for r in results["models"][a]["seeds"]],
                                       [r[metric] for r in results["models"][b]["seeds"]], task.better)
-            for i, a in enumerate(models) for b in models[i + 1:]
+            for i, a in enumerate(plan.presets) for b in plan.presets[i + 1:]
         }
-    plot_training_curves(
-        {name: r["history"] for name, r in results["models"].items()}, os.path.join(out, "training_curves.png")
-    )
-    if explain:
-        explained = {"task": task.name, "recipe": recipe, "clips": explain,
-                     "models": [r["explanation"] for r in results["models"].values()]}
-        write_results(os.path.join(out, "explain"), "explain", explained, format_explanations(explained))
+    plot_training_curves({name: r["history"] for name, r in results["models"].items()},
+                         os.path.join(out, "training_curves.png"))
+    if plan.explain:
+        write_explanations(os.path.join(out, "explain"), {
+            "task": task.name, "recipe": data.recipe, "clips": plan.explain,
+            "models": [r["explanation"] for r in results["models"].values()]})
     write_results(out, "results", results, format_results(results))
-    log(f"wrote {out}/results.md, results.json, grids, relative grids, receptive fields and curves")
+    log(f"wrote {out}/results.md, results.json, the models' preset folders and curves"
+        + (", grids, relative grids and receptive fields" if synthetic else ""))
     return results
+
+
+def _train_and_score(run_model, data, test, plan, prefix):
+    """Trains one planned model, saves its preset folder and scores it on `test`.
+
+    Returns:
+        a dict: `run` (the seed, scores, training seconds and history),
+        `values` (the per-clip metric) and `info` (per-clip fields, or `None`).
+    """
+    model, task = run_model.model, data.task
+    with strategy_scope(plan.strategy):
+        log(f"{prefix} {run_model.label}: {model.count_params():,} parameters, training ...")
+        start = time.perf_counter()
+        history = train_model(model, data, seed=run_model.seed, folder=run_model.folder, label=run_model.label,
+                              preprocessing=run_model.preprocessing, verbose=plan.verbose,
+                              tensorboard=plan.tensorboard)
+    seconds = time.perf_counter() - start
+    save_run_model(run_model, data)
+    test = run_model.preprocessing.normalized(test)
+    if isinstance(data, SyntheticData):
+        predictions, targets, info = collect_predictions(model, test)
+    else:
+        predictions = np.concatenate([np.asarray(model.predict_on_batch(np.asarray(clips))) for clips, _ in test])
+        targets, info = np.concatenate([np.asarray(labels) for _, labels in test]), None
+    scores = task.scores(predictions, targets)
+    if task.kind == "classification" and task.units > 5:
+        scores["top5"] = top_k_accuracies(predictions, targets, ks=(5,))["top5"]
+    fresh_session()
+    run = {"seed": run_model.seed, **scores, "training_seconds": round(seconds, 1), "history": history}
+    return {"run": run, "values": task.per_clip(predictions, targets), "info": info}
+
+
+def _jsonable(settings):
+    return {k: list(v) if isinstance(v, (tuple, range)) else v for k, v in settings.items()}
 
 
 def _summary_row(grid):
     """A grid's per-S row over all V for `results.json`: `{S: metric}`, `None` where no clip fell."""
     return {str(s): (None if v != v else v) for s, v in grid.summary_row().items()}
-
-
-def _train_and_score(name, settings, task, head, strategy, folder, label, verbose, test, prefix, tensorboard):
-    """Trains one model with the settings' seed and scores it on `test`.
-
-    Returns:
-        the model and a dict: `run` (the seed, scores, training seconds and
-        history), `values` (the per-clip metric) and `info` (per-clip fields).
-    """
-    fresh_session()
-    seed_everything(settings["seed"])
-    with strategy_scope(strategy):
-        model = build_model(name, settings, task, head)
-        log(f"{prefix} {label}: {model.count_params():,} parameters, training ...")
-        start = time.perf_counter()
-        history = train_model(model, settings, task, folder, label, verbose, tensorboard=tensorboard)
-    seconds = time.perf_counter() - start
-    save_model_atomically(model, f"{folder}.keras")
-    predictions, clip_targets, info = collect_predictions(model, test)
-    run = {"seed": settings["seed"], **task.scores(predictions, clip_targets), "training_seconds": round(seconds, 1),
-           "history": history}
-    return model, {"run": run, "values": task.per_clip(predictions, clip_targets), "info": info}
 
 
 def _mean_baseline(baselines):
@@ -204,8 +307,8 @@ def _concatenate(infos):
     return {k: np.concatenate([info[k] for info in infos]) for k in infos[0]}
 
 
-def _pairs(models):
-    pairs = [p for p in PAPER_PAIRS if p[0] in models and p[1] in models]
+def _pairs(presets):
+    pairs = [p for p in PAPER_PAIRS if p[0] in presets and p[1] in presets]
     if not pairs:
-        pairs = [(name, models[0]) for name in models[1:]]
+        pairs = [(name, presets[0]) for name in presets[1:]]
     return pairs

@@ -1,4 +1,4 @@
-"""Reporting of a compare run: the terminal lines and `results.md`."""
+"""Reporting of a run: the terminal lines, `results.md` of a compare run, and results files."""
 
 import json
 import os
@@ -7,7 +7,7 @@ from stkeras.experiments.paper import paper_parameters
 from stkeras.experiments.paper import paper_ranking
 from stkeras.experiments.paper import paper_result
 from stkeras.tasks import get_task
-from stkeras.training.atomic import write_text_atomically
+from stkeras.atomic_files import write_text_atomically
 
 
 # Columns of the learning-curve table; longer runs show every few epochs (`results.json` has them all).
@@ -20,75 +20,104 @@ def log(message):
 
 
 def _metric_columns(results):
-    """The score columns of the results table: the task's metrics, primary first."""
-    baseline = results["baseline"]
-    return [k for k in baseline if k != "predictor"]
+    """The score columns of the results table: the task's metrics, primary first, then top-5 where it was scored."""
+    columns = [k for k in results["baseline"] if k != "predictor"]
+    return columns + (["top5"] if any("top5" in r for r in results["models"].values()) else [])
 
 
 def format_results(results):
-    """The markdown report of a compare run."""
-    task, settings, baseline = results["task"], results["settings"], results["baseline"]
+    """The markdown report of a compare run (on quadrant-blink clips or on videos)."""
+    task, baseline = results["task"], results["baseline"]
+    synthetic = results.get("data", {}).get("kind", "quadrant_blink") == "quadrant_blink"
+    lines = [f"# stkeras compare: {task} task, recipe {results['recipe']}", ""]
+    lines += _clip_lines(results) if synthetic else _video_lines(results)
+    lines += ["", "## Results (test clips)", ""]
+    columns = _metric_columns(results)
+    titles = {"accuracy": "accuracy", "mae": "MAE", "rounded_accuracy": "rounded accuracy", "top5": "top-5"}
+    paper = synthetic and any(paper_result(name, task) is not None for name in results["models"])
+    header = ["model"] + [titles.get(c, c) for c in columns] + [f"{titles.get(columns[0], columns[0])} / baseline"]
+    if paper:
+        header += [f"paper {titles.get(columns[0], columns[0])} (Table 5)"]
+    header += ["parameters"] + (["paper parameters"] if paper else []) + ["MACs per clip", "training (s)"]
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    blanks = len(header) - len(columns) - 2
+    lines.append(f"| baseline ({baseline['predictor']}) | " + " | ".join(_cell(baseline.get(c), "{:.3f}")
+                                                                     for c in columns)
+                 + " | 1.00x" + " | -" * blanks + " |")
+    for name, r in results["models"].items():
+        ratio = r[columns[0]] / baseline[columns[0]] if baseline[columns[0]] else float("nan")
+        cells = [_score(r, c) for c in columns] + [f"{ratio:.2f}x"]
+        if paper:
+            cells.append(_cell(paper_result(name, task), "{:.3f}"))
+        cells.append(f"{r['parameters']:,}")
+        if paper:
+            cells.append(_cell(paper_parameters(name), "{:,}"))
+        cells += [f"{r['macs_per_clip'] / 1e6:.1f}M", f"{r['training_seconds']:.0f}"]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if paper:
+        lines += [
+            "",
+            "The paper's numbers are at its full scale (48 frames of 64x64, 28x28 digits, S 1-6, V 1-12; "
+            "8-28 hours of training per model); \"-\" where it did not train that model at this width.",
+        ]
+    lines += _per_speed(results, columns[0], titles)
+    lines += _seeds(results, columns[0], titles)
+    lines += _ranking(results, columns[0], titles) if paper else []
+    lines += _learning_curve(results, columns[0], titles)
+    lines += ["", "## Plots", ""]
+    for name in results["models"]:
+        if synthetic:
+            lines.append(f"- `grid_{name}.png`: {name} over (V, S), its bottom row per S over all V; `rf_{name}.md`: "
+                         "receptive fields")
+    for pair, rel in results.get("relative", {}).items():
+        lines.append(f"- `{rel['plot']}`: {pair.replace('_vs_', ' vs ')}, overall {100 * rel['overall']:+.1f}%")
+    lines.append("- `training_curves.png`: loss and metric against training clips seen, training and held-out")
+    if any("explanation" in r for r in results["models"].values()):
+        lines.append("- `explain/explain.md`: Grad-CAM localization per model; `explain/<model>/maps.png` and GIFs")
+    lines.append("- `models/<model>/`: each trained model's preset folder (`from_preset(DIR)`, "
+                 "`stkeras evaluate --model DIR`) with its `model.keras`")
+    return "\n".join(lines) + "\n"
+
+
+def _clip_lines(results):
+    settings = results["settings"]
+    frames = settings["frames"]
+    segments = results.get("data", {}).get("segments")
     lines = [
-        f"# stkeras compare: {task} task, recipe {results['recipe']}",
-        "",
         "## Clips",
         "",
         f"- {settings['epochs'] * settings['train_clips']:,} training clips streamed ({settings['epochs']} epochs of "
         f"{settings['train_clips']:,} new clips, train digit pool), {settings['test_clips']} test clips "
         f"(disjoint test digit pool), seed {settings['seed']}",
-        f"- {settings['frames']} frames of {settings['size']}x{settings['size']}, digits {settings['digit_size']}x"
-        f"{settings['digit_size']}, S in {settings['speeds']}, V in {settings['visible_every']}, S*V <= {settings['max_step']}",
+        f"- {frames} frames of {settings['frame_size']}x{settings['frame_size']}, digits {settings['digit_size']}x"
+        f"{settings['digit_size']}, S in {settings['speeds']}, V in {settings['visible_every']}, S*V <= "
+        f"{settings['max_step']}" + (f"; {segments} frames sampled per clip, one per segment" if segments else ""),
     ]
-    if results["recipe"] != "paper":
+    if settings["frames"] != 48 or settings["frame_size"] != 64:
         lines.append(
             "- scaled down from Courtney & Sreenivas' clips (48 frames of 64x64, 28x28 digits, S 1-6, V 1-12, "
             "S*V <= 49), keeping their construction: quadrants in one of six orders, blink period V, speed S"
         )
-    lines += [
+    lines.append(
         f"- {settings['epochs']} epochs of {settings['train_clips']} new clips each, batch {settings['batch_size']}, "
-        f"Adam peaking at {settings['learning_rate']} after a {settings['warmup_fraction']:.0%} warm-up, cosine "
-        f"decay to 0; {settings['model_size']} models; {settings['validation_clips']} held-out clips scored "
-        "after each epoch (the learning curve)",
+        f"peak learning rate {settings['learning_rate']} after a {settings['warmup_fraction']:.0%} warm-up; "
+        f"{settings['validation_clips']} held-out clips scored after each epoch (the learning curve)")
+    return lines
+
+
+def _video_lines(results):
+    settings, data = results["settings"], results["data"]
+    layout = f" ({data['layout']} layout)" if data.get("layout") else ""
+    return [
+        "## Videos",
         "",
-        "## Results (test clips)",
-        "",
+        f"- {data['path']}{layout}: "
+        f"{len(results['class_names'])} classes, {settings['train_clips']} training and {settings['test_clips']} "
+        "held-out videos, scored on their centre clips",
+        f"- clips of {settings['frames']} frames (step {settings['frame_step']}) at {settings['frame_size']}x"
+        f"{settings['frame_size']}; {settings['epochs']} epoch(s), batch {settings['batch_size']}, seed "
+        f"{settings['seed']}",
     ]
-    columns = _metric_columns(results)
-    titles = {"accuracy": "accuracy", "mae": "MAE", "rounded_accuracy": "rounded accuracy"}
-    size = settings["model_size"]
-    paper_title = f"paper {titles.get(columns[0], columns[0])} (Table 5, {size})"
-    header = (["model"] + [titles.get(c, c) for c in columns] + [f"{titles.get(columns[0], columns[0])} / baseline"]
-              + [paper_title, "parameters", "paper parameters", "MACs per clip", "training (s)"])
-    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines.append(f"| baseline ({baseline['predictor']}) | " + " | ".join(f"{baseline[c]:.3f}" for c in columns)
-                 + " | 1.00x | - | - | - | - | - |")
-    for name, r in results["models"].items():
-        paper = paper_result(name, size, task)
-        paper_params = paper_parameters(name, size)
-        ratio = r[columns[0]] / baseline[columns[0]] if baseline[columns[0]] else float("nan")
-        lines.append(f"| {name} | " + " | ".join(_score(r, c) for c in columns) + f" | {ratio:.2f}x"
-                     + f" | {'-' if paper is None else f'{paper:.3f}'} | {r['parameters']:,} | "
-                     + f"{'-' if paper_params is None else f'{paper_params:,}'} | {r['macs_per_clip'] / 1e6:.1f}M | "
-                     + f"{r['training_seconds']:.0f} |")
-    lines += [
-        "",
-        "The paper's numbers are at its full scale (48 frames of 64x64, 28x28 digits, S 1-6, V 1-12; "
-        "8-28 hours of training per model); \"-\" where it did not train that model at this size.",
-    ]
-    lines += _per_speed(results, columns[0], titles)
-    lines += _seeds(results, columns[0], titles)
-    lines += _ranking(results, columns[0], titles)
-    lines += _learning_curve(results, columns[0], titles)
-    lines += ["", "## Plots", ""]
-    for name in results["models"]:
-        lines.append(f"- `grid_{name}.png`: {name} over (V, S), its bottom row per S over all V; `rf_{name}.md`: "
-                     "receptive fields")
-    for pair, rel in results["relative"].items():
-        lines.append(f"- `{rel['plot']}`: {pair.replace('_vs_', ' vs ')}, overall {100 * rel['overall']:+.1f}%")
-    lines.append("- `training_curves.png`: loss and metric against training clips seen, training and held-out")
-    if any("explanation" in r for r in results["models"].values()):
-        lines.append("- `explain/explain.md`: Grad-CAM localization per model; `explain/<model>/maps.png` and GIFs")
-    return "\n".join(lines) + "\n"
 
 
 def _per_speed(results, metric, titles):
@@ -104,7 +133,7 @@ def _per_speed(results, metric, titles):
     for model, row in models.items():
         lines.append(f"| {model} | " + " | ".join(_cell(row.get(s), "{:.3f}") for s in speeds)
                      + f" | {results['models'][model][metric]:.3f} |")
-    pairs = {pair: rel["per_speed"] for pair, rel in results["relative"].items() if "per_speed" in rel}
+    pairs = {pair: rel["per_speed"] for pair, rel in results.get("relative", {}).items() if "per_speed" in rel}
     for pair, row in pairs.items():
         lines.append(f"| {pair.replace('_vs_', ' vs ')} (relative) | "
                      + " | ".join(_cell(None if row.get(s) is None else 100 * row[s], "{:+.1f}%") for s in speeds)
@@ -152,9 +181,9 @@ def _seeds(results, metric, titles):
 
 def _ranking(results, metric, titles):
     """Table 5's order of the models beside this run's, and whether the paper's best is best here too."""
-    task, size = results["task"], results["settings"]["model_size"]
+    task = results["task"]
     better = get_task(task).better
-    paper = paper_ranking(list(results["models"]), size, task, better)
+    paper = paper_ranking(list(results["models"]), task, better)
     if len(paper) < 2:
         return []
     ours = sorted(paper, key=lambda m: results["models"][m][metric], reverse=better == "higher")
@@ -164,10 +193,10 @@ def _ranking(results, metric, titles):
         return " < ".join(f"{m} {score(m):.3f}" for m in order) if better == "lower" else " > ".join(
             f"{m} {score(m):.3f}" for m in order)
 
-    best = [m for m in paper if paper_result(m, size, task) == paper_result(paper[0], size, task)]
+    best = [m for m in paper if paper_result(m, task) == paper_result(paper[0], task)]
     holds = ours[0] in best
-    lines = ["", f"## Courtney & Sreenivas' ranking on this task ({name}, {size} models)", "",
-             f"- paper (Table 5): {listing(paper, lambda m: paper_result(m, size, task))}",
+    lines = ["", f"## Courtney & Sreenivas' ranking on this task ({name})", "",
+             f"- paper (Table 5): {listing(paper, lambda m: paper_result(m, task))}",
              f"- this run: {listing(ours, lambda m: results['models'][m][metric])}",
              f"- the paper's best ({' and '.join(best)}) is {'also' if holds else 'not'} the best of this run."]
     if "differences" in results:

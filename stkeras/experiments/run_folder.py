@@ -3,7 +3,9 @@
 `compare`, `train` and `tune` resume what a run folder holds. A rerun with
 other settings (another recipe, more epochs) into the same folder would mix
 two runs, so the folder keeps the settings that made it in `settings.json`,
-and a rerun whose settings differ is refused unless it asks to overwrite.
+and a rerun whose settings differ is refused unless it asks to overwrite:
+its plan checks (`check_run_folder`), its run claims the folder
+(`claim_run_folder`).
 """
 
 import json
@@ -34,6 +36,31 @@ def settings_differences(recorded, settings):
             if recorded.get(name, missing) != settings.get(name, missing)]
 
 
+def check_run_folder(out, settings, *, overwrite=False):
+    """Raises `ValueError` if `out` holds a run with other settings and `overwrite` is False; changes nothing.
+
+    A run's plan checks its folder with this; the run claims it
+    (`claim_run_folder`) when it starts.
+    """
+    path = os.path.join(out, SETTINGS_FILE)
+    if overwrite or not os.path.isfile(path):
+        return
+    differences = settings_differences(_recorded(path), settings)
+    if differences:
+        raise ValueError(f"--out {out!r} holds a run with other settings ({'; '.join(differences)}). Rerun "
+                         "with its settings to resume it, choose another --out, or pass --overwrite to delete "
+                         "it and start over.")
+
+
+def _recorded(path):
+    with open(path) as file:
+        try:
+            return json.load(file)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path!r} is damaged ({error}); delete it, or pass --overwrite to start the run "
+                             "over.") from error
+
+
 def claim_run_folder(out, settings, *, overwrite=False):
     """Records `settings` in `out/settings.json`; refuses a folder whose run has other settings.
 
@@ -60,17 +87,9 @@ def claim_run_folder(out, settings, *, overwrite=False):
     """
     path = os.path.join(out, SETTINGS_FILE)
     if os.path.isfile(path):
-        with open(path) as file:
-            try:
-                recorded = json.load(file)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{path!r} is damaged ({error}); delete it, or pass --overwrite to start the run "
-                                 "over.") from error
-        differences = settings_differences(recorded, settings)
-        if differences and not overwrite:
-            raise ValueError(f"--out {out!r} holds a run with other settings ({'; '.join(differences)}). Rerun "
-                             "with its settings to resume it, choose another --out, or pass --overwrite to delete "
-                             "it and start over.")
+        if not overwrite:
+            check_run_folder(out, settings)
+        differences = settings_differences(_recorded(path), settings)
         if not differences:
             return
         log(f"deleting the run in {out} (other settings: {'; '.join(differences)})")

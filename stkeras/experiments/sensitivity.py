@@ -1,72 +1,102 @@
-"""`stkeras sensitivity`: Courtney & Sreenivas 2019's Figure 5 for a saved model, on held-out quadrant-blink clips.
+"""`stkeras sensitivity`: Courtney & Sreenivas 2019's Figure 5 for a saved model, on its held-out clips.
 
 Each spatial scale's ConvLSTMs (skip-path ConvLSTMs included) are reset every
 T frames while the rest of the network runs normally; the table and plot give
-the performance relative to the unreset model.
+the performance relative to the unreset model. The model is a preset folder:
+its clips are the test clips of the quadrant-blink recipe it was trained
+with, or a user's videos (`data`), made as its clips are.
+
+Example:
+>>> run_sensitivity(plan_sensitivity(model="runs/convlstm", out="runs/convlstm/sensitivity"))  # doctest: +SKIP
 """
 
+import dataclasses
 import os
 
-import keras
 import numpy as np
 
+from stkeras.analysis import convlstm_scales
 from stkeras.analysis import state_reset_sensitivity
-from stkeras.experiments.data import clips
 from stkeras.experiments.report import log
 from stkeras.experiments.report import write_results
-from stkeras.experiments.settings import recipe_for_model
-from stkeras.experiments.settings import settings_for_model
-from stkeras.tasks import get_task
+from stkeras.experiments.run_data import SyntheticData
+from stkeras.experiments.saved_models import load_saved_model
+from stkeras.experiments.saved_models import saved_model_data
 from stkeras.validation import check_positive_int
 from stkeras.viz.sensitivity import plot_state_reset_sensitivity
 
 
-def run_sensitivity(model, out, *, task="digit", recipe=None, num_clips=256, periods=(1, 2, 4, 8, None),
-                    scales=None, seed=0, batch_size=16, label=None):
-    """Writes `sensitivity.json`, `sensitivity.md` and `sensitivity.png` for one saved model.
+@dataclasses.dataclass
+class SensitivityPlan:
+    """What `run_sensitivity` does: the model loaded once, its data, the periods and scales."""
+
+    out: str
+    saved: object
+    model: object
+    data: object
+    clips: int
+    periods: tuple
+    scales: list
+    seed: int
+    batch_size: int
+
+
+def plan_sensitivity(*, model, out, data=None, layout=None, split=None, clips=256, periods=(1, 2, 4, 8, None),
+                     scales=None, seed=0, batch_size=16, verbose=False):
+    """Loads the saved model once, resolves its clips and checks the scales; measures nothing.
 
     Args:
-        model: path of a model saved by `stkeras train` or `compare` (loaded
-            with `safe_mode=True`), or a Keras model.
+        model: a preset folder with ConvLSTMs (or a `.keras` file inside one).
         out: the output folder.
-        task: the task the model was trained for (classification: accuracy;
-            regression: MAE).
-        recipe: the clip settings it was trained with (`None`: the first
-            recipe with the model's frame size).
-        num_clips: held-out clips scored per measurement.
-        periods, scales, batch_size: see `stkeras.analysis.state_reset_sensitivity`.
-        seed: seed of the held-out clips.
-        label: the model's name in lines and files (default: the path, or
-            the model's name).
+        data, layout, split: a user's videos instead of the model's
+            quadrant-blink test clips.
+        clips: held-out clips scored per measurement.
+        periods: reset periods T (`None`: never reset, the reference).
+        scales: scales to reset (e.g. `["s/2", "s/8"]`; default: all), or
+            their comma-separated names.
+        seed: the seed of the quadrant-blink clips.
+        batch_size: clips per prediction batch.
+        verbose: unused (the command line's).
+    """
+    check_positive_int("clips", clips)
+    check_positive_int("batch_size", batch_size)
+    if isinstance(scales, str):
+        scales = [s.strip() for s in scales.split(",") if s.strip()]
+    saved, loaded = load_saved_model(model)
+    run_data = saved_model_data(saved, data=data, layout=layout, split=split, seed=seed, batch_size=batch_size)
+    known = [scale.label for scale in convlstm_scales(loaded)]
+    for scale in scales or ():
+        if scale not in known:
+            raise ValueError(f"Unknown scale {scale!r} in --scales. Model {loaded.name!r} has ConvLSTMs at: "
+                             f"{', '.join(known) or 'none'}.")
+    return SensitivityPlan(os.fspath(out), saved, loaded, run_data, clips, tuple(periods), scales, seed, batch_size)
+
+
+def run_sensitivity(plan):
+    """Writes `sensitivity.json`, `sensitivity.md` and `sensitivity.png` to `plan.out`.
 
     Returns:
         the results dict written to `sensitivity.json`.
     """
-    label = label or (str(model) if isinstance(model, (str, os.PathLike)) else model.name)
-    if isinstance(model, (str, os.PathLike)):
-        model = keras.saving.load_model(model, safe_mode=True)
-    task = get_task(task)
-    check_positive_int("num_clips", num_clips)
-    recipe = recipe_for_model(model, recipe)
-    settings = settings_for_model(model, recipe, seed)
-    batches = list(clips(settings, task, "test", num_clips=num_clips))
-    clip_array = np.concatenate([np.asarray(b[0]) for b in batches])
-    targets = np.concatenate([np.asarray(b[1]) for b in batches])
+    data, model, label = plan.data, plan.model, plan.saved.name
+    clips, targets, _ = data.sample(plan.clips, plan.seed)
+    clips = np.asarray(plan.saved.preprocessing.normalize(clips))
+    task = data.task
     metric = "accuracy" if task.kind == "classification" else "mae"
-    log(f"stkeras sensitivity: {label}, {len(clip_array)} held-out {task.name} clips, periods "
-        f"{', '.join('never' if p is None else str(p) for p in periods)}")
-    result = state_reset_sensitivity(model, (clip_array, targets), periods=periods, scales=scales, metric=metric,
-                                     batch_size=batch_size, progress=True)
-    os.makedirs(out, exist_ok=True)
-    results = {"model": label, "task": task.name, "recipe": recipe, **result.to_dict()}
-    markdown = (f"# State-reset sensitivity of {label}\n\n{task.name} task, recipe {recipe}, {result.clips} held-out "
+    source = f"recipe {data.recipe}" if isinstance(data, SyntheticData) else f"videos of {data.path}"
+    log(f"stkeras sensitivity: {label}, {len(clips)} held-out {task.name} clips ({source}), periods "
+        f"{', '.join('never' if p is None else str(p) for p in plan.periods)}")
+    result = state_reset_sensitivity(model, (clips, targets), periods=plan.periods, scales=plan.scales, metric=metric,
+                                     batch_size=plan.batch_size, progress=True)
+    os.makedirs(plan.out, exist_ok=True)
+    results = {"model": label, "task": task.name, "recipe": data.recipe, **result.to_dict()}
+    markdown = (f"# State-reset sensitivity of {label}\n\n{task.name} task, {source}, {result.clips} held-out "
                 f"clips; unreset {metric} {result.baseline:.3f}. Each cell: {metric} with that scale's ConvLSTMs "
                 "reset every T frames, relative to the unreset model (Courtney & Sreenivas 2019, Figure 5)"
                 + (" (MAE: unreset MAE over this MAE)" if metric == "mae" else "") + ".\n\n" + result.format())
-    write_results(out, "sensitivity", results, markdown)
-    plot_state_reset_sensitivity(result, os.path.join(out, "sensitivity.png"),
-                                 title=f"{os.path.basename(os.path.dirname(os.path.abspath(label))) or label}: "
-                                       f"{metric} relative to unreset ({result.clips} clips; below 1: worse)")
+    write_results(plan.out, "sensitivity", results, markdown)
+    plot_state_reset_sensitivity(result, os.path.join(plan.out, "sensitivity.png"),
+                                 title=f"{label}: {metric} relative to unreset ({result.clips} clips; below 1: worse)")
     log(result.format().rstrip())
-    log(f"wrote {out}/sensitivity.md, sensitivity.json and sensitivity.png")
+    log(f"wrote {plan.out}/sensitivity.md, sensitivity.json and sensitivity.png")
     return results

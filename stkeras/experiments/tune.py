@@ -1,33 +1,47 @@
-"""`stkeras tune`: a keras-tuner search over a temporal design space on the run's synthetic clips.
+"""`stkeras tune`: a keras-tuner search over a temporal design space, on the run's data.
 
-Writes to the run folder: keras-tuner's own search state (`search/`, which
-a rerun of the same command resumes), `trials.md` and `trials.json` (every
-trial's hyperparameters, score, parameters, multiply-accumulates, training
-time, resident memory and status), `pareto.png` (score against cost, the
-Pareto front marked) and the best model as `best.keras`.
+One implementation over the run's data (`RunData`): quadrant-blink clips of a
+recipe, sampled frames of them (`segments`, the heads space), or a user's
+videos. Writes to the run folder: keras-tuner's own search state (`search/`,
+which a rerun of the same command resumes), `trials.md` and `trials.json`
+(every trial's hyperparameters, score, parameters, multiply-accumulates,
+training time, resident memory and status), `pareto.png` (score against
+cost, the Pareto front marked) and the best trial's model as a preset folder,
+`best/` (with `model.keras`).
+
+TensorFlow keeps the graphs of every finished `fit` in memory
+(tensorflow/tensorflow#61791), about 50-150 MB per trial here, so a search
+started from the command line continues in a new process after every
+`trials_per_process` trials (`run_tune` replaces the process with the same
+command, which resumes the search).
+
+Example:
+>>> results = run_tune(plan_tune(out="runs/search", space="courtney", max_trials=20))  # doctest: +SKIP
 """
 
 import contextlib
+import dataclasses
 import json
 import os
 import socket
+import sys
+import time
 import warnings
 
 import keras
 import numpy as np
 
-from stkeras.experiments.data import clips
-from stkeras.experiments.data import segmented_clips
-from stkeras.experiments.data import steps_per_epoch
+from stkeras.atomic_files import write_text_atomically
+from stkeras.experiments.compare import make_data
+from stkeras.experiments.fitting import ProgressLines
+from stkeras.experiments.fitting import seed_everything
 from stkeras.experiments.report import log
 from stkeras.experiments.report import write_results
-from stkeras.experiments.settings import jsonable
-from stkeras.experiments.settings import resolve_settings
-from stkeras.experiments.training import ProgressLines
-from stkeras.experiments.training import seed_everything
-from stkeras.tasks import get_task
-from stkeras.training.atomic import save_model_atomically
-from stkeras.training.atomic import write_text_atomically
+from stkeras.experiments.run_folder import check_run_folder
+from stkeras.experiments.run_folder import claim_run_folder
+from stkeras.experiments.run_setup import run_record
+from stkeras.experiments.run_setup import set_precision
+from stkeras.models.preset_folder import save_preset
 from stkeras.tuning import ALGORITHMS
 from stkeras.tuning import SPACES
 from stkeras.tuning import make_tuner
@@ -44,6 +58,11 @@ from stkeras.training.session import fresh_session
 
 ROLES = ("chief", "worker")
 PROJECT = "search"
+BEST = "best"
+# The environment variable that carries a search's start across the processes that continue it.
+STARTED = "STKERAS_TUNE_STARTED"
+# Frames sampled per clip in the heads space when `segments` is not given.
+DEFAULT_SEGMENTS = 8
 
 
 def distributed_environment(oracle=None, role=None, tuner_id=None):
@@ -81,12 +100,50 @@ def distributed_environment(oracle=None, role=None, tuner_id=None):
     return role
 
 
-def run_tune(out, *, space="courtney", task="digit", algorithm="random", max_trials=10, max_time=None,
-             recipe="quick", size=None, num_segments=8, space_options=None, trials_per_process=None, oracle=None,
-             role=None, tuner_id=None, seeds=1, verbose=False, tensorboard=False, videos=None, **overrides):
-    """Searches a space with keras-tuner on the run's clips; writes the trials table, Pareto plot and best model.
+@dataclasses.dataclass
+class TunePlan:
+    """What `run_tune` does, resolved and checked: the data, the space's hypermodel (made once), the search.
 
-    Running it again with the same `out` continues the search (keras-tuner
+    Attributes:
+        out: the run folder, shared by a distributed search's chief and workers.
+        data: the `RunData` the trials train and are scored on.
+        space, algorithm, max_trials, max_time, seeds, trials_per_process:
+            the search (see `plan_tune`).
+        hypermodel: the space's `TemporalHyperModel`.
+        role: `"chief"`, `"worker"` or `None`.
+        record: the run's settings (`settings.json`).
+        started: when the search started (`time.time()`), across restarts.
+        restart_argv: the command line a new process continues the search
+            with (`None`: continue in this process).
+        overwrite, verbose, tensorboard: how the run goes.
+    """
+
+    out: str
+    data: object
+    space: str
+    algorithm: str
+    max_trials: int
+    max_time: float
+    seeds: int
+    trials_per_process: int
+    hypermodel: object
+    role: str
+    record: dict
+    started: float
+    restart_argv: list = None
+    overwrite: bool = False
+    verbose: bool = False
+    tensorboard: bool = False
+
+
+def plan_tune(*, out, space="courtney", tuner="random", max_trials=10, max_time=None, ops=None, heads=None,
+              width_multipliers=None, depth=10, width="base", segments=None, seeds=1, trials_per_process=None,
+              task=None, recipe="blink16_12k", data=None, layout=None, validation_split=0.2, frame_size=None,
+              frame_step=2, oracle=None, role=None, tuner_id=None, tensorboard=False, mixed_precision=False,
+              overwrite=False, verbose=False, restart_argv=None, **overrides):
+    """Resolves the data once and makes the space's hypermodel once; checks everything. Nothing trains.
+
+    Running a plan of the same `out` again continues the search (keras-tuner
     reloads it; an interrupted trial runs again); a larger `max_trials`
     adds trials.
 
@@ -94,90 +151,134 @@ def run_tune(out, *, space="courtney", task="digit", algorithm="random", max_tri
         out: run folder, shared by the chief and the workers of a
             distributed search.
         space: `"courtney"`, `"video_resnet"` or `"heads"` (`stkeras.tuning.SPACES`).
-        task: a registered task name or a `stkeras.tasks.Task`.
-        algorithm: `"hyperband"`, `"bayesian"` or `"random"`.
+        tuner: keras-tuner's algorithm: `"hyperband"`, `"bayesian"` or `"random"`.
         max_trials: trials in all.
         max_time: seconds after which no new trial starts (`None`: no
-            limit); counts from this call, on the chief in a distributed
-            search.
-        recipe: clip and training settings (`stkeras.experiments.RECIPES`).
-        size: Courtney & Sreenivas 2022's model size for the `"courtney"` space.
-        num_segments: frames sampled per clip for the `"heads"` space.
-        space_options: more arguments of the space's hypermodel (e.g.
-            `{"ops": ("conv2d", "conv3d")}`, `{"depth": 18}`).
-        trials_per_process: stop after this many trials and return `None`
-            if the search is not finished, so that a new process continues
-            it. TensorFlow keeps the graphs of every finished `fit` in
-            memory (tensorflow/tensorflow#61791), about 50-150 MB per trial
-            here; `stkeras tune` restarts itself after every trial by default.
-        oracle, role, tuner_id: distributed search through keras-tuner's
-            chief/worker mode (see `distributed_environment`).
+            limit), counted from the search's start (across the processes
+            that continue it), on the chief in a distributed search.
+        ops, heads, width_multipliers: what the space searches (default:
+            all its ops, every clip head, 1 and 0.5).
+        depth: the `"video_resnet"` space's depth.
+        width: the `"courtney"` space's width (`"base"` or `"xl"`).
+        segments: frames sampled per clip (the `"heads"` space's frame
+            models; default 8 there), or `None`.
         seeds: after the search, the best trial's hyperparameters are
             trained again with `seeds - 1` more seeds (other weights and
             training clips, the same held-out clips), and the report says
             whether the spread between the best and the worst trial exceeds
             this seed-to-seed spread (`seed_spread`). 1: no reruns.
-        verbose: also keras-tuner's display and Keras' progress bars.
+        trials_per_process: continue in a new process after this many
+            trials (with `restart_argv`; else in this one); `None`: never.
+        task, recipe, data, layout, validation_split, frame_size,
+            frame_step, **overrides: the run's data (as `plan_compare`'s);
+            `epochs` is a trial's training epochs (Hyperband's most).
+        oracle, role, tuner_id: distributed search through keras-tuner's
+            chief/worker mode (see `distributed_environment`).
         tensorboard: also log every trial's epochs for TensorBoard, in
             `out/tensorboard/<trial id>`.
-        videos: search on a user's videos instead of synthetic clips: the
-            arguments of `stkeras.experiments.train_videos.video_run`
-            (`{"data": DIR, "layout": ..., "image_size": ..., "frame_step":
-            ..., "validation_split": ...}`); the held-out videos score the
-            trials and the best model (spaces `courtney` and `video_resnet`).
-        **overrides: `epochs` (training epochs of a trial; Hyperband's
-            most), `train_clips`, `validation_clips`, `test_clips`,
-            `frames`, `batch_size`, `seed`.
+        mixed_precision: train the trials under mixed precision.
+        overwrite: delete a run with other settings in `out`.
+        verbose: also keras-tuner's display and Keras' progress bars.
+        restart_argv: the `stkeras` command line to continue the search in a
+            new process with (the command line passes its own).
 
     Returns:
-        the results dict written to `trials.json` (`None` on a worker, or
-        when `trials_per_process` trials ended and more remain).
+        a `TunePlan` for `run_tune`.
     """
     check_choice("space", space, tuple(SPACES))
-    check_choice("algorithm", algorithm, tuple(ALGORITHMS))
+    check_choice("tuner", tuner, tuple(ALGORITHMS))
     max_trials = check_positive_int("max_trials", max_trials)
     seeds = check_positive_int("seeds", seeds)
+    check_positive_int("trials_per_process", trials_per_process, allow_none=True)
     if max_time is not None and (isinstance(max_time, bool) or not isinstance(max_time, (int, float)) or max_time <= 0):
         raise ValueError(f"`max_time` must be a number of seconds > 0 or None. Received: max_time={max_time!r}")
-    task, settings = search_settings(space, task, recipe, size, videos, overrides)
-    role = distributed_environment(oracle, role, tuner_id)
-    seed_everything(settings["seed"])
-
-    # ---- data and the space
-    steps = steps_per_epoch(settings)
-    options = dict(space_options or {})
     if space == "heads":
-        check_positive_int("num_segments", num_segments)
-    train, validation, test, input_shape = _search_data(space, settings, task, num_segments, videos)
+        segments = DEFAULT_SEGMENTS if segments is None else segments
+    set_precision(mixed_precision)
+    run_data = make_data(task=task, recipe=recipe, segments=segments, data=data, layout=layout,
+                         validation_split=validation_split, frame_size=frame_size, frame_step=frame_step, **overrides)
+    role = distributed_environment(oracle, role, tuner_id)
+    options = {key: value for key, value in dict(ops=ops, heads=heads, width_multipliers=width_multipliers).items()
+               if value is not None}
+    if space == "video_resnet":
+        options["depth"] = depth
     if space == "courtney":
-        options.setdefault("size", settings["model_size"])
-    hypermodel = SPACES[space](input_shape=input_shape, task=task, total_steps=steps * settings["epochs"],
+        options["width"] = width
+    settings = run_data.settings
+    hypermodel = SPACES[space](input_shape=run_data.input_shape, task=run_data.task,
+                               total_steps=run_data.steps_per_epoch * settings["epochs"],
                                default_learning_rate=settings["learning_rate"],
                                warmup_fraction=settings["warmup_fraction"], seed=settings["seed"], **options)
+    record = run_record("tune", dict(space=space, tuner=tuner, ops=ops, heads=heads,
+                                     width_multipliers=width_multipliers, depth=depth, width=width, segments=segments,
+                                     seeds=seeds, task=task, recipe=recipe,
+                                     data=None if data is None else os.fspath(data), layout=layout,
+                                     validation_split=validation_split, frame_size=frame_size, frame_step=frame_step,
+                                     mixed_precision=mixed_precision), settings)
+    check_run_folder(out, record, overwrite=overwrite)
+    started = float(os.environ.get(STARTED, time.time()))
+    return TunePlan(os.fspath(out), run_data, space, tuner, max_trials, max_time, seeds, trials_per_process,
+                    hypermodel, role, record, started, restart_argv, overwrite=overwrite, verbose=verbose,
+                    tensorboard=tensorboard)
 
-    # ---- the search (keras-tuner's)
+
+def run_tune(plan):
+    """Runs the search; writes the trials table, Pareto plot and best model's preset folder.
+
+    After every `plan.trials_per_process` trials the search continues: in a
+    new process started with `plan.restart_argv` (this process is replaced),
+    or in this one.
+
+    Returns:
+        the results dict written to `trials.json` (`None` on a worker).
+    """
+    claim_run_folder(plan.out, plan.record, overwrite=plan.overwrite)
+    while True:
+        results = search(plan)
+        if results is not None or plan.role or os.environ.get("KERASTUNER_ORACLE_IP"):
+            return results
+        log(f"restarting to free the memory TensorFlow keeps ({plan.trials_per_process} trial(s) per process)")
+        if plan.restart_argv is not None:  # a new process image continues the search
+            sys.stdout.flush()
+            os.environ[STARTED] = repr(plan.started)
+            os.execv(sys.executable, [sys.executable, "-m", "stkeras", *plan.restart_argv])
+
+
+def search(plan):
+    """One process' part of the search: up to `trials_per_process` trials, then the report if it is finished.
+
+    Returns:
+        the results dict written to `trials.json`; `None` on a worker, or
+        when `trials_per_process` trials ended and more remain.
+    """
+    data, hypermodel, role, out = plan.data, plan.hypermodel, plan.role, plan.out
+    settings, task = data.settings, data.task
+    seed = settings["seed"]
+    seed_everything(seed)
+    max_time = None if plan.max_time is None else max(plan.max_time - (time.time() - plan.started), 1e-3)
     os.makedirs(out, exist_ok=True)
     where = f" as {role} of the oracle at {os.environ['KERASTUNER_ORACLE_IP']}:{os.environ['KERASTUNER_ORACLE_PORT']}" \
         if role else ""
-    log(f"stkeras tune: space={space}, tuner={algorithm}, task={task.name}, recipe={recipe}, up to {max_trials} trials "
-        f"of {settings['epochs']} epoch(s) of {settings['train_clips']} clips of {'x'.join(map(str, input_shape[:3]))}; "
-        f"objective {hypermodel.objective.name} ({hypermodel.objective.direction}){where}")
-    tuner = make_tuner(hypermodel, algorithm=algorithm, max_trials=max_trials, epochs=settings["epochs"],
-                       directory=out, project_name=PROJECT, seed=settings["seed"], log=log, verbose=int(verbose))
+    log(f"stkeras tune: space={plan.space}, tuner={plan.algorithm}, up to {plan.max_trials} trials of "
+        f"{settings['epochs']} epoch(s) on {data.describe()}; objective {hypermodel.objective.name} "
+        f"({hypermodel.objective.direction}){where}")
+    tuner = make_tuner(hypermodel, algorithm=plan.algorithm, max_trials=plan.max_trials, epochs=settings["epochs"],
+                       directory=out, project_name=PROJECT, seed=seed, log=log, verbose=int(plan.verbose))
     if role != "worker":
         done = sum(str(t.status) == "COMPLETED" for t in tuner.oracle.trials.values())
         if tuner.oracle.trials:
             log(f"resuming the search in {os.path.join(out, PROJECT)}: {len(tuner.oracle.trials)} trial(s) started, "
                 f"{done} completed")
-    if role is None and trials_per_process is not None:
-        tuner.trials_per_process = check_positive_int("trials_per_process", trials_per_process)
+    if role is None and plan.trials_per_process is not None:
+        tuner.trials_per_process = plan.trials_per_process
     timer = stop_after(tuner, max_time) if max_time is not None and role != "worker" else None
+    validation = data.validation(seed)
     try:
         # shuffle=False: the clips are a seeded random stream already (and Keras warns about datasets).
-        tuner.search(train, validation_data=validation, epochs=settings["epochs"], steps_per_epoch=steps,
-                     shuffle=False, verbose=int(verbose),
+        tuner.search(data.train(seed), validation_data=validation, epochs=settings["epochs"],
+                     steps_per_epoch=data.steps_per_epoch, shuffle=False, verbose=int(plan.verbose),
                      callbacks=[ProgressLines("  ", settings["epochs"], settings["train_clips"], task.metric),
-                                *_tensorboard(out, tensorboard)])
+                                *_tensorboard(out, plan.tensorboard)])
     finally:
         if timer is not None:
             timer.cancel()
@@ -189,54 +290,14 @@ def run_tune(out, *, space="courtney", task="digit", algorithm="random", max_tri
     if tuner.restart:
         return None
     spread = None
-    if seeds > 1 and tuner.oracle.get_best_trials(1):
-        spread = seed_spread(out, tuner, hypermodel, validation, seeds, space, settings, task, num_segments, videos)
-    return _report(out, tuner, hypermodel, task, test, space, algorithm, recipe, settings, max_trials, spread)
+    if plan.seeds > 1 and tuner.oracle.get_best_trials(1):
+        spread = seed_spread(plan, tuner, validation)
+    return _report(plan, tuner, spread)
 
 
 def _tensorboard(out, enabled):
     """Keras' TensorBoard callback, if `enabled`: keras-tuner gives each trial its own subfolder of `out/tensorboard`."""
     return [keras.callbacks.TensorBoard(os.path.join(out, "tensorboard"))] if enabled else []
-
-
-def search_settings(space, task, recipe, size, videos, overrides):
-    """`(task, settings)` of a search: the recipe's, or with `videos` the data's classes and video counts."""
-    if videos is None:
-        return get_task(task), resolve_settings(recipe, size, **overrides)
-    from stkeras.experiments.train_videos import video_run
-
-    if space == "heads":
-        raise ValueError("The heads space samples frames of synthetic clips; search a user's videos with the "
-                         "courtney or video_resnet space. Received: space='heads' with videos")
-    if get_task(task).name != "digit":
-        raise ValueError(f"On videos the task is the data's classes; `task` is for synthetic clips. Received: "
-                         f"task={task!r}")
-    settings, video_task, _, _ = video_run(**videos, recipe=recipe, **overrides)
-    if size is not None:
-        settings["model_size"] = resolve_settings(recipe, size)["model_size"]
-    return video_task, settings
-
-
-def _search_data(space, settings, task, num_segments, videos=None):
-    """`(train, validation, test, input_shape)` of a search: whole clips, sampled frames for `"heads"`, or videos.
-
-    On videos the held-out videos are both the trials' validation and the test of the best model.
-    """
-    if videos is not None:
-        from stkeras.experiments.video_data import training_videos
-
-        train, validation = training_videos(
-            videos["data"], layout=videos.get("layout"), clip_length=settings["frames"],
-            frame_step=videos.get("frame_step", 2), image_size=settings["size"], batch_size=settings["batch_size"],
-            seed=settings["seed"], validation_split=videos.get("validation_split", 0.2))
-        return train.repeat(), validation, validation, (settings["frames"], settings["size"], settings["size"], 3)
-    if space == "heads":
-        train, validation, test, frame_shape = segmented_clips(settings, task, num_segments)
-        return train, validation, test, (num_segments, *frame_shape)
-    train = clips(settings, task, "train")
-    validation = clips(settings, task, "test", num_clips=settings["validation_clips"])
-    test = clips(settings, task, "test")
-    return train, validation, test, (settings["frames"], settings["size"], settings["size"], 1)
 
 
 # A single trial's score lies outside the seed-to-seed spread of the best
@@ -245,7 +306,7 @@ def _search_data(space, settings, task, num_segments, videos=None):
 SPREAD_DEVIATIONS = 2.0
 
 
-def seed_spread(out, tuner, hypermodel, validation, seeds, space, settings, task, num_segments, videos=None):
+def seed_spread(plan, tuner, validation):
     """Trains the best trial's hyperparameters with more seeds; its scores over seeds and whether trials differ.
 
     Seed `settings["seed"]` is the search's own trial; seeds `seed + 1 ...
@@ -260,8 +321,10 @@ def seed_spread(out, tuner, hypermodel, validation, seeds, space, settings, task
         magnitude), `exceeds` (whether `trial_spread > SPREAD_DEVIATIONS *
         std`) and `rule`.
     """
+    data, hypermodel, seeds = plan.data, plan.hypermodel, plan.seeds
+    settings, task = data.settings, data.task
     best = tuner.oracle.get_best_trials(1)[0]
-    path, done = os.path.join(out, "best_seeds.json"), {}
+    path, done = os.path.join(plan.out, "best_seeds.json"), {}
     with contextlib.suppress(FileNotFoundError), open(path) as handle:
         done = json.load(handle)
     recorded = tuner.oracle.trials.get(done.get("trial_id"))
@@ -277,13 +340,12 @@ def seed_spread(out, tuner, hypermodel, validation, seeds, space, settings, task
         if str(seed) in done["scores"]:
             continue
         log(f"best trial {best.trial_id} again with seed {seed}: {format_values(active_values(best.hyperparameters))}")
-        seeded = dict(settings, seed=seed)
-        train = _search_data(space, seeded, task, num_segments, videos)[0]
+        train = data.train(seed)
         hypermodel.seed = seed
         try:
             model = hypermodel.build(best.hyperparameters)
             logs = hypermodel.fit(best.hyperparameters, model, train, validation_data=validation, epochs=epochs,
-                                  steps_per_epoch=steps_per_epoch(settings), shuffle=False, verbose=0,
+                                  steps_per_epoch=data.steps_per_epoch, shuffle=False, verbose=0,
                                   callbacks=[ProgressLines(f"  seed {seed}", epochs, settings["train_clips"],
                                                            task.metric)])
         finally:
@@ -303,14 +365,17 @@ def seed_spread(out, tuner, hypermodel, validation, seeds, space, settings, task
     }
 
 
-def _report(out, tuner, hypermodel, task, test, space, algorithm, recipe, settings, max_trials, spread=None):
+def _report(plan, tuner, spread=None):
+    data, hypermodel, out = plan.data, plan.hypermodel, plan.out
+    task, settings = data.task, data.settings
     records = trial_records(tuner.oracle)
     scored = [r for r in records if r["score"] is not None and "macs" in r]
     front = pareto_front([(r["macs"], r["score"]) for r in scored], task.better)
     results = {
-        "space": space, "algorithm": algorithm, "task": task.name, "metric": task.metric,
-        "objective": hypermodel.objective.name, "recipe": recipe, "settings": jsonable(settings),
-        "max_trials": max_trials, "trials": records, "pareto_front": [scored[i]["trial_id"] for i in front],
+        "space": plan.space, "algorithm": plan.algorithm, "task": task.name, "metric": task.metric,
+        "objective": hypermodel.objective.name, "recipe": data.recipe, "data": data.source(),
+        "settings": {k: list(v) if isinstance(v, (tuple, range)) else v for k, v in settings.items()},
+        "max_trials": plan.max_trials, "trials": records, "pareto_front": [scored[i]["trial_id"] for i in front],
         "best": None, "seed_spread": spread,
     }
     best_trials = [tuner.oracle.trials[spread["trial_id"]]] if spread else tuner.oracle.get_best_trials(1)
@@ -320,20 +385,21 @@ def _report(out, tuner, hypermodel, task, test, space, algorithm, recipe, settin
             # keras-tuner loads the trial's weights into a freshly compiled model: its optimizer state is new.
             warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
             model = tuner.load_model(best)
-        path = os.path.join(out, "best.keras")
-        save_model_atomically(model, path)
-        scores = model.evaluate(test, verbose=0, return_dict=True)
+        save_preset(model, os.path.join(out, BEST), class_names=data.class_names, preprocessing=data.preprocessing,
+                    recipe=data.record(), keras_file=True)
+        scores = model.evaluate(data.test(settings["seed"]), verbose=0, return_dict=True)
         results["best"] = {"trial_id": best.trial_id, "score": float(best.score), f"test_{task.metric}":
-                           float(scores[task.metric]), "model": "best.keras"}
+                           float(scores[task.metric]), "model": f"{BEST}/"}
         fresh_session()
     plot_pareto([(r["macs"], r["score"]) for r in scored], front, os.path.join(out, "pareto.png"),
                 score_label=hypermodel.objective.name, labels=[r["trial_id"] for r in scored],
-                title=f"{space} search: {len(scored)} trials")
+                title=f"{plan.space} search: {len(scored)} trials")
     write_results(out, "trials", results, format_trials(results))
     if results["best"]:
         best = results["best"]
         log(f"best trial {best['trial_id']}: {results['objective']} {best['score']:.4g}, test {task.metric} "
-            f"{best[f'test_{task.metric}']:.4g}; wrote {out}/trials.md, trials.json, pareto.png, best.keras")
+            f"{best[f'test_{task.metric}']:.4g}; wrote {out}/trials.md, trials.json, pareto.png and the best model's preset "
+            f"folder {out}/{BEST}/")
     else:
         log(f"no trial completed; wrote {out}/trials.md and trials.json")
     return results

@@ -17,7 +17,6 @@ from stkeras.heads.registry import register_head
 from stkeras.layers.conv_lstm import ConvLSTM2D
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_rate
-from stkeras.validation import check_weights_fit
 
 # head name -> (layer name, factory of one recurrent layer with `units` outputs)
 RECURRENT_LAYERS = {
@@ -38,29 +37,25 @@ DESCRIPTIONS = {
 }
 
 
-def check_recurrent_units(units, input_features=None, *, kind="lstm", argument="units"):
-    """Checks the units of one recurrent layer, and, given its input features, that its weights fit.
+def check_recurrent_units(units, *, kind="lstm", argument="units"):
+    """Checks the units of one recurrent layer.
 
     The one check of a recurrent head's size: the heads call it, and
     builders that expose the size under their own name pass that name.
 
     Args:
         units: outputs of the layer (split between two directions for `"blstm"`).
-        input_features: features per frame read by the layer; None skips the
-            memory check.
         kind: the head (`"lstm"`, `"gru"`, `"rnn_tanh"`, `"rnn_relu"`, `"blstm"`).
         argument: the name the caller gave the units, used in errors.
 
     Example:
-    >>> check_recurrent_units(256, 512)
+    >>> check_recurrent_units(256)
     256
     """
     check_positive_int(argument, units, minimum=2 if kind == "blstm" else 1)
     if kind == "blstm" and units % 2:
         raise ValueError(f"`{argument}` of a B-LSTM head is split between two directions: it must be even. "
                          f"Received: {argument}={units}")
-    if input_features is not None:
-        check_weights_fit(kind, {"kernels": (input_features + units, 4 * units)}, f"{argument}={units}")
     return units
 
 
@@ -76,7 +71,6 @@ def _recurrent_head(kind):
             x = keras.layers.SpatialDropout1D(dropout, name=f"{prefix}dropout")(x)
         for i in range(layers):
             name = f"{prefix}{layer_name}" if layers == 1 else f"{prefix}{layer_name}{i + 1}"
-            check_recurrent_units(units, x.shape[-1], kind=kind)
             x = make_layer(units, name=name, return_sequences=per_frame or i < layers - 1)(x)
         return task.outputs(x, output_name)
 

@@ -6,7 +6,6 @@ from stkeras.heads.registry import register_head
 from stkeras.layers.temporal_relation import TemporalRelation
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_rate
-from stkeras.validation import check_weights_fit
 
 
 def _output_activation(x, task, output_name):
@@ -36,8 +35,6 @@ def mlp_head(features, *, task, output_name, prefix="", units=512, dropout=0.2):
     _check_frames(features, "mlp")
     x = keras.layers.ReLU(name=f"{prefix}relu")(features)
     x = keras.layers.Flatten(name=f"{prefix}concatenate")(x)
-    check_weights_fit(f"{prefix}hidden", {"kernel": (x.shape[-1], units)},
-                      f"units={units} on {x.shape[-1]} concatenated features (num_segments x feature_dim)")
     x = keras.layers.Dense(units, activation="relu", name=f"{prefix}hidden")(x)
     if dropout:
         x = keras.layers.Dropout(dropout, name=f"{prefix}dropout")(x)

@@ -9,7 +9,6 @@ from stkeras.validation import check_bool
 from stkeras.validation import check_choice
 from stkeras.validation import check_number
 from stkeras.validation import check_positive_int
-from stkeras.validation import check_weights_fit
 from stkeras.validation import normalize_tuple
 
 
@@ -107,10 +106,6 @@ class Conv2Plus1D(keras.layers.Layer):
         middle = self.intermediate_filters or parameter_matched_filters(self.kernel_size, in_channels, self.filters)
         self.middle_filters = max(1, middle)
         st, sh, sw = self.strides
-        arguments = (f"kernel_size={self.kernel_size}, filters={self.filters}, "
-                     f"intermediate_filters={self.intermediate_filters} ({self.middle_filters} middle channels)")
-        check_weights_fit(self.name, {"spatial": (1, h, w, in_channels, self.middle_filters),
-                                      "temporal": (t, 1, 1, self.middle_filters, self.filters)}, arguments)
         self.spatial = FrameConv3D(
             self.middle_filters, (1, h, w), strides=(1, sh, sw), padding=self.padding,
             use_bias=self.use_bias, kernel_initializer=self.kernel_initializer, name="spatial",

@@ -9,7 +9,6 @@ from stkeras.validation import check_choice
 from stkeras.validation import check_dilation_fits
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_rate
-from stkeras.validation import check_weights_fit
 from stkeras.validation import normalize_tuple
 
 
@@ -220,12 +219,6 @@ class ConvLSTM2D(keras.layers.Layer):
         check_dilation_fits(self.name, self.kernel_size, self.dilation_rate, self.padding, spatial)
         self._out_spatial = out_spatial
         self.input_dim = channels
-        check_weights_fit(
-            self.name,
-            {"kernel": self.kernel_size + (channels, 4 * self.filters),
-             "recurrent_kernel": self.kernel_size + (self.filters, 4 * self.filters)},
-            f"kernel_size={self.kernel_size}, filters={self.filters}",
-        )
         self.kernel = self.add_weight(
             shape=self.kernel_size + (channels, 4 * self.filters),
             initializer=self.kernel_initializer,

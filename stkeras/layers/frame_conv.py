@@ -5,7 +5,6 @@ from keras import ops
 
 from stkeras.validation import check_bool
 from stkeras.validation import check_choice
-from stkeras.validation import check_conv_fits
 from stkeras.validation import check_dilation_fits
 from stkeras.validation import check_positive_int
 from stkeras.validation import normalize_tuple
@@ -83,8 +82,6 @@ class FrameConv3D(keras.layers.Conv3D):
     def build(self, input_shape):
         channels = input_shape[-1 if self.data_format == "channels_last" else 1]
         if channels is not None:
-            check_conv_fits(self.name, f"kernel_size={self.kernel_size}, filters={self.filters}", self.kernel_size,
-                            channels // self.groups, self.filters)
             check_dilation_fits(self.name, self.kernel_size, self.dilation_rate, self.padding,
                                 input_shape[1:4] if self.data_format == "channels_last" else input_shape[2:5])
         super().build(input_shape)

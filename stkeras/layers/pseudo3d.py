@@ -7,7 +7,6 @@ from stkeras.layers.fused_batch_norm import FusedBatchNormalization
 from stkeras.validation import check_choice
 from stkeras.validation import check_number
 from stkeras.validation import check_positive_int
-from stkeras.validation import check_weights_fit
 from stkeras.validation import normalize_tuple
 
 VARIANTS = ("A", "B", "C")
@@ -72,10 +71,6 @@ class Pseudo3D(keras.layers.Layer):
         t, h, w = self.kernel_size
         st, sh, sw = self.strides
         parallel = self.variant == "B"
-        check_weights_fit(self.name, {"spatial": (1, h, w, input_shape[-1], self.filters),
-                                      "temporal": (t, 1, 1, input_shape[-1] if parallel else self.filters,
-                                                   self.filters)},
-                          f"kernel_size={self.kernel_size}, filters={self.filters}")
         conv = dict(padding="same", use_bias=self.use_bias, kernel_initializer=self.kernel_initializer,
                     dtype=self.dtype_policy)
         spatial_strides = (1, sh, sw) if self.variant == "A" else (st, sh, sw)

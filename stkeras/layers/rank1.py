@@ -10,7 +10,6 @@ from stkeras.layers.shapes import conv_output_size
 from stkeras.validation import check_choice
 from stkeras.validation import check_dilation_fits
 from stkeras.validation import check_positive_int
-from stkeras.validation import check_weights_fit
 from stkeras.validation import normalize_tuple
 
 
@@ -97,9 +96,6 @@ class Rank1Conv3D(keras.layers.Layer):
                             (self.temporal_dilation, self.spatial_dilation, self.spatial_dilation), self.padding,
                             tuple(input_shape[1:4]),
                             dilation_name="(temporal_dilation, spatial_dilation, spatial_dilation)")
-        check_weights_fit(self.name, self._weight_shapes(c_in), f"kernel_size={self.kernel_size}, filters={self.filters}"
-                          + (f", num_spatial_atoms={self.num_spatial_atoms}, num_temporal_atoms={self.num_temporal_atoms}"
-                             if self.num_spatial_atoms else ""))
         if self.num_spatial_atoms is None:
             self.spatial_kernel = self.add_weight(
                 shape=(1, kh, kw, c_in, self.filters), initializer=self.kernel_initializer, name="spatial_kernel",

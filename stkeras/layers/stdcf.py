@@ -10,7 +10,6 @@ from stkeras.layers.shapes import conv_output_size
 from stkeras.validation import check_choice
 from stkeras.validation import check_dilation_fits
 from stkeras.validation import check_positive_int
-from stkeras.validation import check_weights_fit
 from stkeras.validation import normalize_tuple
 
 IMPLEMENTATIONS = ("auto", "kernel", "atoms")
@@ -128,11 +127,6 @@ class STDCFConv3D(keras.layers.Layer):
                             (self.temporal_dilation, self.spatial_dilation, self.spatial_dilation), self.padding,
                             tuple(input_shape[1:4]),
                             dilation_name="(temporal_dilation, spatial_dilation, spatial_dilation)")
-        shapes = {"atoms": (m * kh * kw + n * t,), "coefficients": (channels, m, n, self.filters)}
-        if self.implementation != "atoms":
-            shapes["rebuilt kernel"] = (t, kh, kw, channels, self.filters)
-        check_weights_fit(self.name, shapes, f"kernel_size={self.kernel_size}, filters={self.filters}, "
-                          f"num_spatial_atoms={m}, num_temporal_atoms={n}")
         self.spatial_atoms = self.add_weight(
             shape=(m, kh, kw), initializer=self.spatial_atoms_initializer,
             regularizer=self.spatial_atoms_regularizer, name="spatial_atoms",

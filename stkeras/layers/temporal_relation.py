@@ -8,7 +8,6 @@ from keras import ops
 
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_seed
-from stkeras.validation import check_weights_fit
 
 
 @keras.saving.register_keras_serializable(package="stkeras")
@@ -89,8 +88,6 @@ class TemporalRelation(keras.layers.Layer):
                              f"Received: input_shape={tuple(input_shape)}")
         frames, channels = input_shape[1], input_shape[2]
         scales = self.frame_scales(frames)
-        check_weights_fit(self.name, {f"scale {d}": (d * channels + 1 + self.units, self.bottleneck) for d in scales},
-                          f"units={self.units}, bottleneck={self.bottleneck}")
         self.relations = []
         for scale in scales:
             fusion = keras.layers.Dense(self.bottleneck, name=f"fusion_{scale}", dtype=self.dtype_policy)

@@ -20,11 +20,12 @@ from stkeras.models.checks import check_per_stage
 from stkeras.models.checks import check_strides_fit
 from stkeras.models.checks import check_width_multiplier
 from stkeras.models.checks import scale_channels
+from stkeras.models.family import records_build
+from stkeras.models.family import register_family
 from stkeras.models.video_model import VideoModel
 from stkeras.tasks import resolve_task
 from stkeras.validation import check_choice
 from stkeras.validation import check_options
-from stkeras.validation import check_weights_fit
 
 # (block name, spatial stride), Tables 1-4. Stages res1 ... res4.
 BLOCK_LAYOUT = (
@@ -39,21 +40,13 @@ BLOCK_LAYOUT = (
 )
 NUM_STAGES = 4
 
-# (ch, out) of each block; `in` is the previous block's `out`. Table 4's XL
-# column repeats the base channels by mistake: Table 5's 1,967K parameters of
-# ConvLSTM-XL match the XL channels used here for every model.
-SIZES = {
+# The two widths of Tables 1-4: (ch, out) of each block (`in` is the previous
+# block's `out`) and the LSTM units. Table 4's XL column repeats the base
+# channels by mistake: Table 5's 1,967K parameters of ConvLSTM-XL match the
+# XL channels used here for every model.
+WIDTHS = {
     "base": {"channels": ((16, 64),) * 4 + ((32, 128),) * 4, "lstm_units": 128},
     "xl": {"channels": ((36, 72),) * 4 + ((72, 144),) * 4, "lstm_units": 144},
-}
-
-# The paper's four models as argument sets of `build_courtney_resnet`: the
-# registry of model names used by `stkeras compare`, `train` and `rf`.
-MODELS = {
-    "conv2d": {"op": "conv2d", "lstm_layers": 2},
-    "conv3d": {"op": "conv3d", "lstm_layers": 2},
-    "ts_conv3d": {"op": "ts_conv3d", "lstm_layers": 2},
-    "convlstm": {"op": "convlstm", "lstm_layers": 0},
 }
 
 
@@ -61,10 +54,11 @@ def _stage(block_name):
     return int(block_name[3]) - 1
 
 
+@records_build
 def build_courtney_backbone(
     *,
     op,
-    size="base",
+    width="base",
     input_shape=(48, 64, 64, 1),
     temporal_strides=None,
     temporal_kernel_size=None,
@@ -84,7 +78,7 @@ def build_courtney_backbone(
 
     Args:
         op: the blocks' specialized op, one registered name or one per stage.
-        size: `"base"` or `"xl"` (channels of Tables 1-4).
+        width: `"base"` or `"xl"` (channels of Tables 1-4).
         input_shape: `(frames, height, width, channels)`.
         temporal_strides: temporal stride of each stage's first block (an
             int or one per stage); `None`: the op's default.
@@ -94,7 +88,7 @@ def build_courtney_backbone(
         normalization, placement: batch-norm settings of every block (see
             `stkeras.blocks.ResidualBottleneck`).
         op_options: extra keyword arguments of every block's op.
-        name: model name (default `"{op}_{size}_backbone"`).
+        name: model name (default `"{op}_{width}_backbone"`).
 
     Returns:
         a `VideoModel` from clips to `res4_4`'s feature maps, stages
@@ -109,7 +103,7 @@ def build_courtney_backbone(
     Reference: Courtney & Sreenivas 2022, Section 4, Tables 1-4.
     """
     # ---- arguments
-    check_choice("size", size, tuple(SIZES))
+    check_choice("width", width, tuple(WIDTHS))
     input_shape = check_input_shape(input_shape)
     ops = check_per_stage("op", op, NUM_STAGES, kind=str)
     specs = [get_op(o) for o in ops]
@@ -130,7 +124,7 @@ def build_courtney_backbone(
     # ---- functional graph
     inputs = keras.Input(shape=input_shape, name="clips")
     x = inputs
-    for (block, block_op, stride, t_stride, t_kernel), (mid, out) in zip(plan, SIZES[size]["channels"]):
+    for (block, block_op, stride, t_stride, t_kernel), (mid, out) in zip(plan, WIDTHS[width]["channels"]):
         x = ResidualBottleneck(
             scale_channels(out, width_multiplier),
             scale_channels(mid, width_multiplier),
@@ -144,7 +138,7 @@ def build_courtney_backbone(
             name=block,
         )(x)
     stages = ("res1_1", "res2_1", "res3_2", "res4_4")
-    return VideoModel(inputs, x, stage_names=stages, name=name or f"{_op_label(ops)}_{size}_backbone")
+    return VideoModel(inputs, x, stage_names=stages, name=name or f"{_op_label(ops)}_{width}_backbone")
 
 
 def _op_label(ops):
@@ -152,10 +146,11 @@ def _op_label(ops):
     return ops[0] if len(set(ops)) == 1 else "-".join(ops)
 
 
+@records_build
 def build_courtney_resnet(
     *,
     op,
-    size="base",
+    width="base",
     input_shape=(48, 64, 64, 1),
     num_classes=None,
     task=None,
@@ -180,7 +175,7 @@ def build_courtney_resnet(
     Args:
         op: the blocks' specialized op (`"conv2d"`, `"conv3d"`, `"ts_conv3d"`,
             `"convlstm"`, or any registered op), or one per stage.
-        size: `"base"` or `"xl"` (channels of Tables 1-4, LSTM 128 or 144).
+        width: `"base"` or `"xl"` (channels of Tables 1-4, LSTM 128 or 144).
         input_shape: `(frames, height, width, channels)`.
         num_classes: a softmax classifier of that many classes; or give
             `task`.
@@ -200,7 +195,7 @@ def build_courtney_resnet(
         normalization, placement: batch-norm settings of every block (see
             `stkeras.blocks.ResidualBottleneck`).
         op_options: extra keyword arguments for every block's op.
-        name: model name; defaults to `"{op}_{size}"`.
+        name: model name; defaults to `"{op}_{width}"`.
 
     Returns:
         An uncompiled `VideoModel` from clips to the task output.
@@ -215,12 +210,11 @@ def build_courtney_resnet(
     task = resolve_task(num_classes, task, default="digit", classifier_activation=classifier_activation)
     if not isinstance(lstm_layers, int) or isinstance(lstm_layers, bool) or lstm_layers < 0:
         raise ValueError(f"`lstm_layers` must be an int >= 0. Received: lstm_layers={lstm_layers!r}")
-    check_choice("size", size, tuple(SIZES))
-    units = SIZES[size]["lstm_units"]
-    check_weights_fit("lstm", {"kernels": (lstm_layers, 8 * units * units)}, f"lstm_layers={lstm_layers}")
+    check_choice("width", width, tuple(WIDTHS))
+    units = WIDTHS[width]["lstm_units"]
     head_options = check_options("head_options", head_options)
     backbone = build_courtney_backbone(
-        op=op, size=size, input_shape=input_shape, temporal_strides=temporal_strides,
+        op=op, width=width, input_shape=input_shape, temporal_strides=temporal_strides,
         temporal_kernel_size=temporal_kernel_size, width_multiplier=width_multiplier, normalization=normalization,
         placement=placement, op_options=op_options,
     )
@@ -230,46 +224,46 @@ def build_courtney_resnet(
         get_head(head).check_options(head_options)  # names the user's options, not the merged ones
         head_options = {**defaults, **(head_options or {})}
     label = _op_label(check_per_stage("op", op, NUM_STAGES, kind=str))
-    return backbone.with_head(head, task=task, name=name or f"{label}_{size}", **(head_options or {}))
+    return backbone.with_head(head, task=task, name=name or f"{label}_{width}", **(head_options or {}))
 
 
-def build_conv2d_lstm(*, size="base", **kwargs):
+def build_conv2d_lstm(*, width="base", **kwargs):
     """Conv2D + LSTM (Courtney & Sreenivas 2022, Table 1): per-frame 2D convolutions, 2 LSTMs.
 
     Args: see `build_courtney_resnet`.
 
     Example:
-    >>> model = build_conv2d_lstm(size="base", num_classes=101)
+    >>> model = build_conv2d_lstm(width="base", num_classes=101)
     """
-    return build_courtney_resnet(**MODELS["conv2d"], size=size, **kwargs)
+    return build_courtney_resnet(op="conv2d", lstm_layers=2, width=width, **kwargs)
 
 
-def build_conv3d_lstm(*, size="base", **kwargs):
+def build_conv3d_lstm(*, width="base", **kwargs):
     """Conv3D + LSTM (Courtney & Sreenivas 2022, Table 2): 3x3x3 convolutions, 2 LSTMs.
 
     Args: see `build_courtney_resnet`.
 
     Example:
-    >>> model = build_conv3d_lstm(size="xl", task="speed")
+    >>> model = build_conv3d_lstm(width="xl", task="speed")
     """
-    return build_courtney_resnet(**MODELS["conv3d"], size=size, **kwargs)
+    return build_courtney_resnet(op="conv3d", lstm_layers=2, width=width, **kwargs)
 
 
-def build_ts_conv3d_lstm(*, size="xl", **kwargs):
+def build_ts_conv3d_lstm(*, width="xl", **kwargs):
     """TS-Conv3D + LSTM (Courtney & Sreenivas 2022, Table 3): 3D convolutions strided in time.
 
     Every spatially strided block also strides by 2 in time (48 -> 3 frames).
-    The paper trains only the XL size, the default here.
+    The paper trains only the XL width, the default here.
 
     Args: see `build_courtney_resnet`.
 
     Example:
     >>> model = build_ts_conv3d_lstm(task="order")
     """
-    return build_courtney_resnet(**MODELS["ts_conv3d"], size=size, **kwargs)
+    return build_courtney_resnet(op="ts_conv3d", lstm_layers=2, width=width, **kwargs)
 
 
-def build_convlstm_resnet(*, size="base", **kwargs):
+def build_convlstm_resnet(*, width="base", **kwargs):
     """ConvLSTM (Courtney & Sreenivas 2022, Table 4): a residual network whose blocks' op is a 3x3 ConvLSTM.
 
     Eight bottleneck blocks, a spatial pool, and the task output read at the
@@ -279,10 +273,14 @@ def build_convlstm_resnet(*, size="base", **kwargs):
     Args: see `build_courtney_resnet`.
 
     Example:
-    >>> model = build_convlstm_resnet(size="base", task="speed")
+    >>> model = build_convlstm_resnet(width="base", task="speed")
     >>> model.get_layer("predictions").units
     1
 
     Reference: Courtney & Sreenivas 2022, Table 4.
     """
-    return build_courtney_resnet(**MODELS["convlstm"], size=size, **kwargs)
+    return build_courtney_resnet(op="convlstm", lstm_layers=0, width=width, **kwargs)
+
+
+register_family("courtney", backbone=build_courtney_backbone, builder=build_courtney_resnet, head="lstm",
+                head_options={"layers": 2, "units": WIDTHS["base"]["lstm_units"]}, paper="Courtney & Sreenivas 2022")

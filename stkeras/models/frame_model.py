@@ -23,6 +23,8 @@ import keras
 
 from stkeras.heads.registry import get_head
 from stkeras.layers.fused_batch_norm import FusedBatchNormalization
+from stkeras.models.family import records_build
+from stkeras.models.family import register_family
 from stkeras.models.squeezenet import build_squeezenet1_1
 from stkeras.models.video_model import VideoModel
 from stkeras.tasks import resolve_task
@@ -30,7 +32,6 @@ from stkeras.validation import check_options
 from stkeras.validation import check_path_or_none
 from stkeras.validation import check_positive_int
 from stkeras.validation import check_rate
-from stkeras.validation import check_weights_fit
 from stkeras.validation import normalize_tuple
 
 
@@ -116,9 +117,53 @@ def _frame_backbone(backbone, frame_shape, weights, options):
     return builder(include_top=False, weights=weights, input_shape=frame_shape, **options)
 
 
+def _clip_shape(input_shape, num_segments):
+    """`(num_segments, frame shape)` of a frame or clip `input_shape`."""
+    shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else input_shape
+    if num_segments is None:
+        num_segments = shape[0] if isinstance(shape, tuple) and len(shape) == 4 else 8
+    check_positive_int("num_segments", num_segments)
+    if isinstance(shape, tuple) and len(shape) == 4:
+        if shape[0] != num_segments:
+            raise ValueError(f"`input_shape` {shape} has {shape[0]} frames but num_segments={num_segments}. "
+                             "Give one frame's (height, width, channels) or matching frames.")
+        shape = shape[1:]
+    return num_segments, normalize_tuple(shape, 3, "input_shape")
+
+
+@records_build
+def build_frame_model_backbone(*, backbone="small_cnn", num_segments=None, input_shape=(32, 32, 1),
+                               backbone_weights=None, backbone_options=None, name=None):
+    """A 2D backbone applied to each of `num_segments` frames: clips to per-frame feature maps.
+
+    Args: as `build_frame_model`'s, without the projection, the head and
+        the output.
+
+    Returns:
+        a `VideoModel` over clips `(batch, N, height, width, channels)` to
+        feature maps `(batch, N, h, w, c)`, stage `frame_backbone`.
+
+    Example:
+    >>> build_frame_model_backbone(num_segments=4).output.shape
+    (None, 4, 4, 4, 128)
+    """
+    num_segments, frame_shape = _clip_shape(input_shape, num_segments)
+    check_path_or_none("backbone_weights", backbone_weights, allowed_names=("imagenet",))
+    frame_cnn = _frame_backbone(backbone, frame_shape, backbone_weights,
+                                check_options("backbone_options", backbone_options))
+    if len(frame_cnn.output.shape) != 4:
+        raise ValueError(f"The backbone must map a frame to feature maps (h, w, c). Received: a backbone whose "
+                         f"output has shape {tuple(frame_cnn.output.shape)}")
+    clips = keras.Input((num_segments, *frame_shape), name="clips")
+    maps = keras.layers.TimeDistributed(frame_cnn, name="frame_backbone")(clips)
+    label = backbone if isinstance(backbone, str) else backbone.name
+    return VideoModel(clips, maps, stage_names=("frame_backbone",), name=name or f"{label}_frames")
+
+
+@records_build
 def build_frame_model(*, backbone="small_cnn", head="mlp", num_segments=None, feature_dim=256, num_classes=None,
-                      task=None, classifier_activation="softmax", input_shape=(32, 32, 1), dropout=0.3, weights=None, backbone_options=None,
-                      head_options=None, name=None):
+                      task=None, classifier_activation="softmax", input_shape=(32, 32, 1), dropout=0.3,
+                      backbone_weights=None, backbone_options=None, head_options=None, name=None):
     """A 2D backbone applied to each of `num_segments` frames, a projection to `feature_dim`, and a head.
 
     Args:
@@ -136,8 +181,10 @@ def build_frame_model(*, backbone="small_cnn", head="mlp", num_segments=None, fe
         input_shape: one frame `(height, width, channels)`, or the clip
             `(num_segments, height, width, channels)`.
         dropout: rate before the projection of pooled features (0.3).
-        weights: the backbone's weights: `None` (random), `"imagenet"`
-            (keras.applications, downloads) or a weights file path.
+        backbone_weights: the 2D backbone's weights: `None` (random),
+            `"imagenet"` (keras.applications, downloads) or a weights file
+            path. (`weights`, as for every family, are the whole model's:
+            `from_preset(name, weights=...)`.)
         backbone_options: more arguments of the backbone's builder (e.g.
             `{"alpha": 0.35}` for MobileNetV2, `{"widths": (16, 32)}`,
             `{"simple_bypass": True}` for SqueezeNet 1.1).
@@ -155,36 +202,17 @@ def build_frame_model(*, backbone="small_cnn", head="mlp", num_segments=None, fe
     """
     # ---- arguments
     spec = get_head(head)
-    shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else input_shape
-    if num_segments is None:
-        num_segments = shape[0] if isinstance(shape, tuple) and len(shape) == 4 else 8
-    check_positive_int("num_segments", num_segments)
+    num_segments, frame_shape = _clip_shape(input_shape, num_segments)
     check_positive_int("feature_dim", feature_dim)
     check_rate("dropout", dropout)
     task = resolve_task(num_classes, task, classifier_activation=classifier_activation)
-    if isinstance(shape, tuple) and len(shape) == 4:
-        if shape[0] != num_segments:
-            raise ValueError(f"`input_shape` {shape} has {shape[0]} frames but num_segments={num_segments}. "
-                             "Give one frame's (height, width, channels) or matching frames.")
-        shape = shape[1:]
-    frame_shape = normalize_tuple(shape, 3, "input_shape")
-    check_weights_fit("clips", {"clip": (num_segments, *frame_shape)},
-                      f"num_segments={num_segments}, input_shape={input_shape}", what="values per clip",
-                      copies=8)  # a clip's frames and their feature maps
-
-    # ---- layers
-    check_path_or_none("weights", weights, allowed_names=("imagenet",))
     head_options = check_options("head_options", head_options)
-    frame_cnn = _frame_backbone(backbone, frame_shape, weights, check_options("backbone_options", backbone_options))
-    if len(frame_cnn.output.shape) != 4:
-        raise ValueError(f"The backbone must map a frame to feature maps (h, w, c). Received: a backbone whose "
-                         f"output has shape {tuple(frame_cnn.output.shape)}")
-    units = task.units if spec.reads_class_scores else feature_dim
 
     # ---- functional graph
-    clips = keras.Input((num_segments, *frame_shape), name="clips")
-    maps = keras.layers.TimeDistributed(frame_cnn, name="frame_backbone")(clips)
-    check_weights_fit("projection", {"kernel": (maps.shape[-1], units)}, f"feature_dim={units}")
+    frames = build_frame_model_backbone(backbone=backbone, num_segments=num_segments, input_shape=frame_shape,
+                                        backbone_weights=backbone_weights, backbone_options=backbone_options)
+    units = task.units if spec.reads_class_scores else feature_dim
+    maps = frames.output
     if spec.input == "clips":
         x = keras.layers.Dropout(dropout, name="feature_dropout")(maps) if dropout else maps
         features = keras.layers.TimeDistributed(keras.layers.Conv2D(units, 1), name="projection")(x)
@@ -194,4 +222,9 @@ def build_frame_model(*, backbone="small_cnn", head="mlp", num_segments=None, fe
         features = keras.layers.Dense(units, name="projection")(x)
     outputs = spec.apply(features, task=task, **(head_options or {}))
     label = backbone if isinstance(backbone, str) else backbone.name
-    return VideoModel(clips, outputs, stage_names=("frame_backbone", "projection"), name=name or f"{label}_{head}")
+    return VideoModel(frames.inputs[0], outputs, stage_names=("frame_backbone", "projection"), task=task,
+                      name=name or f"{label}_{head}")
+
+
+register_family("frame_model", backbone=build_frame_model_backbone, builder=build_frame_model, head="mlp",
+                paper="Köpüklü et al.")

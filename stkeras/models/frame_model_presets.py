@@ -9,7 +9,7 @@ PRESETS = {
         f"frames_{head}": {
             "paper": "Köpüklü et al.",
             "description": f"small 2D CNN on 8 frames of 32x32, D=256, {head} head, 27 classes",
-            "arguments": {"head": head, "num_segments": 8, "input_shape": (8, 32, 32, 1), "num_classes": 27},
+            "arguments": {"head": head, "input_shape": (8, 32, 32, 1), "num_classes": 27},
         }
         for head in FRAME_HEADS
     },
@@ -19,7 +19,7 @@ PRESETS = {
             "description": f"SqueezeNet 1.1 with simple bypass on 8 frames of 224x224, D=256, {head} head, "
                            "27 classes",
             "arguments": {"backbone": "squeezenet1_1", "backbone_options": {"simple_bypass": True}, "head": head,
-                          "num_segments": 8, "input_shape": (8, 224, 224, 3), "num_classes": 27},
+                          "input_shape": (8, 224, 224, 3), "num_classes": 27},
         }
         for head in FRAME_HEADS
     },

@@ -1,11 +1,19 @@
-"""Named models of every family in one registry: `list_presets()` and `from_preset(name)`.
+"""Named models of every family in one registry: `list_presets()` and `from_preset(name or folder)`.
 
-A preset is pure data, kept in one file per family (`*_presets.py`): the
-paper, one line of description and the arguments of the family's builder.
-It is registered once, here, with that builder. `from_preset` builds it;
-explicit arguments override the preset's, and arguments the builder does not
-take are refused. `num_classes` and `task` are one choice (the output): giving
-either replaces the preset's.
+A preset is pure data: the paper, one line of description and the
+arguments of its family's builder (`stkeras.models.family`). A family of
+stkeras is two files: `<family>.py`, whose backbone builder (and builder)
+`register_family` registers, and `<family>_presets.py`, a `PRESETS` table;
+every `*_presets.py` module of this package is found and registered here, so
+a new family touches no other file. A user's family registers the same way
+from their own code: `register_family`, then `register_presets(table,
+family=...)`.
+
+`from_preset` builds a preset; explicit arguments override the preset's, and
+arguments the builder does not take are refused. `num_classes` and `task`
+are one choice (the output): giving either replaces the preset's. Given a
+folder that `save_preset` wrote, it loads that model
+(`stkeras.models.preset_folder`).
 
 Example:
 >>> model = from_preset("r2plus1d_18", num_classes=7, input_shape=(8, 64, 64, 3))
@@ -17,23 +25,14 @@ True
 
 import dataclasses
 import functools
+import importlib
 import inspect
 import os
-from typing import Callable
+import pkgutil
 
-from stkeras.models import courtney_presets
-from stkeras.models import frame_model_presets
-from stkeras.models import res_convlstm_presets
-from stkeras.models import stdcf_presets
-from stkeras.models import video_resnet_presets
-from stkeras.models import vggm_convlstm_presets
-from stkeras.models.courtney import build_courtney_resnet
-from stkeras.models.frame_model import build_frame_model
-from stkeras.models.res_convlstm import build_res_convlstm
-from stkeras.models.stdcf_resnet import build_small_3d_cnn
-from stkeras.models.stdcf_resnet import build_stdcf_resnet
-from stkeras.models.video_resnet import build_video_resnet
-from stkeras.models.vggm_convlstm import build_vggm_convlstm
+from stkeras.data.preprocessing import Preprocessing
+from stkeras.models.family import FAMILIES
+from stkeras.models.family import get_family
 from stkeras.registry import Registry
 
 # The output is one choice: a preset's classes give way to a `task` and the other way round.
@@ -42,31 +41,39 @@ OUTPUT_ARGUMENTS = ("num_classes", "task")
 
 @dataclasses.dataclass(frozen=True)
 class Preset:
-    """One named model: a builder and its arguments.
+    """One named model: a family and its builder's arguments.
 
     Attributes:
         name: the registry name, e.g. `"r2plus1d_18"`.
-        family: the builder family, e.g. `"video_resnet"`.
+        family: the family, e.g. `"video_resnet"` (`stkeras.models.family`).
         paper: the paper, by its authors.
         description: one line.
-        builder: the family's builder function.
-        arguments: the builder's arguments that make this model.
+        arguments: the family builder's arguments that make this model.
         weights: file names of published checkpoints that `from_preset(name,
             weights=path)` loads (none ship with stkeras: download them),
             e.g. torchvision's `("r3d_18-b3b3357e.pth",)`.
         weights_arguments: builder arguments of the network those checkpoints
             were trained as (e.g. `{"convention": "torchvision"}`), set when
             a file of their type (suffix) is loaded.
+        weights_preprocessing: how those checkpoints' clips are made (a
+            `stkeras.data.preprocessing.Preprocessing` without the frames):
+            a model loaded from one carries it, and the data pipeline
+            applies it.
     """
 
     name: str
     family: str
     paper: str
     description: str
-    builder: Callable
     arguments: dict
     weights: tuple = ()
     weights_arguments: dict = dataclasses.field(default_factory=dict)
+    weights_preprocessing: Preprocessing = None
+
+    @property
+    def builder(self):
+        """The family's builder."""
+        return get_family(self.family).builder
 
     def loads_checkpoint(self, path):
         """Whether `path` is a file of the kind of this preset's declared checkpoints (by suffix)."""
@@ -99,28 +106,34 @@ class Preset:
 PRESETS = Registry("preset")
 
 
-def register_presets(table, *, family, builder):
-    """Registers every preset of a family's table `{name: {"paper", "description", "arguments"}}`.
+def register_presets(table, *, family):
+    """Registers every preset of a family's table `{name: {"description", "arguments"[, "paper"]}}`.
 
-    An entry may declare published checkpoints: `"weights"` (their file
-    names) and `"weights_arguments"` (the builder arguments they need).
+    The family must be registered (`register_family`); an entry's paper
+    defaults to the family's. An entry may declare published checkpoints:
+    `"weights"` (their file names), `"weights_arguments"` (the builder
+    arguments they need) and `"weights_preprocessing"` (a dict of
+    `Preprocessing` settings: how their clips are made).
 
     Example:
     >>> with PRESETS.temporary():
-    ...     register_presets({"tiny_r3d": {"paper": "me", "description": "tiny", "arguments": {"depth": 10}}},
-    ...                      family="video_resnet", builder=build_video_resnet)
+    ...     register_presets({"tiny_r3d": {"description": "tiny", "arguments": {"depth": 10}}},
+    ...                      family="video_resnet")
     ...     from_preset("tiny_r3d", input_shape=(8, 32, 32, 3), num_classes=3).output.shape
     (None, 3)
     """
+    builder = get_family(family).builder
     allowed = set(inspect.signature(builder).parameters)
     for name, entry in table.items():
         unknown = sorted(set(entry["arguments"]) - allowed)
         if unknown:
             raise ValueError(f"Preset {name!r} gives {builder.__name__} arguments it does not take: "
                              f"{', '.join(unknown)}.")
-        PRESETS.register(name, Preset(name, family, entry["paper"], entry["description"], builder,
-                                      dict(entry["arguments"]), tuple(entry.get("weights", ())),
-                                      dict(entry.get("weights_arguments", {}))))
+        preprocessing = entry.get("weights_preprocessing")
+        PRESETS.register(name, Preset(
+            name, family, entry.get("paper", get_family(family).paper), entry["description"],
+            dict(entry["arguments"]), tuple(entry.get("weights", ())), dict(entry.get("weights_arguments", {})),
+            None if preprocessing is None else Preprocessing.from_config(preprocessing)))
 
 
 def list_presets(family=None):
@@ -148,34 +161,15 @@ def get_preset(name):
     return PRESETS.get(name, "name")
 
 
-def from_preset(name, *, num_classes=None, task=None, input_shape=None, weights=None, **overrides):
-    """Builds a registered model.
+def preset_arguments(name, *, num_classes=None, task=None, input_shape=None, **overrides):
+    """The builder arguments `from_preset(name, ...)` builds with: the preset's, then the caller's.
 
-    Args:
-        name: a preset name (`[p.name for p in list_presets()]`).
-        num_classes: a classifier of that many classes instead of the
-            preset's output; or give `task`.
-        task: a `stkeras.tasks.Task` or a registered task name (e.g.
-            `"speed"` for a regression).
-        input_shape: the clip shape, instead of the preset's.
-        weights: `None` (random), the path of weights saved with
-            `model.save_weights` for this architecture, or of a checkpoint
-            the preset declares (`Preset.weights`, e.g. torchvision's
-            `r2plus1d_18-91a641e6.pth` for `r2plus1d_18`): the model is then
-            built with the preset's `weights_arguments` (torchvision's:
-            `convention="torchvision"`) and the builder loads the file.
-            With `num_classes` other than the checkpoint's, everything but
-            the classifier loads (fine-tuning).
-        **overrides: other arguments of the family's builder; they override
-            the preset's.
-
-    Returns:
-        an uncompiled `VideoModel` whose output layer is `"predictions"`.
+    Raises:
+        ValueError: an override the family's builder does not take.
 
     Example:
-    >>> model = from_preset("conv3d", task="speed", input_shape=(8, 32, 32, 1))
-    >>> model.output.shape
-    (None, 1)
+    >>> preset_arguments("conv3d_xl", task="speed", input_shape=(8, 32, 32, 1))["width"]
+    'xl'
     """
     preset = get_preset(name)
     accepted = inspect.signature(preset.builder).parameters
@@ -194,16 +188,68 @@ def from_preset(name, *, num_classes=None, task=None, input_shape=None, weights=
         arguments["input_shape"] = input_shape
     arguments.setdefault("name", name)
     arguments.update(overrides)
+    return arguments
+
+
+def from_preset(name, *, num_classes=None, task=None, input_shape=None, weights=None, **overrides):
+    """Builds a registered model, or loads one that `save_preset` wrote to a folder.
+
+    Args:
+        name: a preset name (`[p.name for p in list_presets()]`), or the
+            path of a preset folder (`stkeras.models.save_preset`): its
+            model is rebuilt and its weights loaded (the arguments below
+            then change it: another output keeps every weight but the
+            classifier's).
+        num_classes: a classifier of that many classes instead of the
+            preset's output; or give `task`.
+        task: a `stkeras.tasks.Task` or a registered task name (e.g.
+            `"speed"` for a regression).
+        input_shape: the clip shape, instead of the preset's.
+        weights: `None` (random), the path of weights saved with
+            `model.save_weights` for this architecture, or of a checkpoint
+            the preset declares (`Preset.weights`, e.g. torchvision's
+            `r2plus1d_18-91a641e6.pth` for `r2plus1d_18`): the model is then
+            built with the preset's `weights_arguments` (torchvision's:
+            `convention="torchvision"`), the builder loads the file, and the
+            model carries the checkpoint's `preprocessing`. With
+            `num_classes` other than the checkpoint's, everything but the
+            classifier loads (fine-tuning).
+        **overrides: other arguments of the family's builder; they override
+            the preset's.
+
+    Returns:
+        an uncompiled `VideoModel` whose output layer is `"predictions"`.
+
+    Example:
+    >>> model = from_preset("conv3d", task="speed", input_shape=(8, 32, 32, 1))
+    >>> model.output.shape
+    (None, 1)
+    """
+    if isinstance(name, (str, os.PathLike)) and os.path.isdir(name):
+        from stkeras.models.preset_folder import read_preset
+
+        changes = {k: v for k, v in dict(num_classes=num_classes, task=task, input_shape=input_shape).items()
+                   if v is not None}
+        if weights is not None:
+            raise ValueError(f"A preset folder holds its weights: `weights` is for a preset name. Received: "
+                             f"weights={weights!r} for {os.fspath(name)!r}")
+        return read_preset(name).load(**changes, **overrides)
+    preset = get_preset(name)
+    arguments = preset_arguments(name, num_classes=num_classes, task=task, input_shape=input_shape, **overrides)
+    family = get_family(preset.family)
     if weights is not None and preset.loads_checkpoint(weights):
         for key, value in preset.weights_arguments.items():
             if key in overrides and overrides[key] != value:
                 raise ValueError(f"The checkpoint {os.fspath(weights)!r} of preset {name!r} needs {key}={value!r}. "
                                  f"Received: {key}={overrides[key]!r}")
             arguments[key] = value
-        return preset.builder(**arguments, weights=weights)
-    model = preset.builder(**arguments)
-    if weights is not None:
-        _load_weights(model, weights, preset)
+        model = family.build(**arguments, weights=weights)
+        model.preprocessing = preset.weights_preprocessing
+    else:
+        model = family.build(**arguments)
+        if weights is not None:
+            _load_weights(model, weights, preset)
+    model.build_record = dataclasses.replace(model.build_record, preset=name)
     return model
 
 
@@ -231,10 +277,17 @@ def _counts(name):
     return model.count_params(), count_flops(model)
 
 
-register_presets(courtney_presets.PRESETS, family="courtney", builder=build_courtney_resnet)
-register_presets(res_convlstm_presets.PRESETS, family="res_convlstm", builder=build_res_convlstm)
-register_presets(vggm_convlstm_presets.PRESETS, family="vggm_convlstm", builder=build_vggm_convlstm)
-register_presets(video_resnet_presets.PRESETS, family="video_resnet", builder=build_video_resnet)
-register_presets(stdcf_presets.RESNET_PRESETS, family="stdcf_resnet", builder=build_stdcf_resnet)
-register_presets(stdcf_presets.SMALL_PRESETS, family="small_3d_cnn", builder=build_small_3d_cnn)
-register_presets(frame_model_presets.PRESETS, family="frame_model", builder=build_frame_model)
+def _register_package_families():
+    """Imports every `<family>_presets.py` of this package with its `<family>.py` and registers its table."""
+    package = importlib.import_module("stkeras.models")
+    for module in pkgutil.iter_modules(package.__path__):
+        if not module.name.endswith("_presets"):
+            continue
+        family = module.name[: -len("_presets")]
+        importlib.import_module(f"stkeras.models.{family}")  # registers the family
+        if family not in FAMILIES:
+            raise ImportError(f"stkeras/models/{family}.py registers no family {family!r} for {module.name}.py")
+        register_presets(importlib.import_module(f"stkeras.models.{module.name}").PRESETS, family=family)
+
+
+_register_package_families()

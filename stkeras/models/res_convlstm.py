@@ -33,6 +33,8 @@ from stkeras.heads.registry import get_head
 from stkeras.layers.time_reverse import TimeReverse
 from stkeras.models.checks import check_input_shape
 from stkeras.models.checks import check_strides_fit
+from stkeras.models.family import records_build
+from stkeras.models.family import register_family
 from stkeras.models.video_model import VideoModel
 from stkeras.tasks import resolve_task
 from stkeras.validation import check_bool
@@ -153,6 +155,27 @@ def res_convlstm_features(x, stages, *, normalization="batch", placement="post",
     return x, names
 
 
+@records_build
+def build_res_convlstm_backbone(*, stages, input_shape=(48, 48, 48, 1), normalization="batch", placement="post",
+                                op_options=None, name=None):
+    """Stacked `Res_ConvLSTM` modules: clips to the last module's feature maps, a stage per module.
+
+    Args: as `build_res_convlstm`'s, without the head and the output.
+
+    Example:
+    >>> build_res_convlstm_backbone(stages=[(1, 1, 8, 16), (1, 16, 16, 32)], input_shape=(4, 16, 16, 1)).stage_names
+    ('res1_1', 'res2_1')
+    """
+    shape = check_input_shape(input_shape)
+    checked = _check_stages(stages, shape[-1])
+    check_strides_fit(shape, [(f"res{i + 1}_1", 1, 2) for i in range(len(checked))])
+    inputs = keras.Input(shape=shape, name="clips")
+    features, stage_names = res_convlstm_features(inputs, checked, normalization=normalization, placement=placement,
+                                                  op_options=op_options)
+    return VideoModel(inputs, features, stage_names=stage_names, name=name or "res_convlstm_backbone")
+
+
+@records_build
 def build_res_convlstm(
     *,
     stages,
@@ -163,7 +186,7 @@ def build_res_convlstm(
     lstm_units=256,
     dropout=0.5,
     bidirectional=False,
-    per_timestep=False,
+    per_frame=False,
     spatial_reduction="mean",
     normalization="batch",
     placement="post",
@@ -191,7 +214,7 @@ def build_res_convlstm(
             network separately, starting from the trained forward one
             (Section 4.1): `stkeras.training.reverse_direction` and
             `average_directions`.
-        per_timestep: output at every frame `(batch, frames, units)`, for a
+        per_frame: output at every frame `(batch, frames, units)`, for a
             per-frame loss.
         spatial_reduction: how the LSTM reads each frame's last feature map:
             `"mean"` (averaged over space) or `"flatten"` (the whole map;
@@ -224,34 +247,38 @@ def build_res_convlstm(
     rate = check_rate("dropout", dropout)
     reduction = check_choice("spatial_reduction", spatial_reduction, SPATIAL_REDUCTIONS)
     bidirectional = check_bool("bidirectional", bidirectional)
-    per_timestep = check_bool("per_timestep", per_timestep)
-    shape = check_input_shape(input_shape)
-    checked = _check_stages(stages, shape[-1])
-    check_strides_fit(shape, [(f"res{i + 1}_1", 1, 2) for i in range(len(checked))])
+    per_frame = check_bool("per_frame", per_frame)
 
     # ---- functional graph
     head = get_head("lstm")
-    head_options = dict(layers=1, units=lstm_units, dropout=rate, per_frame=per_timestep)
+    head_options = dict(layers=1, units=lstm_units, dropout=rate, per_frame=per_frame)
     blocks = dict(normalization=normalization, placement=placement, op_options=op_options)
-    inputs = keras.Input(shape=shape, name="clips")
 
     def frame_features(features, prefix=""):
-        frames = reduce_frames(features, reduction, prefix)
-        check_recurrent_units(lstm_units, frames.shape[-1], argument="lstm_units")
-        return frames
+        return reduce_frames(features, reduction, prefix)
 
     if not bidirectional:
-        features, stage_names = res_convlstm_features(inputs, checked, **blocks)
-        outputs = head.apply(frame_features(features), task=task, **head_options)
-        return VideoModel(inputs, outputs, stage_names=stage_names, name=name or "res_convlstm")
+        backbone = build_res_convlstm_backbone(stages=stages, input_shape=input_shape, **blocks)
+        outputs = head.apply(frame_features(backbone.output), task=task, **head_options)
+        return VideoModel(backbone.inputs[0], outputs, stage_names=backbone.stage_names, task=task,
+                          name=name or "res_convlstm")
+    # Two networks, one reading the clip backwards: each is the backbone's graph under its own prefix.
+    shape = check_input_shape(input_shape)
+    checked = _check_stages(stages, shape[-1])
+    check_strides_fit(shape, [(f"res{i + 1}_1", 1, 2) for i in range(len(checked))])
+    inputs = keras.Input(shape=shape, name="clips")
     forward, forward_stages = res_convlstm_features(inputs, checked, prefix="forward_", **blocks)
     forward = head.apply(frame_features(forward, "forward_"), task=task, prefix="forward_", **head_options)
     reversed_clips = TimeReverse(name="reverse_clips")(inputs)
     backward, backward_stages = res_convlstm_features(reversed_clips, checked, prefix="backward_", **blocks)
     backward = head.apply(frame_features(backward, "backward_"), task=task, prefix="backward_", **head_options)
-    if per_timestep:
+    if per_frame:
         backward = TimeReverse(name="reverse_outputs")(backward)
     # float32 like every output layer (`Task.output_layer`): under a mixed policy the loss reads float32.
     outputs = keras.layers.Average(name="predictions", dtype="float32")([forward, backward])
-    return VideoModel(inputs, outputs, stage_names=forward_stages + backward_stages,
+    return VideoModel(inputs, outputs, stage_names=forward_stages + backward_stages, task=task,
                       name=name or "res_convlstm_bidirectional")
+
+
+register_family("res_convlstm", backbone=build_res_convlstm_backbone, builder=build_res_convlstm, head="lstm",
+                head_options={"layers": 1, "units": 256, "dropout": 0.5}, paper="Courtney & Sreenivas 2019")

@@ -1,19 +1,46 @@
-"""Miao et al. 2021's STDCF networks: STDCF 3D ResNet-50 and the three-layer 3D CNNs."""
+"""Miao et al. 2021's STDCF 3D ResNet: a video ResNet whose inflated 3x3x3 convolutions are STDCF layers."""
 
-import keras
-
-from stkeras.blocks.ops import get_op
-from stkeras.layers.frame_pool import FrameMaxPooling3D
-from stkeras.layers.normalization import normalization_layer
-from stkeras.models.checks import check_input_shape
-from stkeras.models.video_model import VideoModel
+from stkeras.models.family import records_build
+from stkeras.models.family import register_family
 from stkeras.models.video_resnet import build_video_resnet_backbone
 from stkeras.tasks import resolve_task
-from stkeras.validation import check_choice
-
-SMALL_CONVS = {"regular": "conv3d", "rank1": "rank1", "stdcf": "stdcf"}
 
 
+@records_build
+def build_stdcf_resnet_backbone(
+    *,
+    depth=50,
+    num_spatial_atoms=6,
+    num_temporal_atoms=2,
+    stem_pool=True,
+    temporal_strides=1,
+    input_shape=(8, 224, 224, 3),
+    implementation="auto",
+    name=None,
+):
+    """The STDCF 3D ResNet's stem and stages conv2_x ... conv5_x: clips to feature maps.
+
+    `build_video_resnet_backbone`'s R3D (3D stem `3x7x7`, stages conv2_x ...
+    conv5_x, bottleneck blocks at depth 50) whose blocks' `3x3x3`
+    convolutions are `STDCFConv3D` layers with `M` spatial and `N` temporal
+    atoms; the `1x1x1` convolutions and the stem stay regular.
+
+    Args: as `build_stdcf_resnet`'s, without the output.
+
+    Example:
+    >>> build_stdcf_resnet_backbone(depth=10, input_shape=(4, 32, 32, 3)).output.shape
+    (None, 4, 1, 1, 512)
+    """
+    options = {"num_spatial_atoms": num_spatial_atoms, "num_temporal_atoms": num_temporal_atoms,
+               "implementation": implementation}
+    return build_video_resnet_backbone(
+        stem="conv3d", stem_options={"kernel_initializer": "he_normal"}, stage_ops=("stdcf",) * 4, depth=depth,
+        input_shape=input_shape, temporal_strides=temporal_strides, stem_pool=stem_pool, op_options=options,
+        name=name or f"stdcf_r{depth}_backbone",
+    )
+
+
+@records_build
 def build_stdcf_resnet(
     *,
     depth=50,
@@ -62,132 +89,12 @@ def build_stdcf_resnet(
     Reference: Miao et al. 2021, Section 3.2 and Table 3.
     """
     task = resolve_task(num_classes, task, default=400, classifier_activation=classifier_activation)
-    options = {"num_spatial_atoms": num_spatial_atoms, "num_temporal_atoms": num_temporal_atoms,
-               "implementation": implementation}
-    backbone = build_video_resnet_backbone(
-        stem="conv3d", stem_options={"kernel_initializer": "he_normal"}, stage_ops=("stdcf",) * 4, depth=depth,
-        input_shape=input_shape, temporal_strides=temporal_strides, stem_pool=stem_pool, op_options=options,
+    backbone = build_stdcf_resnet_backbone(
+        depth=depth, num_spatial_atoms=num_spatial_atoms, num_temporal_atoms=num_temporal_atoms, stem_pool=stem_pool,
+        temporal_strides=temporal_strides, input_shape=input_shape, implementation=implementation,
     )
     return backbone.with_head("pool", task=task, name=name or f"stdcf_r{depth}")
 
 
-def _small_convolution(conv, num_spatial_atoms, num_temporal_atoms):
-    """`convolution(x, units, index, strides=1, **dtype)` with the conv named by `conv`."""
-    check_choice("conv", conv, tuple(SMALL_CONVS))
-    spec = get_op(SMALL_CONVS[conv])
-    options = {"num_spatial_atoms": num_spatial_atoms, "num_temporal_atoms": num_temporal_atoms}
-    options = spec.check_options({k: v for k, v in options.items() if v is not None},
-                                 "num_spatial_atoms and num_temporal_atoms")
-
-    def convolution(x, units, index, strides=1, **dtype):
-        return spec.build(units, strides=strides, name=f"conv{index}", **options, **dtype)(x)
-
-    return convolution
-
-
-def _check_filters(filters, count):
-    if not isinstance(filters, (tuple, list)) or len(filters) != count or not all(
-        isinstance(f, int) and not isinstance(f, bool) and f >= 1 for f in filters
-    ):
-        raise ValueError(f"`filters` must be {count} positive ints. Received: filters={filters!r}")
-    return tuple(filters)
-
-
-def build_small_3d_cnn(
-    *,
-    conv="stdcf",
-    input_shape=(16, 60, 80, 1),
-    num_classes=None,
-    task=None,
-    classifier_activation="softmax",
-    filters=(32, 64, 128),
-    num_spatial_atoms=None,
-    num_temporal_atoms=None,
-    name=None,
-):
-    """Miao et al. 2021's three-layer 3D CNN (the KTH network), with regular, rank-1 or STDCF convolutions.
-
-    Three `3x3x3` convolutions, each followed by batch normalization, ReLU
-    and a `1x2x2` max-pool, then global average pooling and the output
-    layer `"predictions"`. The paper's Table B is not in its text; this
-    follows its description.
-
-    Args:
-        conv: `"regular"` (Conv3D), `"rank1"` or `"stdcf"`.
-        input_shape: `(frames, height, width, channels)`; use
-            `(None, None, None, channels)` for `itsl_fit`.
-        num_classes: classes (6, KTH's actions, when neither `num_classes`
-            nor `task` is given); or give `task`.
-        task: a `stkeras.tasks.Task` or a registered task name.
-        classifier_activation: the classifier's activation with `num_classes`.
-        filters: channels of the three convolutions.
-        num_spatial_atoms, num_temporal_atoms: `M`, `N` for STDCF (default
-            6 and 2); refused for convolutions without atoms.
-        name: model name.
-
-    Example:
-    >>> model = build_small_3d_cnn(conv="rank1", input_shape=(None, None, None, 1))
-    >>> model.output.shape
-    (None, 6)
-
-    Reference: Miao et al. 2021, Sections 2.1.1 and 3.1.
-    """
-    task = resolve_task(num_classes, task, default=6, classifier_activation=classifier_activation)
-    convolution = _small_convolution(conv, num_spatial_atoms, num_temporal_atoms)
-    shape = check_input_shape(input_shape, allow_unknown_size=True)
-    filters = _check_filters(filters, 3)
-
-    inputs = keras.Input(shape=shape, name="clips")
-    x = inputs
-    for index, units in enumerate(filters, start=1):
-        x = convolution(x, units, index)
-        x = normalization_layer("batch", name=f"conv{index}_bn")(x)
-        x = keras.layers.Activation("relu", name=f"conv{index}_relu")(x)
-        x = FrameMaxPooling3D((1, 2, 2), padding="same", name=f"pool{index}")(x)
-    backbone = VideoModel(inputs, x, stage_names=["pool1", "pool2", "pool3"], name=f"{conv}_3d_cnn_backbone")
-    return backbone.with_head("pool", task=task, name=name or f"{conv}_3d_cnn_classification")
-
-
-def build_small_3d_autoencoder(
-    *,
-    conv="stdcf",
-    input_shape=(16, 60, 80, 1),
-    filters=(32, 64),
-    num_spatial_atoms=None,
-    num_temporal_atoms=None,
-    name=None,
-):
-    """Miao et al. 2021's TR-MNIST network: rebuilds a clip through a half-resolution code.
-
-    A convolution with spatial stride 2 and ReLU, a convolution and ReLU, a
-    2x spatial upsampling and a linear convolution to the input channels
-    (a sigmoid output let short trainings collapse to black clips). The
-    paper's Table B is not in its text; this follows its description.
-
-    Args:
-        conv: `"regular"` (Conv3D), `"rank1"` or `"stdcf"`.
-        input_shape: `(frames, height, width, channels)`; frames, height and
-            width may be None.
-        filters: channels of the first two convolutions.
-        num_spatial_atoms, num_temporal_atoms: `M`, `N` for STDCF (default
-            6 and 2); refused for convolutions without atoms.
-        name: model name.
-
-    Example:
-    >>> model = build_small_3d_autoencoder(conv="regular", input_shape=(8, 32, 32, 1), filters=(16, 16))
-    >>> model.output.shape
-    (None, 8, 32, 32, 1)
-
-    Reference: Miao et al. 2021, Sections 2.1.1 and 3.1.
-    """
-    convolution = _small_convolution(conv, num_spatial_atoms, num_temporal_atoms)
-    shape = check_input_shape(input_shape, allow_unknown_size=True)
-    filters = _check_filters(filters, 2)
-
-    inputs = keras.Input(shape=shape, name="clips")
-    x = keras.layers.Activation("relu", name="conv1_relu")(convolution(inputs, filters[0], 1, strides=2))
-    x = keras.layers.Activation("relu", name="conv2_relu")(convolution(x, filters[1], 2))
-    x = keras.layers.UpSampling3D((1, 2, 2), name="upsample")(x)
-    outputs = convolution(x, shape[3], 3, dtype="float32")  # the loss reads float32 under mixed precision
-    return VideoModel(inputs, outputs, stage_names=["conv1_relu", "conv2_relu", "conv3"],
-                      name=name or f"{conv}_3d_cnn_reconstruction")
+register_family("stdcf_resnet", backbone=build_stdcf_resnet_backbone, builder=build_stdcf_resnet, head="pool",
+                paper="Miao et al. 2021")

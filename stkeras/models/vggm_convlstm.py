@@ -25,6 +25,8 @@ from stkeras.layers.normalization import check_normalization
 from stkeras.layers.normalization import normalization_layer
 from stkeras.models.checks import check_input_shape
 from stkeras.models.checks import check_strides_fit
+from stkeras.models.family import records_build
+from stkeras.models.family import register_family
 from stkeras.models.res_convlstm import SPATIAL_REDUCTIONS
 from stkeras.models.res_convlstm import reduce_frames
 from stkeras.models.video_model import VideoModel
@@ -37,6 +39,48 @@ from stkeras.validation import check_rate
 _LAYERS = (("conv1", 1, True), ("conv2", 2, True), ("conv3", 1, False), ("conv4", 1, False), ("conv5", 1, True))
 
 
+@records_build
+def build_vggm_convlstm_backbone(*, input_shape=(29, 48, 48, 1), filters=(96, 96, 192, 192, 192), normalization="batch",
+                                 name="vggm_convlstm_backbone"):
+    """VGG-M ConvLSTM without its LSTM and output: a 2D conv1, ConvLSTMs conv2-conv5, batch norms and pools.
+
+    Args: as `build_vggm_convlstm`'s, without the head and the output.
+
+    Example:
+    >>> build_vggm_convlstm_backbone(input_shape=(4, 48, 48, 1)).output.shape
+    (None, 4, 3, 3, 192)
+    """
+    shape = check_input_shape(input_shape)
+    check_normalization(normalization)
+    if not isinstance(filters, (tuple, list)) or len(filters) != len(_LAYERS):
+        raise ValueError(f"`filters` must hold {len(_LAYERS)} channel counts (conv1 ... conv5). "
+                         f"Received: filters={filters!r}")
+    for i, f in enumerate(filters):
+        check_positive_int(f"filters[{i}]", f)
+    strides = []
+    for layer_name, stride, pool in _LAYERS:
+        strides.append((layer_name, 1, stride))
+        if pool:
+            strides.append((f"{layer_name}_pool", 1, 2))
+    check_strides_fit(shape, strides)
+
+    inputs = keras.Input(shape=shape, name="clips")
+    x = inputs
+    for (layer_name, stride, pool), channels in zip(_LAYERS, filters):
+        if layer_name == "conv1":
+            x = FrameConv3D(channels, (1, 3, 3), padding="same", name=layer_name)(x)
+        else:
+            x = ConvLSTM2D(channels, 3, strides=stride, padding="same", return_sequences=True, name=layer_name)(x)
+        norm = normalization_layer(normalization, name=f"{layer_name}_bn")
+        if norm is not None:
+            x = norm(x)
+        x = keras.layers.Activation("relu", name=f"{layer_name}_relu")(x)
+        if pool:
+            x = FrameMaxPooling3D((1, 3, 3), strides=(1, 2, 2), padding="same", name=f"{layer_name}_pool")(x)
+    return VideoModel(inputs, x, stage_names=[f"conv{i}" for i in range(1, 6)], feature_name="conv5_pool", name=name)
+
+
+@records_build
 def build_vggm_convlstm(
     *,
     input_shape=(29, 48, 48, 1),
@@ -48,7 +92,7 @@ def build_vggm_convlstm(
     dropout=0.5,
     normalization="batch",
     spatial_reduction="flatten",
-    per_timestep=False,
+    per_frame=False,
     name="vggm_convlstm",
 ):
     """Builds Courtney & Sreenivas 2019's VGG-M ConvLSTM: a 2D conv1, then ConvLSTMs in VGG-M's places.
@@ -68,7 +112,7 @@ def build_vggm_convlstm(
             synchronized) or `None`.
         spatial_reduction: how the LSTM reads the last maps: `"flatten"` or
             `"mean"` (see `build_res_convlstm`).
-        per_timestep: outputs at every frame, for a per-frame loss.
+        per_frame: outputs at every frame, for a per-frame loss.
         name: model name.
 
     Returns:
@@ -83,41 +127,21 @@ def build_vggm_convlstm(
     Chung & Zisserman 2016 (VGG-M for lipreading).
     """
     # ---- arguments
-    shape = check_input_shape(input_shape)
+    check_input_shape(input_shape)
     task = resolve_task(num_classes, task, default=500, classifier_activation=classifier_activation)
     check_recurrent_units(lstm_units, argument="lstm_units")
     rate = check_rate("dropout", dropout)
     check_normalization(normalization)
     check_choice("spatial_reduction", spatial_reduction, SPATIAL_REDUCTIONS)
-    if not isinstance(filters, (tuple, list)) or len(filters) != len(_LAYERS):
-        raise ValueError(f"`filters` must hold {len(_LAYERS)} channel counts (conv1 ... conv5). "
-                         f"Received: filters={filters!r}")
-    for i, f in enumerate(filters):
-        check_positive_int(f"filters[{i}]", f)
-    strides = []
-    for layer_name, stride, pool in _LAYERS:
-        strides.append((layer_name, 1, stride))
-        if pool:
-            strides.append((f"{layer_name}_pool", 1, 2))
-    check_strides_fit(shape, strides)
 
     # ---- functional graph
-    inputs = keras.Input(shape=shape, name="clips")
-    x = inputs
-    for (layer_name, stride, pool), channels in zip(_LAYERS, filters):
-        if layer_name == "conv1":
-            x = FrameConv3D(channels, (1, 3, 3), padding="same", name=layer_name)(x)
-        else:
-            x = ConvLSTM2D(channels, 3, strides=stride, padding="same", return_sequences=True, name=layer_name)(x)
-        norm = normalization_layer(normalization, name=f"{layer_name}_bn")
-        if norm is not None:
-            x = norm(x)
-        x = keras.layers.Activation("relu", name=f"{layer_name}_relu")(x)
-        if pool:
-            x = FrameMaxPooling3D((1, 3, 3), strides=(1, 2, 2), padding="same", name=f"{layer_name}_pool")(x)
-    frames = reduce_frames(x, spatial_reduction)
-    check_recurrent_units(lstm_units, frames.shape[-1], argument="lstm_units")
+    backbone = build_vggm_convlstm_backbone(input_shape=input_shape, filters=filters, normalization=normalization)
+    frames = reduce_frames(backbone.output, spatial_reduction)
     outputs = get_head("lstm").apply(frames, task=task, layers=1,
-                                     units=lstm_units, dropout=rate, per_frame=per_timestep)
-    return VideoModel(inputs, outputs, stage_names=[f"conv{i}" for i in range(1, 6)],
-                      feature_name="conv5_pool", name=name)
+                                     units=lstm_units, dropout=rate, per_frame=per_frame)
+    return VideoModel(backbone.inputs[0], outputs, stage_names=backbone.stage_names, feature_name="conv5_pool",
+                      task=task, name=name)
+
+
+register_family("vggm_convlstm", backbone=build_vggm_convlstm_backbone, builder=build_vggm_convlstm, head="lstm",
+                head_options={"layers": 1, "units": 256, "dropout": 0.5}, paper="Courtney & Sreenivas 2019")

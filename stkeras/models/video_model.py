@@ -1,8 +1,11 @@
-"""`VideoModel`: a functional model over clips whose stage outputs are named."""
+"""`VideoModel`: a functional model over clips whose stage outputs are named, and which knows its task."""
+
+import dataclasses
 
 import keras
 
 from stkeras.heads.registry import get_head
+from stkeras.tasks import Task
 from stkeras.tasks import resolve_task
 
 
@@ -22,7 +25,17 @@ class VideoModel(keras.Model):
             order (e.g. `("res1_1", "res2_1", "res3_2", "res4_4")`).
         feature_name: the layer whose output is the backbone's features,
             where a head starts (default: the last stage).
+        task: the `stkeras.tasks.Task` its outputs predict (`None` for a
+            backbone); saved with the model.
         **kwargs: `name` and the other arguments of `keras.Model`.
+
+    Attributes:
+        build_record: how a family built it (`stkeras.models.family.BuildRecord`),
+            or `None`; kept in the process, not in a `.keras` file (a preset
+            folder's `config.json` holds it: `stkeras.models.save_preset`).
+        preprocessing: how its clips are made (a
+            `stkeras.data.preprocessing.Preprocessing`) where its weights say
+            (a published checkpoint's, a preset folder's), else `None`.
 
     Example:
     >>> from stkeras.models import build_courtney_backbone
@@ -36,8 +49,11 @@ class VideoModel(keras.Model):
     >>> frozen.trainable = False  # fine-tuning the head only: the backbone's layers are the model's
     """
 
-    def __init__(self, *args, stage_names=(), feature_name=None, **kwargs):
+    def __init__(self, *args, stage_names=(), feature_name=None, task=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.task = Task.from_config(task) if isinstance(task, dict) else task
+        self.build_record = None
+        self.preprocessing = None
         self.stage_names = tuple(stage_names)
         self.feature_name = feature_name or (self.stage_names[-1] if self.stage_names else None)
         for layer_name in self.stage_names + ((self.feature_name,) if self.feature_name else ()):
@@ -83,11 +99,16 @@ class VideoModel(keras.Model):
         """
         task = resolve_task(num_classes, task, classifier_activation=classifier_activation)
         outputs = get_head(head).apply(self.features, task=task, output_name=output_name, **options)
-        return VideoModel(self._graph_inputs(), outputs, stage_names=self.stage_names, feature_name=self.feature_name,
-                          name=name or self.name)
+        model = VideoModel(self._graph_inputs(), outputs, stage_names=self.stage_names,
+                           feature_name=self.feature_name, task=task, name=name or self.name)
+        if self.build_record is not None and self.build_record.head is None:
+            model.build_record = dataclasses.replace(self.build_record, head=head, head_arguments={
+                **options, "name": model.name, **({} if output_name == "predictions" else {"output_name": output_name})})
+        return model
 
     def _graph_inputs(self):
         return self.inputs[0] if len(self.inputs) == 1 else self.inputs
 
     def get_config(self):
-        return {**super().get_config(), "stage_names": list(self.stage_names), "feature_name": self.feature_name}
+        return {**super().get_config(), "stage_names": list(self.stage_names), "feature_name": self.feature_name,
+                "task": None if self.task is None else self.task.to_config()}

@@ -33,6 +33,8 @@ from stkeras.models.checks import check_per_stage
 from stkeras.models.checks import check_strides_fit
 from stkeras.models.checks import check_width_multiplier
 from stkeras.models.checks import scale_channels
+from stkeras.models.family import records_build
+from stkeras.models.family import register_family
 from stkeras.models.video_model import VideoModel
 from stkeras.tasks import resolve_task
 from stkeras.validation import check_bool
@@ -152,6 +154,7 @@ def _check_torchvision(stem, plan, block_type, stem_pool):
                          "Received: stem_pool=True")
 
 
+@records_build
 def build_video_resnet_backbone(
     *,
     stem="conv3d",
@@ -264,6 +267,7 @@ def build_video_resnet_backbone(
     return VideoModel(inputs, x, stage_names=[last[i] for i in range(4)], name=name or "video_resnet_backbone")
 
 
+@records_build
 def build_video_resnet(
     *,
     kind="r3d",
@@ -420,3 +424,7 @@ def freeze_stages(model, frozen_stages):
             layer.trainable = False
             names.append(layer.name)
     return names
+
+
+register_family("video_resnet", backbone=build_video_resnet_backbone, builder=build_video_resnet, head="pool",
+                paper="Tran et al. 2018")

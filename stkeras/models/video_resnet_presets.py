@@ -9,7 +9,8 @@ other combination.
 checkpoints (`weights`, file names as torchvision publishes them): a `.pth`
 given to `from_preset(name, weights=path)` builds the network with
 `convention="torchvision"` (`weights_arguments`) and loads it, without
-PyTorch (`video_resnet_torchvision.py`).
+PyTorch (`video_resnet_torchvision.py`); the model carries the checkpoint's
+preprocessing (`weights_preprocessing`), which the data pipeline applies.
 """
 
 _PAPER = "Tran et al. 2018"
@@ -25,6 +26,11 @@ _KINDS = {
 # torchvision's checkpoints (`torchvision.models.video.*_Weights.KINETICS400_V1`).
 _TORCHVISION = {"r3d_18": "r3d_18-b3b3357e.pth", "mc3_18": "mc3_18-a90a0ba3.pth",
                 "r2plus1d_18": "r2plus1d_18-91a641e6.pth"}
+# How torchvision's Kinetics checkpoints see clips (`torchvision.models.video.R3D_18_Weights.KINETICS400_V1
+# .transforms()`): frames resized to 128x171 (the short side to 128), the centre 112x112, values in [0, 1]
+# normalized with Kinetics' mean and standard deviation.
+_TORCHVISION_CLIPS = {"resize": 128, "crop": (112, 112), "mean": (0.43216, 0.394666, 0.37645),
+                      "std": (0.22803, 0.22145, 0.216989)}
 _DEPTHS = {("r3d", 10), ("r3d", 34), ("r3d", 50), ("r2plus1d", 10), ("r2plus1d", 34), ("r2plus1d", 50)}
 
 PRESETS = {
@@ -32,8 +38,8 @@ PRESETS = {
         "paper": _PAPER,
         "description": f"{depth}-layer ResNet: {text}; 16 frames of 112x112, 400 classes",
         "arguments": {"kind": kind, "depth": depth},
-        **({"weights": (_TORCHVISION[f"{kind}_{depth}"],), "weights_arguments": {"convention": "torchvision"}}
-           if f"{kind}_{depth}" in _TORCHVISION else {}),
+        **({"weights": (_TORCHVISION[f"{kind}_{depth}"],), "weights_arguments": {"convention": "torchvision"},
+            "weights_preprocessing": _TORCHVISION_CLIPS} if f"{kind}_{depth}" in _TORCHVISION else {}),
     }
     for kind, text in _KINDS.items()
     for depth in (10, 18, 34, 50)

@@ -1,7 +1,6 @@
 """Training helpers: task losses and baselines, resumable fitting, atoms and ITSL, bidirectional training, truncated
 backpropagation through time, tf.distribute, XLA and mixed precision."""
 
-from stkeras.training.atomic import save_model_atomically
 from stkeras.training.atoms import freeze_atoms
 from stkeras.training.atoms import set_atom_dilation
 from stkeras.training.backups import CheckpointWarning
@@ -21,13 +20,10 @@ from stkeras.training.resumable import fit_resumable
 from stkeras.training.resumable import read_history
 from stkeras.training.schedule import warmup_cosine
 from stkeras.training.session import fresh_session
-from stkeras.training.tasks import compile_for_task
-from stkeras.training.tasks import task_scores
-from stkeras.training.tasks import trivial_baseline
+from stkeras.training.compiling import compile_for_task
 from stkeras.training.tbptt import predict_in_chunks
 from stkeras.training.tbptt import recurrent_layers
 from stkeras.training.tbptt import tbptt_fit
 from stkeras.training.tbptt import tbptt_step
-from stkeras.training.tta import predict_tta
 from stkeras.training.xla import XLAFallbackWarning
 from stkeras.training.xla import resolve_jit_compile

@@ -10,9 +10,9 @@ import warnings
 
 import keras
 
-from stkeras.training.atomic import atomic_path
-from stkeras.training.atomic import save_model_atomically
-from stkeras.training.atomic import write_text_atomically
+from stkeras.atomic_files import atomic_path
+from stkeras.atomic_files import save_model_atomically
+from stkeras.atomic_files import write_text_atomically
 
 _EPOCH_FOLDER = re.compile(r"^epoch-(\d+)$")
 _WEIGHTS = "state.weights.h5"

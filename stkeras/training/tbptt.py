@@ -10,7 +10,7 @@ makes one update per batch of sequences. States start at zero for every
 batch. Memory grows with `chunk_length`, not with the number of frames.
 
 The loss of a sequence is the one Keras' `fit` would compute:
-- per-frame outputs `(batch, frames, units)` (e.g. `per_timestep=True`):
+- per-frame outputs `(batch, frames, units)` (e.g. `per_frame=True`):
   each chunk's loss is weighted by its share of the frames, so the total is
   the mean over all frames and `chunk_length >= frames` gives exactly the
   gradient of ordinary (full) backpropagation;
@@ -291,7 +291,7 @@ def tbptt_step(model, clips, targets, *, chunk_length):
     >>> import numpy as np
     >>> from stkeras.models import build_res_convlstm
     >>> model = build_res_convlstm(stages=[(1, 1, 4, 8)], input_shape=(None, 8, 8, 1), num_classes=2,
-    ...                            lstm_units=4, per_timestep=True)
+    ...                            lstm_units=4, per_frame=True)
     >>> model.compile("sgd", "sparse_categorical_crossentropy")
     >>> loss = tbptt_step(model, np.zeros((2, 6, 8, 8, 1), "float32"), np.zeros((2, 6), "int32"), chunk_length=2)
 
@@ -320,7 +320,7 @@ def predict_in_chunks(model, clips, *, chunk_length):
     >>> import numpy as np
     >>> from stkeras.models import build_res_convlstm
     >>> model = build_res_convlstm(stages=[(1, 1, 4, 8)], input_shape=(None, 8, 8, 1), num_classes=2,
-    ...                            lstm_units=4, per_timestep=True)
+    ...                            lstm_units=4, per_frame=True)
     >>> clips = np.random.default_rng(0).random((2, 6, 8, 8, 1), "float32")
     >>> bool(np.allclose(predict_in_chunks(model, clips, chunk_length=4), model(clips), atol=1e-5))
     True
@@ -353,7 +353,7 @@ def tbptt_fit(model, dataset, *, chunk_length, epochs=1, validation_data=None, c
         epoch) and, with validation data, `"val_"` + each evaluated metric.
 
     Example:
-    >>> model = from_preset("lipreading", input_shape=(None, 48, 48, 1), per_timestep=True)  # doctest: +SKIP
+    >>> model = from_preset("lipreading", input_shape=(None, 48, 48, 1), per_frame=True)  # doctest: +SKIP
     >>> compile_for_task(model, "digit", learning_rate=1e-4)  # doctest: +SKIP
     >>> history = tbptt_fit(model, per_frame_targets(train), chunk_length=8, epochs=10)  # doctest: +SKIP
 

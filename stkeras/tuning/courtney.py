@@ -1,7 +1,7 @@
 """The search space of Courtney & Sreenivas 2022's residual networks: which op in which stage, how time is strided."""
 
 from stkeras.models.courtney import NUM_STAGES
-from stkeras.models.courtney import SIZES
+from stkeras.models.courtney import WIDTHS
 from stkeras.models.courtney import build_courtney_resnet
 from stkeras.tuning.staged import StagedHyperModel
 from stkeras.tuning.stages import Stage
@@ -13,7 +13,7 @@ STAGES = tuple(Stage(f"res{i}") for i in range(1, NUM_STAGES + 1))
 class CourtneyHyperModel(StagedHyperModel):
     """Courtney & Sreenivas 2022's eight-block residual network with its temporal design searched.
 
-    The structure (blocks, channels of `size`, clip shape, task) is fixed;
+    The structure (blocks, channels of `width`, clip shape, task) is fixed;
     each stage res1 ... res4 gets an op from the registry, and the head is
     any clip head. `first_temporal_stage=5, head="lstm"` is the paper's
     Conv2D+LSTM, `res*_op="conv3d"` its Conv3D, a temporal stride of 2 its
@@ -42,7 +42,7 @@ class CourtneyHyperModel(StagedHyperModel):
     Args:
         input_shape: `(frames, height, width, channels)`.
         task: a `stkeras.tasks.Task` or a registered task name.
-        size: `"base"` or `"xl"` (channels of Courtney & Sreenivas 2022's Tables 1-4).
+        width: `"base"` or `"xl"` (channels of Courtney & Sreenivas 2022's Tables 1-4).
         ops: the ops searched per stage.
         heads: the heads searched.
         width_multipliers: the channel multipliers searched.
@@ -61,14 +61,14 @@ class CourtneyHyperModel(StagedHyperModel):
     STAGES = STAGES
     DEFAULT_HEAD = "lstm"
 
-    def __init__(self, *, input_shape, task="digit", size="base", **kwargs):
+    def __init__(self, *, input_shape, task="digit", width="base", **kwargs):
         super().__init__(input_shape=input_shape, task=task, name=kwargs.pop("name", "courtney"), **kwargs)
-        self.size = check_choice("size", size, tuple(SIZES))
+        self.width = check_choice("width", width, tuple(WIDTHS))
 
     def build_model(self, hp):
         ops, kernels, strides, width, head = self.declare_design(hp)
         return build_courtney_resnet(
-            op=ops, size=self.size, input_shape=self.input_shape, task=self.task, head=head,
+            op=ops, width=self.width, input_shape=self.input_shape, task=self.task, head=head,
             temporal_strides=strides, temporal_kernel_size=kernels, width_multiplier=width,
         )
 

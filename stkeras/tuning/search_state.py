@@ -6,7 +6,7 @@ import os
 import shutil
 import warnings
 
-from stkeras.training.atomic import write_text_atomically
+from stkeras.atomic_files import write_text_atomically
 from stkeras.training.backups import CheckpointWarning
 
 GOOD = ".good"

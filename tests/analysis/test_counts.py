@@ -58,8 +58,8 @@ def test_count_params_by_block_adds_up():
 
 
 def test_temporal_stride_reduces_flops():
-    conv3d = count_flops(stkeras.build_conv3d_lstm(size="xl"))
-    ts = count_flops(stkeras.build_ts_conv3d_lstm(size="xl"))
+    conv3d = count_flops(stkeras.build_conv3d_lstm(width="xl"))
+    ts = count_flops(stkeras.build_ts_conv3d_lstm(width="xl"))
     assert ts < conv3d / 2
 
 

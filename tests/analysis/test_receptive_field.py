@@ -26,7 +26,7 @@ BUILDERS = {
 
 @pytest.mark.parametrize("model_name", BUILDERS)
 def test_tables_1_to_4(model_name):
-    rows = {row["name"]: row for row in receptive_field(BUILDERS[model_name](size="xl"))}
+    rows = {row["name"]: row for row in receptive_field(BUILDERS[model_name](width="xl"))}
     sizes = [32, 16, 8, 8, 4, 4, 4, 4]
     frames = OUTPUT_T.get(model_name, [48] * 8)
     for block, srf, trf, size, t in zip(BLOCKS, SRF, TRF[model_name], sizes, frames):

@@ -19,7 +19,7 @@ FRAMES = 6
 
 def _build(op_options=None):
     return build_res_convlstm(stages=[ResConvLSTM(1, 1, 4, 8), ResConvLSTM(2, 8, 8, 16)],
-                                 input_shape=(FRAMES, 16, 16, 1), num_classes=3, lstm_units=8, per_timestep=True,
+                                 input_shape=(FRAMES, 16, 16, 1), num_classes=3, lstm_units=8, per_frame=True,
                                  op_options=op_options)
 
 

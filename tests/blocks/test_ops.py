@@ -91,7 +91,7 @@ def test_legacy_configs_of_ops_without_temporal_kernel_load():
 
 
 def test_ts_conv3d_is_an_argument_set_of_conv3d():
-    ts = stkeras.build_ts_conv3d_lstm(size="base", input_shape=(16, 32, 32, 1))
+    ts = stkeras.build_ts_conv3d_lstm(width="base", input_shape=(16, 32, 32, 1))
     strided = stkeras.build_conv3d_lstm(input_shape=(16, 32, 32, 1), temporal_strides=2)
     assert ts.count_params() == strided.count_params()
     keep = ("name", "srf", "trf", "output_size", "stride")

@@ -13,6 +13,7 @@ from stkeras.heads import build_head
 from stkeras.layers import TemporalRelation
 from stkeras.models import build_frame_cnn
 from stkeras.models import build_frame_model
+from stkeras.models import from_preset
 from tests.layer_checks import check_layer
 from tests.layer_checks import check_model
 
@@ -80,10 +81,14 @@ def test_keras_applications_backbone_and_a_weights_file(tmp_path):
     cnn = build_frame_cnn(input_shape=(16, 16, 1), widths=(8, 16))
     path = str(tmp_path / "cnn.weights.h5")
     cnn.save_weights(path)
-    model = build_frame_model(head="lstm", weights=path, num_classes=3, **SMALL)
-    loaded = model.get_layer("frame_backbone").layer
-    for a, b in zip(cnn.weights, loaded.weights):
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    model = build_frame_model(head="lstm", backbone_weights=path, num_classes=3, **SMALL)
+    # A preset takes them the same way: `weights` would be the whole model's.
+    preset = from_preset("frames_lstm", backbone_weights=path, num_classes=3, input_shape=(2, 16, 16, 1),
+                         backbone_options={"widths": (8, 16)})
+    for built in (model, preset):
+        loaded = built.get_layer("frame_backbone").layer
+        for a, b in zip(cnn.weights, loaded.weights):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
 def test_temporal_relation_layer_checks(tmp_path):

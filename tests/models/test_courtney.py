@@ -27,13 +27,13 @@ TABLE_5 = {
 
 @pytest.mark.parametrize("model_size, paper", TABLE_5.items(), ids=lambda v: str(v))
 def test_parameters_within_ten_percent_of_table_5(model_size, paper):
-    model_name, size = model_size
-    model = BUILDERS[model_name](size=size)
+    model_name, width = model_size
+    model = BUILDERS[model_name](width=width)
     assert abs(model.count_params() / (paper * 1000) - 1) < 0.10
 
 
 @pytest.mark.parametrize(
-    "model_name, size, res4_4_shape",
+    "model_name, width, res4_4_shape",
     [
         ("conv2d", "base", (48, 4, 4, 128)),
         ("conv3d", "xl", (48, 4, 4, 144)),
@@ -41,8 +41,8 @@ def test_parameters_within_ten_percent_of_table_5(model_size, paper):
         ("convlstm", "xl", (48, 4, 4, 144)),
     ],
 )
-def test_tables_1_to_4_structure(model_name, size, res4_4_shape):
-    model = BUILDERS[model_name](size=size)
+def test_tables_1_to_4_structure(model_name, width, res4_4_shape):
+    model = BUILDERS[model_name](width=width)
     names = [layer.name for layer in model.layers]
     assert [n for n in names if n.startswith("res")] == BLOCKS
     assert tuple(model.get_layer("res4_4").output.shape[1:]) == res4_4_shape
@@ -51,7 +51,7 @@ def test_tables_1_to_4_structure(model_name, size, res4_4_shape):
     assert lstms == ([] if model_name == "convlstm" else ["lstm1", "lstm2"])
     if model_name == "convlstm":
         assert isinstance(model.get_layer("res2_1").op_layer, ConvLSTM2D)
-        assert model.get_layer("res2_1").op_layer.filters == (36 if size == "xl" else 16)
+        assert model.get_layer("res2_1").op_layer.filters == (36 if width == "xl" else 16)
 
 
 @pytest.mark.parametrize(
@@ -67,7 +67,7 @@ def test_task_heads(task, output_shape, activation):
 @pytest.mark.parametrize("model_name", BUILDERS)
 def test_tiny_model_fits_and_round_trips(model_name, tmp_path):
     frames = 16 if model_name == "ts_conv3d" else 4
-    model = BUILDERS[model_name](size="base", input_shape=(frames, 16, 16, 1), task="speed")
+    model = BUILDERS[model_name](width="base", input_shape=(frames, 16, 16, 1), task="speed")
     x = np.random.default_rng(0).uniform(size=(2, frames, 16, 16, 1)).astype("float32")
     check_model(model, x, tmp_path)
 
@@ -75,7 +75,7 @@ def test_tiny_model_fits_and_round_trips(model_name, tmp_path):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"size": "huge"}, "Unknown `size`: 'huge'.*'base', 'xl'"),
+        ({"width": "huge"}, "Unknown `width`: 'huge'.*'base', 'xl'"),
         ({"task": "colour"}, "Unknown task: 'colour'"),
         ({"input_shape": (48, 8, 8, 1)}, "too small for the spatial strides"),
         ({"input_shape": (48, 64, 64)}, "input_shape"),

@@ -1,4 +1,5 @@
-"""Every preset builds with any output, has a backbone, trains a step and saves and loads."""
+"""Every preset builds with any output, has a backbone, trains a step, and saves and loads: as a preset folder
+(`save_preset` -> `from_preset(DIR)`) and as a `.keras` file."""
 
 import pathlib
 
@@ -8,9 +9,12 @@ import pytest
 
 from stkeras import from_preset
 from stkeras import list_presets
-from stkeras.models import get_preset
-from stkeras.models import register_presets
+from stkeras import save_preset
 from stkeras.cli import main
+from stkeras.data.preprocessing import Preprocessing
+from stkeras.models import get_preset
+from stkeras.models import read_preset
+from stkeras.models import register_presets
 from stkeras.models.preset_table import preset_page
 from stkeras.models.presets import PRESETS
 from stkeras.tasks import get_task
@@ -40,6 +44,7 @@ def test_every_family_has_a_small_input_for_the_tests_and_trains_in_the_default_
 @pytest.mark.parametrize(
     "name", [name if name in TRAINED_BY_DEFAULT else pytest.param(name, marks=pytest.mark.large) for name in NAMES])
 def test_a_preset_with_7_classes_trains_a_step_saves_and_loads_and_has_a_backbone(name, tmp_path):
+    """The default tier: every family and every distinct block; the others with --run-large."""
     keras.utils.clear_session()
     shape = SMALL_INPUTS[get_preset(name).family]
     model = from_preset(name, num_classes=7, input_shape=shape)
@@ -59,10 +64,23 @@ def test_a_preset_with_7_classes_trains_a_step_saves_and_loads_and_has_a_backbon
     assert np.isfinite(loss)
     assert any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
 
-    path = tmp_path / f"{name}.keras"
-    model.save(path)
-    loaded = keras.saving.load_model(path, safe_mode=True)
-    np.testing.assert_allclose(loaded(clips, training=False), model(clips, training=False), rtol=1e-5, atol=1e-6)
+    expected = model(clips, training=False)
+    folder = tmp_path / name
+    classes = [f"class {i}" for i in range(7)]
+    preprocessing = Preprocessing(frame_step=2, resize=36, crop=shape[1:3], mean=(0.4,) * shape[-1],
+                                  std=(0.2,) * shape[-1])
+    save_preset(model, folder, class_names=classes, preprocessing=preprocessing,
+                recipe={"name": "blink16_12k", "settings": {"epochs": 1}}, keras_file=True)
+    saved = read_preset(folder)
+    assert (saved.preset, saved.family, saved.input_shape) == (name, get_preset(name).family, shape)
+    assert saved.task == model.task and saved.class_names == classes
+    assert saved.preprocessing == preprocessing.replace(frames=shape[0]) and saved.recipe["name"] == "blink16_12k"
+    rebuilt = from_preset(folder)
+    assert rebuilt.name == model.name and rebuilt.task == model.task
+    np.testing.assert_allclose(rebuilt(clips, training=False), expected, rtol=1e-5, atol=1e-6)
+    loaded = keras.saving.load_model(folder / "model.keras", safe_mode=True)
+    np.testing.assert_allclose(loaded(clips, training=False), expected, rtol=1e-5, atol=1e-6)
+    assert loaded.task == model.task  # a .keras file keeps the task too
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -117,15 +135,32 @@ def test_metadata_counts_the_model_at_its_default_input():
 
 def test_a_user_preset_registers_temporarily():
     table = {"my_r3d": {"paper": "mine", "description": "tiny R3D", "arguments": {"kind": "r3d", "depth": 10}}}
-    from stkeras.models import build_video_resnet
-
     with PRESETS.temporary():
-        register_presets(table, family="video_resnet", builder=build_video_resnet)
+        register_presets(table, family="video_resnet")
         assert from_preset("my_r3d", input_shape=(8, 32, 32, 3), task=get_task("order")).output.shape == (None, 6)
+        assert get_preset("my_r3d").paper == "mine"
     assert "my_r3d" not in PRESETS
     with pytest.raises(ValueError, match="Preset 'bad' gives build_video_resnet arguments it does not take: units"):
-        register_presets({"bad": {"paper": "", "description": "", "arguments": {"units": 3}}},
-                         family="video_resnet", builder=build_video_resnet)
+        register_presets({"bad": {"description": "", "arguments": {"units": 3}}}, family="video_resnet")
+    with pytest.raises(ValueError, match="Unknown family: 'x4d'"):
+        register_presets({"bad": {"description": "", "arguments": {}}}, family="x4d")
+
+
+def test_a_preset_folder_takes_a_new_output_keeping_the_other_weights_and_names_what_is_wrong(tmp_path):
+    model = from_preset("small_3d_cnn_regular", input_shape=(4, 16, 16, 1), num_classes=4)
+    save_preset(model, tmp_path / "run")
+    tuned = from_preset(tmp_path / "run", num_classes=9)
+    assert tuned.output.shape == (None, 9)
+    np.testing.assert_array_equal(tuned.get_layer("conv1").get_weights()[0], model.get_layer("conv1").get_weights()[0])
+    with pytest.raises(ValueError, match="`class_names` must name each of the model.s classes"):
+        save_preset(model, tmp_path / "other", class_names=["a", "b"])
+    with pytest.raises(ValueError, match="not built by a stkeras family"):
+        save_preset(keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]), tmp_path / "other")
+    (tmp_path / "run" / "config.json").write_text("{")
+    with pytest.raises(ValueError, match="config.json' is damaged"):
+        from_preset(tmp_path / "run")
+    with pytest.raises(ValueError, match="is not a preset folder: it has no config.json"):
+        read_preset(tmp_path)
 
 
 def test_the_docs_list_every_preset_from_the_registry():

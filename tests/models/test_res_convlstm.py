@@ -60,31 +60,31 @@ STAGES = [ResConvLSTM(2, 1, 4, 8), (1, 8, 4, 16, "conv2d")]
 
 
 @pytest.mark.parametrize("bidirectional", [False, True])
-@pytest.mark.parametrize("per_timestep", [False, True])
-def test_custom_stages_fit_and_round_trip(bidirectional, per_timestep, tmp_path):
+@pytest.mark.parametrize("per_frame", [False, True])
+def test_custom_stages_fit_and_round_trip(bidirectional, per_frame, tmp_path):
     model = stkeras.build_res_convlstm(
         stages=STAGES,
         input_shape=(3, 8, 8, 1),
         num_classes=5,
         lstm_units=6,
         bidirectional=bidirectional,
-        per_timestep=per_timestep,
+        per_frame=per_frame,
         op_options={"state_reset_period": 2},
         spatial_reduction="flatten" if bidirectional else "mean",
     )
-    expected = (None, 3, 5) if per_timestep else (None, 5)
+    expected = (None, 3, 5) if per_frame else (None, 5)
     assert tuple(model.output.shape) == expected
     x = np.random.default_rng(0).uniform(size=(2, 3, 8, 8, 1)).astype("float32")
     check_model(model, x, tmp_path)
 
 
-def test_bidirectional_per_timestep_aligns_frames():
+def test_bidirectional_per_frame_aligns_frames():
     # The backward network's per-frame outputs are put back in forward order:
     # at the last frame it has seen only that frame, at the first every frame.
     def build(frames):
         return stkeras.build_res_convlstm(
             stages=[(1, 1, 2, 4)], input_shape=(frames, 4, 4, 1), num_classes=3,
-            lstm_units=3, dropout=0.0, bidirectional=True, per_timestep=True,
+            lstm_units=3, dropout=0.0, bidirectional=True, per_frame=True,
         )
 
     def backward(model):

@@ -76,7 +76,7 @@ def test_options_squeezenet_does_not_take_and_imagenet_weights_are_refused():
     with pytest.raises(ValueError, match="`backbone_options` has argument.*widths.*'squeezenet1_1'"):
         build_frame_model(backbone="squeezenet1_1", num_classes=3, backbone_options={"widths": (8,)})
     with pytest.raises(ValueError, match="No ImageNet weights ship with the 'squeezenet1_1' backbone"):
-        build_frame_model(backbone="squeezenet1_1", num_classes=3, weights="imagenet")
+        build_frame_model(backbone="squeezenet1_1", num_classes=3, backbone_weights="imagenet")
 
 
 def test_macs_are_the_convolutions_counted_by_hand():

@@ -23,7 +23,7 @@ def test_first_layer_is_2d_and_the_others_are_convlstms_at_vggms_scales():
 @pytest.mark.parametrize("spatial_reduction", ["flatten", "mean"])
 def test_a_small_vggm_convlstm_fits_and_round_trips(spatial_reduction, tmp_path):
     model = build_vggm_convlstm(input_shape=(3, 16, 16, 1), num_classes=4, filters=(4, 4, 8, 8, 8), lstm_units=4,
-                                spatial_reduction=spatial_reduction, per_timestep=spatial_reduction == "mean")
+                                spatial_reduction=spatial_reduction, per_frame=spatial_reduction == "mean")
     clips = np.random.default_rng(0).uniform(size=(2, 3, 16, 16, 1)).astype("float32")
     check_model(model, clips, tmp_path)
 

@@ -112,7 +112,7 @@ def test_an_op_asked_to_stride_in_time_that_cannot_is_refused_before_any_layer(m
     ("ops", ("conv3d", "warp"), "Unknown op: 'warp'"),
     ("heads", ("per_frame",), "heads"),
     ("width_multipliers", (0,), "width_multipliers"),
-    ("size", "huge", "size"),
+    ("width", "huge", "width"),
 ])
 def test_bad_space_arguments_name_the_argument(argument, value, message):
     with pytest.raises(ValueError, match=message):

@@ -12,7 +12,7 @@ def atomic_path(path):
     The rename is atomic on one file system, so a process killed while
     writing leaves the previous `path` (or none) and a stray temporary,
     which the next write replaces. Works for files and folders; the
-    temporary keeps `path`'s extension (Keras checks `.keras` and `.h5`).
+    temporary keeps `path`'s extension (Keras checks `.keras` and `.weights.h5`).
 
     Args:
         path: the file or folder to write.
@@ -27,7 +27,9 @@ def atomic_path(path):
     """
     folder, name = os.path.split(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    stem, extension = os.path.splitext(name)
+    # The whole extension (`.weights.h5`, `.keras`): Keras checks it.
+    stem, dot, extension = name.partition(".")
+    extension = dot + extension
     partial = os.path.join(folder, f".{stem}.partial{extension}")
     _remove(partial)
     yield partial

@@ -1,14 +1,14 @@
-"""Miao et al. 2021's STDCF networks, as arguments of `build_stdcf_resnet` and `build_small_3d_cnn`.
+"""Miao et al. 2021's STDCF 3D ResNets, as arguments of `build_stdcf_resnet`.
 
 No setting of a standard ResNet-50 matches both numbers of Miao et al.'s
-Table 3; the three ResNet presets say which one each matches.
+Table 3; the three presets say which one each matches.
 """
 
 _PAPER = "Miao et al. 2021"
 # SlowFast's 3D ResNet-50, which Miao et al. follow: a max-pooled 3x7x7 stem, no temporal downsampling, 8 frames.
 _SLOWFAST_R50 = {"depth": 50, "stem_pool": True, "temporal_strides": 1, "input_shape": (8, 224, 224, 3)}
 
-RESNET_PRESETS = {
+PRESETS = {
     "stdcf_r50": {
         "paper": _PAPER,
         "description": "STDCF 3D ResNet-50, M=6, N=2 (the text): 28.2M parameters, 52.9G MACs per 8x256x256 clip",
@@ -25,14 +25,4 @@ RESNET_PRESETS = {
         "arguments": {"depth": 50, "stem_pool": False, "temporal_strides": 2, "input_shape": (16, 224, 224, 3),
                       "num_spatial_atoms": 6, "num_temporal_atoms": 2},
     },
-}
-
-SMALL_PRESETS = {
-    f"small_3d_cnn_{conv}": {
-        "paper": _PAPER,
-        "description": f"the three-layer 3D CNN for KTH with {text}, 16 frames of 60x80, 6 classes",
-        "arguments": {"conv": conv},
-    }
-    for conv, text in (("regular", "3D convolutions"), ("rank1", "rank-1 convolutions"),
-                       ("stdcf", "STDCF convolutions"))
 }

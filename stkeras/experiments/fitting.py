@@ -1,4 +1,5 @@
-"""Training one model of a run: seeds, the recipe, the clip stream, the learning curve and progress lines."""
+"""Training one model of a run on its `RunData`: seeds, the recipe, the clip stream, the learning curve and
+progress lines."""
 
 import os
 import time
@@ -6,8 +7,6 @@ import time
 import keras
 import tensorflow as tf
 
-from stkeras.experiments.data import clips
-from stkeras.experiments.data import steps_per_epoch
 from stkeras.experiments.report import log
 from stkeras.training import compile_for_task
 from stkeras.training import fit_resumable
@@ -54,21 +53,21 @@ class ProgressLines(keras.callbacks.Callback):
             f"{', '.join(parts)}, {time.perf_counter() - self.start:.0f} s")
 
 
-def train_model(model, settings, task, folder, label, verbose=False, callbacks=(), train_data=None,
-                validation_data=None, tensorboard=False):
-    """Compiles and trains `model` on the run's clip stream, resumably, scoring held-out clips each epoch.
+def train_model(model, data, *, seed, folder, label, preprocessing=None, verbose=False, callbacks=(),
+                tensorboard=False):
+    """Compiles and trains `model` on the run's training stream, resumably, scoring held-out clips each epoch.
 
     Args:
-        model: an uncompiled Keras model for the task.
-        settings: the run's settings (`stkeras.experiments.resolve_settings`).
-        task: a `stkeras.tasks.Task`.
+        model: an uncompiled Keras model for the data's task.
+        data: the run's `RunData`: its task, its recipe's optimizer and
+            schedule, its training stream and held-out clips.
+        seed: the seed of the clips (and of the data's shuffle).
         folder: where the backup, checkpoint and history go.
         label: the model's name in progress lines.
+        preprocessing: the model's `Preprocessing`; its mean and std, if
+            any, normalize the clips (`None`: the clips as they are).
         verbose: also show Keras' progress bar.
         callbacks: more Keras callbacks.
-        train_data, validation_data: batched datasets instead of the run's
-            quadrant-blink clips (`train_data` must hold `epochs *
-            train_clips` clips).
         tensorboard: also log the losses and metrics of every epoch for
             TensorBoard, in `folder/tensorboard` (Keras' callback).
 
@@ -76,17 +75,20 @@ def train_model(model, settings, task, folder, label, verbose=False, callbacks=(
         the history: one dict per epoch, with `clips_seen` and the held-out
         scores as `val_*`.
     """
-    steps = steps_per_epoch(settings)
+    settings = dict(data.settings, seed=seed)
+    steps = data.steps_per_epoch
     optimizer, schedule_callbacks = recipe_optimizer(settings, steps)
-    compile_for_task(model, task, optimizer=optimizer)
+    compile_for_task(model, data.task, optimizer=optimizer)
     callbacks = [*callbacks, *schedule_callbacks]
     if tensorboard:
         callbacks = [*callbacks, keras.callbacks.TensorBoard(os.path.join(folder, "tensorboard"))]
-    validation = validation_data or clips(settings, task, "test", num_clips=settings["validation_clips"])
+    train, validation = data.train(seed), data.validation(seed)
+    if preprocessing is not None:
+        train, validation = preprocessing.normalized(train), preprocessing.normalized(validation)
     history = fit_resumable(
-        model, train_data or clips(settings, task, "train"), settings["epochs"], folder, validation_data=validation,
-        verbose=1 if verbose else 0, steps_per_epoch=steps,
-        callbacks=[ProgressLines(label, settings["epochs"], settings["train_clips"], task.metric), *callbacks],
+        model, train, settings["epochs"], folder, validation_data=validation, verbose=1 if verbose else 0,
+        steps_per_epoch=steps,
+        callbacks=[ProgressLines(label, settings["epochs"], settings["train_clips"], data.task.metric), *callbacks],
     )
     for row in history:
         row["clips_seen"] = (int(row["epoch"]) + 1) * settings["train_clips"]

@@ -1,4 +1,4 @@
-"""Compiling, scoring and baselines of a task (the `stkeras.tasks.Task` record does the work)."""
+"""Compiling a model for a task: its loss and metric, the optimizer and its schedule."""
 
 import keras
 
@@ -52,23 +52,3 @@ def compile_for_task(model, task, learning_rate=1e-3, total_steps=None, warmup_f
     model.compile(optimizer=optimizer, loss=task.loss, metrics=[task.metric],
                   jit_compile=resolve_jit_compile(model, jit_compile))
     return model
-
-
-def task_scores(task, predictions, targets):
-    """The task's metrics of predictions against targets (see `Task.scores`).
-
-    Returns:
-        `{"accuracy": ...}` for classification; `{"mae": ..., "rounded_accuracy":
-        ...}` for speed (the prediction rounded to the nearest integer speed).
-    """
-    return get_task(task).scores(predictions, targets)
-
-
-def trivial_baseline(task, train_targets, test_targets):
-    """The score of a predictor that ignores the clip (see `Task.baseline`).
-
-    Classification: always the most frequent training class. Speed: always
-    the mean training speed. Returns the same keys as `task_scores` plus
-    `"predictor"`, a description.
-    """
-    return get_task(task).baseline(train_targets, test_targets)
