@@ -1,6 +1,7 @@
 """`stkeras.choices` lists the registries' built-in names as plain data: each tuple equals its registry."""
 
 from stkeras import choices
+from stkeras.analysis import CONTROLS
 from stkeras.blocks import available_ops
 from stkeras.data.layouts import LAYOUTS
 from stkeras.heads import available_heads
@@ -22,3 +23,4 @@ def test_every_mirror_equals_its_registry():
     assert choices.TUNING_SPACES == tuple(SPACES)
     assert set(choices.TUNERS) == set(ALGORITHMS)
     assert choices.LAYOUTS == tuple(LAYOUTS)
+    assert choices.TEMPORAL_CONTROLS == CONTROLS.names()
