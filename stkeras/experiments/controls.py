@@ -37,18 +37,20 @@ def check_control_mode(controls):
 
 
 def test_controls_in(mode):
+    """Whether a run with `controls=mode` scores its models under the test-time controls."""
     return mode in ("test", "both")
 
 
 def train_controls_in(mode):
+    """Whether a run with `controls=mode` trains its presets on controlled clips too."""
     return mode in ("train", "both")
 
 
 class ControlledData:
     """A run's data with a temporal control on its training and held-out clips (train-time controls).
 
-    Everything else (task, settings, test clips, baseline) is the run's
-    data's; its recipe record names the control.
+    Everything else (task, settings, test clips, baseline, classes) is the
+    run's data's, read through to it; its recipe record names the control.
 
     Args:
         data: the run's `RunData`.
