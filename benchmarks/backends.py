@@ -4,7 +4,7 @@ Keras chooses its backend once per process, so each backend runs in its
 own child process (this script with `--backend`), one after the other, in
 rounds: round r runs every backend once, which spreads a slower spell of a
 shared machine over all of them. Each child builds Courtney & Sreenivas
-2022's Conv2D + LSTM as `stkeras compare --recipe quick` trains it (base, 16
+2022's Conv2D + LSTM as `stkeras compare --recipe blink16_12k` trains it (base, 16
 frames of 16x16, batch 32, Adam) and times `train_on_batch`: the median of
 `--steps` steps after two warm-up steps (JAX and TensorFlow compile there).
 Prints one JSON line per backend and round, then the medians and their ratio
@@ -29,15 +29,16 @@ def _step_seconds(model_name, steps):
 
     import numpy as np
 
-    from stkeras.experiments import build_model
-    from stkeras.experiments import resolve_settings
+    from stkeras.models import from_preset
+    from stkeras.recipes import recipe_settings
     from stkeras.tasks import get_task
     from stkeras.training import compile_for_task
 
-    settings, task = resolve_settings("quick"), get_task("digit")
-    model = compile_for_task(build_model(model_name, settings, task), task, settings["learning_rate"])
+    settings, task = recipe_settings("blink16_12k"), get_task("digit")
+    shape = (settings["frames"], settings["frame_size"], settings["frame_size"], 1)
+    model = compile_for_task(from_preset(model_name, input_shape=shape, task=task), task, settings["learning_rate"])
     rng = np.random.default_rng(0)
-    clips = rng.uniform(size=(settings["batch_size"], settings["frames"], settings["size"], settings["size"], 1))
+    clips = rng.uniform(size=(settings["batch_size"], *shape))
     labels = rng.integers(0, 10, size=settings["batch_size"])
     clips = clips.astype("float32")
     for _ in range(2):

@@ -22,15 +22,16 @@ CHILD = r"""
 import json, os, sys, time
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 import numpy as np, keras, tensorflow as tf
-from stkeras.experiments import build_model, resolve_settings
+from stkeras.models import from_preset
+from stkeras.recipes import recipe_settings
 name, deterministic, steps = sys.argv[1], sys.argv[2] == "1", int(sys.argv[3])
 keras.utils.set_random_seed(0)
 if deterministic:
     tf.config.experimental.enable_op_determinism()
-settings = resolve_settings("quick")
-model = build_model(name, settings, "digit")
+settings = recipe_settings("blink16_12k")
+shape = (settings["batch_size"], settings["frames"], settings["frame_size"], settings["frame_size"], 1)
+model = from_preset(name, input_shape=shape[1:], task="digit")
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-shape = (settings["batch_size"], settings["frames"], settings["size"], settings["size"], 1)
 x = np.random.default_rng(0).uniform(size=shape).astype("float32")
 y = np.random.default_rng(1).integers(0, 10, settings["batch_size"])
 for _ in range(2):

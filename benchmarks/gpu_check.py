@@ -15,7 +15,7 @@ visible, else on the CPU:
 - `paper_model_clips_per_second`: training clips/s of Courtney & Sreenivas
   2022's four networks at the `paper` recipe (XL, 48x64x64 clips, batch 32),
   with and without XLA (`jit_compile=True` / `False`, the same weights).
-- `compare_end_to_end`: `stkeras compare --recipe quick` in a child process:
+- `compare_end_to_end`: `stkeras compare --recipe blink16_12k` in a child process:
   its seconds, and whether it exited 0 and wrote `results.json`.
 
 Every line names the measurement, the device, the sizes, the goal (or
@@ -52,9 +52,8 @@ from timing import median_times  # noqa: E402  (benchmarks/timing.py)
 from stkeras.data import allowed_pairs  # noqa: E402
 from stkeras.data import load_digits  # noqa: E402
 from stkeras.data.quadrant_blink import QuadrantBlinkSynthesizer  # noqa: E402
-from stkeras.experiments import MODEL_NAMES  # noqa: E402
-from stkeras.experiments import build_model  # noqa: E402
-from stkeras.experiments import resolve_settings  # noqa: E402
+from stkeras.models import from_preset  # noqa: E402
+from stkeras.recipes import recipe_settings  # noqa: E402
 from stkeras.layers import ConvLSTM2D  # noqa: E402
 
 MEASUREMENTS = ("synthesis", "conv_lstm", "paper_models", "compare")
@@ -66,7 +65,7 @@ SIZES = {
                   "tiny": {"batch": 2, "frames": 3, "size": 8, "channels": 2, "filters": 2, "repeats": 2}},
     "paper_models": {"full": {"batch": 32, "repeats": 5},
                      # TS-Conv3D strides time three times: 16 frames are its fewest.
-                     "tiny": {"batch": 2, "repeats": 1, "size": 16, "model_size": "base",
+                     "tiny": {"batch": 2, "repeats": 1, "frame_size": 16, "width": "",
                               "frames": {"conv2d": 4, "conv3d": 4, "ts_conv3d": 16, "convlstm": 4}}},
     "compare": {"full": [],
                 "tiny": ["--models", "conv2d", "--frames", "4", "--train-clips", "4", "--test-clips", "4",
@@ -141,16 +140,16 @@ def conv_lstm(sizes):
 
 
 def paper_models(sizes):
-    """Training clips/s of the four networks at the paper recipe, with and without XLA, the same weights."""
-    paper = resolve_settings("paper")
-    for name in MODEL_NAMES:
-        settings = {**paper, "frames": sizes.get("frames", {}).get(name, paper["frames"]),
-                    "size": sizes.get("size", paper["size"]), "model_size": sizes.get("model_size", paper["model_size"])}
-        shape = {"model": name, "batch": sizes["batch"],
-                 **{key: settings[key] for key in ("frames", "size", "model_size")}}
+    """Training clips/s of the four XL networks on the paper's clips (blink64_3m), with and without XLA, the same
+    weights (tiny: the base networks on small clips)."""
+    paper = recipe_settings("blink64_3m")
+    for op in ("conv2d", "conv3d", "ts_conv3d", "convlstm"):
+        name = op + sizes.get("width", "_xl")
+        frames, frame_size = sizes.get("frames", {}).get(op, paper["frames"]), sizes.get("frame_size", paper["frame_size"])
+        shape = {"model": name, "batch": sizes["batch"], "frames": frames, "frame_size": frame_size}
         keras.utils.clear_session()
         keras.utils.set_random_seed(0)
-        model = build_model(name, settings, "digit")
+        model = from_preset(name, input_shape=(frames, frame_size, frame_size, 1), task="digit")
         x = np.random.default_rng(0).uniform(size=(sizes["batch"], *model.input.shape[1:])).astype("float32")
         y = np.arange(sizes["batch"]) % 10
         steps = {}
@@ -167,10 +166,10 @@ def paper_models(sizes):
 
 
 def compare(extra_arguments):
-    """`stkeras compare --recipe quick` end to end, in a child process."""
+    """`stkeras compare --recipe blink16_12k` end to end, in a child process."""
     with tempfile.TemporaryDirectory() as folder:
         out = os.path.join(folder, "quick")
-        command = [sys.executable, "-m", "stkeras", "compare", "--recipe", "quick", "--out", out, *extra_arguments]
+        command = [sys.executable, "-m", "stkeras", "compare", "--recipe", "blink16_12k", "--out", out, *extra_arguments]
         start = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True)
         seconds = time.perf_counter() - start
@@ -178,7 +177,7 @@ def compare(extra_arguments):
         results = json.load(open(os.path.join(out, "results.json"))) if wrote else None
     if done.returncode != 0:
         sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
-    emit("compare_end_to_end", training_device(), {"recipe": "quick", "arguments": extra_arguments},
+    emit("compare_end_to_end", training_device(), {"recipe": "blink16_12k", "arguments": extra_arguments},
          round(seconds, 1), "s", goal="exits 0 and writes results.json", goal_met=done.returncode == 0 and wrote,
          exit_status=done.returncode, models=sorted(results["models"]) if results and "models" in results else None)
 

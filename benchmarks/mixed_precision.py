@@ -1,7 +1,7 @@
-"""Training step of the quick recipe's models in float32 against a mixed precision policy.
+"""Training step of the blink16_12k recipe's models in float32 against a mixed precision policy.
 
 Side by side in one run: Courtney & Sreenivas 2022's Conv2D + LSTM and
-ConvLSTM networks as `stkeras compare --recipe quick` trains them (base, 16
+ConvLSTM networks as `stkeras compare --recipe blink16_12k` trains them (base, 16
 frames of 16x16, batch 32, Adam with the task's loss), each built once under
 `float32` and once under the policy (`stkeras.training.mixed_precision_policy()`
 by default: `mixed_bfloat16` on a CPU with bfloat16 instructions), the steps
@@ -21,8 +21,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from stkeras.experiments import build_model  # noqa: E402
-from stkeras.experiments import resolve_settings  # noqa: E402
+from stkeras.models import from_preset  # noqa: E402
+from stkeras.recipes import recipe_settings  # noqa: E402
 from stkeras.training import compile_for_task  # noqa: E402
 from stkeras.training import mixed_precision_policy  # noqa: E402
 from timing import median_times  # noqa: E402  (benchmarks/timing.py)
@@ -42,7 +42,8 @@ def cpu_model():
 def training_step(name, settings, policy, x, y):
     keras.mixed_precision.set_global_policy(policy)
     keras.utils.set_random_seed(0)
-    model = compile_for_task(build_model(name, settings, "digit"), "digit", settings["learning_rate"])
+    shape = (settings["frames"], settings["frame_size"], settings["frame_size"], 1)
+    model = compile_for_task(from_preset(name, input_shape=shape, task="digit"), "digit", settings["learning_rate"])
     keras.mixed_precision.set_global_policy("float32")
     return lambda: model.train_on_batch(x, y)
 
@@ -54,11 +55,11 @@ def main():
     parser.add_argument("--models", default="conv2d,convlstm")
     args = parser.parse_args()
     policy = args.policy or mixed_precision_policy()
-    settings = resolve_settings("quick")
+    settings = recipe_settings("blink16_12k")
     batch = settings["batch_size"]
     device = "GPU" if tf.config.list_physical_devices("GPU") else f"CPU x{os.cpu_count()} ({cpu_model()})"
     rng = np.random.default_rng(0)
-    x = rng.uniform(size=(batch, settings["frames"], settings["size"], settings["size"], 1)).astype("float32")
+    x = rng.uniform(size=(batch, settings["frames"], settings["frame_size"], settings["frame_size"], 1)).astype("float32")
     y = rng.integers(0, 10, size=batch)
     rows = {}
     for name in args.models.split(","):

@@ -1,6 +1,6 @@
 """Build Courtney & Sreenivas 2022's four networks and print their blocks and parameters.
 
-    python examples/build_and_inspect.py [--size base|xl] [--frames 48]
+    python examples/build_and_inspect.py [--width base|xl] [--frames 48] [--frame-size 64]
 """
 
 import argparse
@@ -17,14 +17,14 @@ BUILDERS = {
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="base", choices=("base", "xl"))
+    parser.add_argument("--width", default="base", choices=("base", "xl"))
     parser.add_argument("--frames", type=int, default=48)
-    parser.add_argument("--resolution", type=int, default=64)
+    parser.add_argument("--frame-size", type=int, default=64)
     args = parser.parse_args(argv)
-    shape = (args.frames, args.resolution, args.resolution, 1)
+    shape = (args.frames, args.frame_size, args.frame_size, 1)
     for label, build in BUILDERS.items():
-        model = build(size=args.size, input_shape=shape)
-        print(f"\n{label} ({args.size}): {model.count_params():,} parameters")
+        model = build(width=args.width, input_shape=shape)
+        print(f"\n{label} ({args.width}): {model.count_params():,} parameters")
         print("| block | op | output (t, h, w, c) |")
         print("|---|---|---|")
         for layer in model.layers:

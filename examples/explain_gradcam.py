@@ -8,14 +8,11 @@ import os
 
 
 from stkeras.data import evidence_masks
-from stkeras.experiments import build_model
-from stkeras.experiments import resolve_settings
-from stkeras.experiments import seed_everything
+from stkeras.experiments import synthetic_data
 from stkeras.experiments import train_model
-from stkeras.experiments.explain import explanation_clips
+from stkeras.experiments.run_models import build_run_model
 from stkeras.explain import gradcam
 from stkeras.explain import localization_score
-from stkeras.tasks import get_task
 from stkeras.viz.overlay import plot_overlay_strip
 from stkeras.viz.overlay import write_gif
 
@@ -29,14 +26,13 @@ def main(argv=None):
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
 
-    task = get_task("digit")
-    settings = resolve_settings("quick", epochs=args.epochs, train_clips=args.train_clips)
-    seed_everything(settings["seed"])
-    model = build_model("conv3d", settings, task)
-    train_model(model, settings, task, os.path.join(args.out, "training"), "conv3d")
+    data = synthetic_data(task="digit", recipe="blink16_12k", epochs=args.epochs, train_clips=args.train_clips)
+    folder = os.path.join(args.out, "training")
+    model = build_run_model("conv3d", data, seed=data.seed, folder=folder).model
+    train_model(model, data, seed=data.seed, folder=folder, label="conv3d")
 
-    clips, targets, info = explanation_clips(settings, task, args.clips)
-    masks = evidence_masks(info, settings["size"], settings["digit_size"])
+    clips, targets, info = data.sample(args.clips, data.seed)
+    masks = evidence_masks(info, data.settings["frame_size"], data.settings["digit_size"])
     for layer, weighting in (("res4_4", "global"), ("res2_1", "global"), ("res2_1", "per_frame")):
         maps = gradcam(model, clips, layer=layer, weighting=weighting)
         score = localization_score(maps, masks)

@@ -1,4 +1,5 @@
-"""Save a model to `.keras` and load it back with `safe_mode=True`: same outputs.
+"""Save a model to `.keras` and load it back with `safe_mode=True`, and to a preset folder that `from_preset`
+rebuilds it from: same outputs.
 
     python examples/save_and_reload.py [--path runs/model.keras]
 """
@@ -32,7 +33,13 @@ def main(argv=None):
     loaded = keras.saving.load_model(args.path, safe_mode=True)
     difference = np.abs(loaded.predict(clips, verbose=0) - model.predict(clips, verbose=0)).max()
     print(f"saved {args.path}; reloaded with safe_mode=True; largest output difference {difference:.1e}")
-    if difference > 0:
+    folder = os.path.splitext(args.path)[0]
+    stkeras.save_preset(model, folder)  # config.json (builder, arguments, task), the weights, the preprocessing
+    rebuilt = stkeras.from_preset(folder)
+    rebuilt_difference = np.abs(rebuilt.predict(clips, verbose=0) - model.predict(clips, verbose=0)).max()
+    print(f"saved the preset folder {folder}; rebuilt with from_preset; largest output difference "
+          f"{rebuilt_difference:.1e}")
+    if difference > 0 or rebuilt_difference > 0:
         raise SystemExit("outputs differ after reloading")
 
 

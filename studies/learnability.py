@@ -21,8 +21,7 @@ import time
 
 import keras
 
-from stkeras.experiments.settings import PRESETS
-from stkeras.experiments.settings import jsonable
+from stkeras.recipes import RECIPES
 
 OUT = pathlib.Path(__file__).resolve().parents[1] / "docs" / "results" / "learnability"
 MODELS = ("conv2d", "conv3d", "ts_conv3d", "convlstm")
@@ -31,16 +30,16 @@ CLIPS_PER_POINT = 1024
 # Clip settings of the map, each a variation of Courtney & Sreenivas'
 # construction (quadrants, blink period V, speed S, S*V bound scaled to the
 # frame: 49 at 64 pixels).
-CLIP_KEYS = ("frames", "size", "digit_size", "speeds", "visible_every", "max_step")
+CLIP_KEYS = ("frames", "frame_size", "digit_size", "speeds", "visible_every", "max_step")
 SETTINGS = {
-    # 16 frames of 16x16, 12-pixel digits: the clips of the quick and learned presets.
-    "small16": {k: PRESETS["quick"][k] for k in CLIP_KEYS},
-    # 16 frames of 24x24, 12-pixel digits: the quick digits with room to move (12 pixels, not 4).
-    "move24": {k: PRESETS["finding"][k] for k in CLIP_KEYS},
+    # 16 frames of 16x16, 12-pixel digits: the clips of the blink16 recipes.
+    "small16": {k: RECIPES.get("blink16_12k")[k] for k in CLIP_KEYS},
+    # 16 frames of 24x24, 12-pixel digits: the blink16 digits with room to move (12 pixels, not 4).
+    "move24": {k: RECIPES.get("blink24_20k")[k] for k in CLIP_KEYS},
     # 16 frames of 32x32, 18-pixel digits: four times the pixels.
-    "quick32": {k: PRESETS["quick32"][k] for k in CLIP_KEYS},
+    "quick32": {k: RECIPES.get("blink32_3k")[k] for k in CLIP_KEYS},
 }
-# Compare runs whose learning curves join the map (the presets' own runs).
+# Compare runs whose learning curves join the map (the recipes' own runs, by their folders in docs/results).
 COMPARE_RUNS = ("quick32", "quick", "learned", "quick_speed", "finding", "learned_speed")
 LEVELS = (0.5, 0.8, 0.9)
 DEFAULT_RATE = 3e-3
@@ -54,30 +53,25 @@ def curve_path(setting, task, model, clips, learning_rate):
 
 def run_curve(setting, task_name, model_name, total_clips, learning_rate, seed=0):
     """Trains one model for `total_clips` and returns its curve: clips, held-out scores and seconds."""
-    from stkeras.experiments import resolve_settings
-    from stkeras.experiments.data import clips
-    from stkeras.experiments.data import targets
-    from stkeras.experiments.models import build_model
-    from stkeras.experiments.training import seed_everything
-    from stkeras.experiments.training import train_model
-    from stkeras.tasks import get_task
+    from stkeras.experiments import SyntheticData
+    from stkeras.experiments import train_model
+    from stkeras.experiments.run_models import build_run_model
+    from stkeras.recipes import recipe_settings
 
-    task = get_task(task_name)
-    settings = resolve_settings("quick", seed=seed)
+    settings = recipe_settings("blink16_12k", seed=seed)
     settings.update(SETTINGS[setting], train_clips=CLIPS_PER_POINT, epochs=total_clips // CLIPS_PER_POINT,
                     validation_clips=512, test_clips=512, learning_rate=learning_rate)
-    keras.utils.clear_session()
-    seed_everything(seed)
-    model = build_model(model_name, settings, task)
-    baseline = task.baseline(targets(clips(settings, task, "train", num_clips=CLIPS_PER_POINT)),
-                             targets(clips(settings, task, "test")))
-    clock = EpochClock()
+    data = SyntheticData(task=task_name, recipe="blink16_12k", settings=settings)
+    task = data.task
     with tempfile.TemporaryDirectory() as folder:
-        history = train_model(model, settings, task, folder, f"{setting}/{task_name}/{model_name}",
+        model = build_run_model(model_name, data, seed=seed, folder=folder).model
+        baseline = data.baseline(seed)
+        clock = EpochClock()
+        history = train_model(model, data, seed=seed, folder=folder, label=f"{setting}/{task_name}/{model_name}",
                               callbacks=[clock])
     metric = task.metric
     return {
-        "setting": setting, "task": task_name, "model": model_name, "settings": jsonable(settings),
+        "setting": setting, "task": task_name, "model": model_name, "settings": data.record()["settings"],
         "metric": metric, "better": task.better, "baseline": baseline[metric], "learning_rate": learning_rate,
         "parameters": int(model.count_params()),
         "clips": [row["clips_seen"] for row in history],
@@ -132,7 +126,7 @@ def reach(curve, level):
 
 
 def _label(settings, total, source):
-    return (f"{settings['frames']}x{settings['size']}x{settings['size']}, digits {settings['digit_size']}, "
+    return (f"{settings['frames']}x{settings['frame_size']}x{settings['frame_size']}, digits {settings['digit_size']}, "
             f"{total:,}-clip schedule ({source})")
 
 

@@ -35,7 +35,7 @@ def test_version(capsys):
 def test_help_shows_the_defaults():
     parser = make_parser()
     compare = parser.command_parsers["compare"].format_help()
-    assert "(default: quick)" in compare and "(default: conv2d,conv3d,ts_conv3d,convlstm)" in compare
+    assert "(default: blink16_12k)" in compare and "(default: conv2d,conv3d,ts_conv3d,convlstm)" in compare
     assert "(default: the recipe's)" in compare and "(default: None)" not in compare
     assert "(default: 1,2,4,8,never)" in parser.command_parsers["sensitivity"].format_help()
 
@@ -43,7 +43,7 @@ def test_help_shows_the_defaults():
 def test_help_imports_neither_keras_nor_tensorflow():
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "stkeras", "train", "--help"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and "--model MODEL" in done.stdout
+    assert done.returncode == 0 and "--model PRESET" in done.stdout
     imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
     assert "stkeras.cli" in imported
     assert not {"keras", "tensorflow", "numpy"} & imported
@@ -51,16 +51,16 @@ def test_help_imports_neither_keras_nor_tensorflow():
 
 def test_config_file_options_and_command_line_precedence(tmp_path):
     path = _config(tmp_path, 'models = ["conv2d", "convlstm"]\nepochs = 3\nbatch-size = 8\nout = "runs/a"\n'
-                             'tensorboard = true\nrecipe = "learned"\n')
+                             'tensorboard = true\nrecipe = "blink16_86k"\n')
     args = parse_arguments(["compare", "--config", path, "--epochs", "5", "--out", "runs/b"])
     assert args.models == ["conv2d", "convlstm"] and args.batch_size == 8 and args.tensorboard
-    assert (args.epochs, args.out, args.recipe) == (5, "runs/b", "learned")  # the command line wins
+    assert (args.epochs, args.out, args.recipe) == (5, "runs/b", "blink16_86k")  # the command line wins
     assert parse_arguments(["compare", f"--config={path}"]).epochs == 3
 
 
 def test_config_lists_for_options_that_take_several_values(tmp_path):
-    path = _config(tmp_path, 'model_file = ["a.keras", "b.keras"]\nout = "maps"\n')
-    assert parse_arguments(["explain", "--config", path]).model_file == ["a.keras", "b.keras"]
+    path = _config(tmp_path, 'model = ["runs/a", "runs/b"]\nout = "maps"\n')
+    assert parse_arguments(["explain", "--config", path]).model == ["runs/a", "runs/b"]
 
 
 @pytest.mark.parametrize("text, message", [
@@ -152,3 +152,36 @@ def test_mixed_precision_without_support_is_an_argument_error(tmp_path, capsys, 
     monkeypatch.setattr(stkeras.training, "mixed_precision_policy", unsupported)
     assert main(["train", *TINY, "--out", str(tmp_path), "--mixed-precision"]) == 2
     assert "--mixed-precision: no GPU and no bfloat16 instructions" in capsys.readouterr().err
+
+
+def test_the_command_line_only_parses_plans_and_runs():
+    """cli.py imports no part of stkeras that builds, lists or trains: a command's application does that."""
+    import ast
+
+    tree = ast.parse((ROOT / "stkeras" / "cli.py").read_text())
+    imported = {node.module if isinstance(node, ast.ImportFrom) else alias.name
+                for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+                for alias in node.names}
+    stkeras_modules = {name for name in imported if name.startswith("stkeras")}
+    assert stkeras_modules == {"stkeras", "stkeras.choices", "stkeras.allocator", "stkeras.quiet", "stkeras.recipes",
+                               "stkeras.experiments"}
+    calls = {node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+             for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    assert not calls & {"from_preset", "build_run_model", "fit", "train_model", "list_class_videos", "read_layout"}
+
+
+def test_the_memory_check_refuses_a_run_that_would_not_fit_and_can_be_skipped(tmp_path, capsys, monkeypatch):
+    import collections
+
+    import psutil
+
+    memory = collections.namedtuple("Memory", "total available percent used free")
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: memory(2**20, 2**20, 100.0, 0, 2**20))
+    assert main(["train", *TINY, "--epochs", "1", "--out", str(tmp_path / "run")]) == 2
+    error = capsys.readouterr().err
+    assert "would need at least" in error and "small_3d_cnn_regular" in error and "--skip-memory-check" in error
+    assert not (tmp_path / "run").exists()
+    from stkeras.experiments import plan_train
+
+    plan = plan_train(model="small_3d_cnn_regular", frames=4, out=str(tmp_path / "run"), skip_memory_check=True)
+    assert plan.model.model.count_params() > 0  # planned: nothing checked the memory, nothing trained

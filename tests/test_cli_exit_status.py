@@ -8,20 +8,22 @@ import sys
 import pytest
 
 from stkeras.cli import main
-from stkeras.experiments import training
-
-TINY = ["--train-clips", "32", "--test-clips", "32", "--validation-clips", "32", "--frames", "4", "--epochs", "1"]
+from stkeras.experiments import fitting
+from tests.cli_runs import TINY
 
 
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
-    """An untrained ConvLSTM model of the quick32 clips, saved as `RUN/model.keras`."""
-    from stkeras.experiments import build_trainable
-    from stkeras.experiments import resolve_settings
+    """An untrained ConvLSTM of the blink32_3k clips (4 frames), saved as a run's preset folder `RUN/`."""
+    from stkeras.experiments import synthetic_data
+    from stkeras.models import from_preset
+    from stkeras.models import save_preset
 
-    path = tmp_path_factory.mktemp("run") / "model.keras"
-    build_trainable("convlstm", resolve_settings("quick32", frames=4), "digit").save(path)
-    return str(path)
+    data = synthetic_data(recipe="blink32_3k", frames=4)
+    folder = tmp_path_factory.mktemp("runs") / "run"
+    save_preset(from_preset("convlstm", input_shape=data.input_shape, task=data.task), folder, recipe=data.record(),
+                keras_file=True)
+    return str(folder)
 
 
 def _error_line(capsys):
@@ -34,8 +36,8 @@ def _error_line(capsys):
 @pytest.mark.parametrize("argv, message", [
     (["train", "--model", "ts_conv3d", "--frames", "2"], "shrink time below one frame"),
     (["tune", "--oracle", "nowhere", "--role", "chief"], "`oracle` must be HOST:PORT"),
-    (["compare", "--heads", "mlp", "--video-folder", "videos"], "--video-folder needs --train-labels"),
-    (["sensitivity", "--model-file", "missing.keras"], "--model-file must name saved model files"),
+    (["sensitivity", "--model", "missing"], "--model 'missing' does not exist"),
+    (["train", "--model", "conv2d", "--weights", "x.pth"], "--weights starts a model on your videos"),
 ])
 def test_an_argument_that_does_not_resolve_exits_2_naming_it(argv, message, tmp_path, capsys):
     assert main([*argv, "--out", str(tmp_path / "out")]) == 2
@@ -46,16 +48,19 @@ def test_an_argument_that_does_not_resolve_exits_2_naming_it(argv, message, tmp_
 
 def test_saved_model_arguments_are_checked_before_any_clip(saved, tmp_path, capsys):
     out = str(tmp_path / "out")
-    damaged = tmp_path / "damaged.keras"
-    damaged.write_bytes(b"not a zip file")
-    assert main(["explain", "--model-file", saved, str(damaged), "--out", out]) == 2
+    damaged = tmp_path / "damaged"
+    shutil.copytree(saved, damaged)
+    (damaged / "model.weights.h5").write_bytes(b"not an HDF5 file")
+    assert main(["explain", "--model", saved, str(damaged), "--out", out]) == 2
     line = _error_line(capsys)
-    assert "--model-file" in line and "damaged.keras" in line and "is not a model stkeras can load" in line
-    assert main(["explain", "--model-file", saved, "--layer", "res9_1/op", "--out", out]) == 2
+    assert "--model" in line and "damaged" in line and "cannot be loaded" in line
+    assert main(["explain", "--model", str(tmp_path), "--out", out]) == 2
+    assert "is not a preset folder" in _error_line(capsys)
+    assert main(["explain", "--model", saved, "--layer", "res9_1/op", "--out", out]) == 2
     assert "res9_1/op" in _error_line(capsys)
-    assert main(["explain", "--model-file", saved, "--recipe", "quick", "--out", out]) == 2
-    assert "recipe 'quick'" in _error_line(capsys)
-    assert main(["sensitivity", "--model-file", saved, "--scales", "s/3", "--out", out]) == 2
+    assert main(["explain", "--model", saved, "--data", str(tmp_path), "--out", out]) == 2
+    assert "takes 1-channel frames; videos are decoded as RGB" in _error_line(capsys)
+    assert main(["sensitivity", "--model", saved, "--scales", "s/3", "--out", out]) == 2
     assert "Unknown scale 's/3' in --scales" in _error_line(capsys)
     assert not os.path.exists(out)
 
@@ -65,7 +70,7 @@ def test_an_error_while_training_propagates_with_its_traceback(error, tmp_path, 
     def fail(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(training, "fit_resumable", fail)
+    monkeypatch.setattr(fitting, "fit_resumable", fail)
     with pytest.raises(type(error), match="boom"):  # not turned into an argument error (status 2)
         main(["train", "--model", "conv2d", "--out", str(tmp_path / "train"), *TINY])
     with pytest.raises(type(error), match="boom"):
@@ -74,10 +79,10 @@ def test_an_error_while_training_propagates_with_its_traceback(error, tmp_path, 
 
 def test_python_dash_m_exits_1_with_the_traceback_of_an_error_while_training(tmp_path):
     child = ("import runpy, sys\n"
-             "from stkeras.experiments import training\n"
+             "from stkeras.experiments import fitting\n"
              "def fail(*args, **kwargs):\n"
              "    raise RuntimeError('boom')\n"
-             "training.fit_resumable = fail\n"
+             "fitting.fit_resumable = fail\n"
              f"sys.argv = ['stkeras', 'train', '--model', 'conv2d', '--out', {str(tmp_path)!r}, *{TINY!r}]\n"
              "runpy.run_module('stkeras', run_name='__main__')\n")
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
@@ -86,30 +91,28 @@ def test_python_dash_m_exits_1_with_the_traceback_of_an_error_while_training(tmp
     assert "Traceback (most recent call last)" in done.stderr and "RuntimeError: boom" in done.stderr
 
 
-def test_model_file_names_saved_models_and_model_is_refused(saved, tmp_path, capsys):
-    other = tmp_path / "other" / "model.keras"
-    other.parent.mkdir()
-    shutil.copy(saved, other)
+def test_model_names_saved_models_by_their_folder_or_their_keras_file(saved, tmp_path, capsys):
+    other = tmp_path / "other"
+    shutil.copytree(saved, other)
     out = tmp_path / "explained"
-    assert main(["explain", "--model-file", saved, str(other), "--clips", "2", "--out", str(out)]) == 0
-    assert (out / "other" / "maps.png").exists() and (out / os.path.basename(os.path.dirname(saved))).is_dir()
+    assert main(["explain", "--model", saved, str(other / "model.keras"), "--clips", "2", "--out", str(out)]) == 0
+    assert (out / "other" / "maps.png").exists() and (out / os.path.basename(saved)).is_dir()
     out = tmp_path / "sensitivity"
-    assert main(["sensitivity", "--model-file", saved, "--clips", "4", "--periods", "2", "--scales", "s/2",
+    assert main(["sensitivity", "--model", saved, "--clips", "4", "--periods", "2", "--scales", "s/2",
                  "--out", str(out)]) == 0
     assert (out / "sensitivity.json").exists()
     capsys.readouterr()
     for command in ("explain", "sensitivity"):
         with pytest.raises(SystemExit) as exit_info:
-            main([command, "--model", saved, "--out", str(tmp_path / "refused")])
+            main([command, "--model-file", saved, "--out", str(tmp_path / "refused")])
         assert exit_info.value.code == 2
-        assert "required: --model-file" in capsys.readouterr().err
 
 
-def test_help_shows_model_file_and_the_exit_statuses(capsys):
-    for argv in (["explain", "--help"], ["sensitivity", "--help"]):
+def test_help_shows_the_model_options_and_the_exit_statuses(capsys):
+    for argv in (["explain", "--help"], ["sensitivity", "--help"], ["evaluate", "--help"]):
         with pytest.raises(SystemExit):
             main(argv)
-        assert "--model-file FILE" in capsys.readouterr().out
+        assert "--model DIR" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "exit status: 0 done; 2 an error in the arguments" in capsys.readouterr().out.replace("\n", " ")

@@ -11,7 +11,7 @@ EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
 
 
 def test_build_and_inspect(capsys, monkeypatch):
-    monkeypatch.setattr(sys, "argv", ["build_and_inspect.py", "--frames", "16", "--resolution", "32"])
+    monkeypatch.setattr(sys, "argv", ["build_and_inspect.py", "--frames", "16", "--frame-size", "32"])
     runpy.run_path(str(EXAMPLES / "build_and_inspect.py"), run_name="__main__")
     printed = capsys.readouterr().out
     assert printed.count("| res4_4 |") == 4
@@ -46,7 +46,8 @@ def test_compare_error_grids(tmp_path, monkeypatch, capsys):
 
 def test_save_and_reload(tmp_path, monkeypatch, capsys):
     _run("save_and_reload.py", ["--path", str(tmp_path / "m.keras"), "--frames", "4"], monkeypatch)
-    assert "largest output difference 0.0e+00" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert printed.count("largest output difference 0.0e+00") == 2 and "rebuilt with from_preset" in printed
 
 
 @pytest.mark.large

@@ -1,13 +1,10 @@
-"""Grad-CAM for video models (stkeras.explain): maps, layer choice per family, localization score, commands."""
-
-import json
-import os
+"""Grad-CAM for video models (stkeras.explain): maps, layer choice per family, localization score (the
+`stkeras explain` command is tested with the other commands, in tests/test_cli.py and tests/test_video_commands.py)."""
 
 import keras
 import numpy as np
 import pytest
 
-from stkeras.cli import main
 from stkeras.data import evidence_masks
 from stkeras.data import quadrant_blink
 from stkeras.explain import feature_layer
@@ -149,19 +146,3 @@ def test_bad_arguments_are_refused_by_name():
 def test_regression_output_is_explained_as_it_is():
     model = build_courtney_resnet(op="conv3d", input_shape=SHAPE, task="speed")
     assert gradcam(model, CLIPS, target=3).shape == CLIPS.shape[:4]  # target is ignored for regression
-
-
-def test_explain_command_on_a_model_saved_by_train(tmp_path, capsys):
-    run = tmp_path / "run"
-    assert main(["train", "--model", "conv2d", "--epochs", "1", "--train-clips", "32", "--validation-clips", "32",
-                 "--frames", "8", "--out", str(run)]) == 0
-    out = tmp_path / "explained"
-    assert main(["explain", "--model-file", str(run / "model.keras"), "--clips", "3", "--batch-size", "2",
-                 "--out", str(out)]) == 0
-    results = json.loads((out / "explain.json").read_text())
-    (entry,) = results["models"]
-    assert entry["model"] == "run" and entry["layer"] == "res4_4"
-    assert 0 <= entry["localization"] <= 1 and 0 < entry["chance"] < 1
-    assert sorted(os.listdir(out / "run")) == ["clip_0.gif", "clip_1.gif", "clip_2.gif", "maps.png"]
-    assert "localization" in capsys.readouterr().out
-    assert main(["explain", "--model-file", str(tmp_path / "missing.keras"), "--out", str(out)]) == 2

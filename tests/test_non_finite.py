@@ -51,12 +51,12 @@ def test_nan_in_the_first_epoch_says_there_is_no_checkpoint(tmp_path):
 
 def test_the_command_line_reports_a_diverged_training_and_exits_1(tmp_path, capsys, monkeypatch):
     from stkeras.cli import main
-    from stkeras.experiments import training
+    from stkeras.experiments import fitting
 
     def diverge(*args, **kwargs):
         raise NonFiniteLossError("The training loss became nan at epoch 1, batch 1")
 
-    monkeypatch.setattr(training, "fit_resumable", diverge)
+    monkeypatch.setattr(fitting, "fit_resumable", diverge)
     args = ["train", "--model", "conv2d", "--frames", "4", "--train-clips", "16", "--out", str(tmp_path)]
     assert main(args) == 1
     assert "stkeras train: training stopped: The training loss became nan at epoch 1" in capsys.readouterr().err

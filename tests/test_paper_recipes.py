@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 
 import stkeras
-from stkeras.experiments import build_trainable
-from stkeras.experiments import resolve_settings
+from stkeras.experiments import synthetic_data
 from stkeras.experiments import train_model
+from stkeras.experiments.run_models import build_run_model
 from stkeras.recipes import PAPER_RECIPES
 from stkeras.recipes import TRAINING_DEFAULTS
-from stkeras.tasks import get_task
+from stkeras.recipes import recipe_settings
 from stkeras.training import recipe_optimizer
 
 # A small model of the paper's kind for each recipe, and overrides that keep one step short.
@@ -34,10 +34,10 @@ def test_every_paper_recipe_is_listed_with_its_source_lines():
 @pytest.mark.parametrize("recipe", sorted(MODELS))
 def test_paper_recipe_trains_a_step_with_its_optimizer(recipe, tmp_path):
     name, overrides = MODELS[recipe]
-    settings = resolve_settings(recipe, epochs=1, train_clips=4, validation_clips=4, test_clips=4, batch_size=4,
-                                **overrides)
-    model = build_trainable(name, settings, get_task("digit"))
-    history = train_model(model, settings, get_task("digit"), str(tmp_path), name)
+    data = synthetic_data(recipe=recipe, epochs=1, train_clips=4, validation_clips=4, test_clips=4, batch_size=4,
+                          **overrides)
+    model = build_run_model(name, data, seed=0, folder=str(tmp_path)).model
+    history = train_model(model, data, seed=0, folder=str(tmp_path), label=name)
     assert len(history) == 1 and np.isfinite(history[0]["loss"])
     optimizer, paper = model.optimizer, PAPER_RECIPES[recipe]
     assert type(optimizer).__name__ == {"sgd": "SGD", "adam": "Adam"}[paper["optimizer"]]
@@ -47,7 +47,7 @@ def test_paper_recipe_trains_a_step_with_its_optimizer(recipe, tmp_path):
 
 
 def test_step_schedule_divides_the_rate_at_its_epochs():
-    settings = resolve_settings("miao_kth")  # 1e-3, then 1e-4 from epoch 20
+    settings = recipe_settings("miao_kth")  # 1e-3, then 1e-4 from epoch 20
     optimizer, callbacks = recipe_optimizer(settings, steps_per_epoch=10)
     schedule = optimizer._learning_rate  # the schedule itself; `learning_rate` is its current value
     assert callbacks == []
@@ -56,7 +56,7 @@ def test_step_schedule_divides_the_rate_at_its_epochs():
 
 
 def test_plateau_schedule_divides_by_ten_at_most_twice():
-    settings = resolve_settings("koepueklue_jester")
+    settings = recipe_settings("koepueklue_jester")
     optimizer, (plateau,) = recipe_optimizer(settings, steps_per_epoch=10)
     assert isinstance(plateau, keras.callbacks.ReduceLROnPlateau)
     assert (plateau.monitor, plateau.factor, plateau.patience) == ("val_loss", 0.1, 2)
@@ -66,7 +66,7 @@ def test_plateau_schedule_divides_by_ten_at_most_twice():
 
 def test_recipes_without_training_keys_train_as_before():
     """The synthetic recipes name no optimizer: Adam with the warm-up and cosine decay, no decay, no clipping."""
-    settings = resolve_settings("quick")
+    settings = recipe_settings("blink16_12k")
     assert not set(TRAINING_DEFAULTS) & set(settings)
     optimizer, callbacks = recipe_optimizer(settings, steps_per_epoch=32)
     assert type(optimizer).__name__ == "Adam" and callbacks == []
@@ -77,8 +77,8 @@ def test_recipes_without_training_keys_train_as_before():
 
 
 def test_unknown_optimizer_or_schedule_is_named():
-    settings = dict(resolve_settings("quick"), optimizer="rmsprop")
+    settings = dict(recipe_settings("blink16_12k"), optimizer="rmsprop")
     with pytest.raises(ValueError, match="Unknown `optimizer`: 'rmsprop'. Allowed values: 'adam', 'sgd'"):
         recipe_optimizer(settings, 10)
     with pytest.raises(ValueError, match="Unknown `schedule`: 'linear'"):
-        recipe_optimizer(dict(resolve_settings("quick"), schedule="linear"), 10)
+        recipe_optimizer(dict(recipe_settings("blink16_12k"), schedule="linear"), 10)

@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 
 import stkeras.training.precision as precision
-from stkeras.experiments import build_model
-from stkeras.experiments import resolve_settings
+from stkeras.models import from_preset
 from stkeras.training import compile_for_task
 from stkeras.training import cpu_supports_bfloat16
 from stkeras.training import mixed_precision_policy
@@ -54,8 +53,7 @@ def test_every_family_predicts_in_float32_under_a_mixed_policy(family, mixed_bfl
 @pytest.mark.skipif(not cpu_supports_bfloat16(), reason="the CPU has no bfloat16 instructions")
 @pytest.mark.parametrize("name", ["conv2d", "convlstm"])
 def test_a_quick_model_trains_one_step_under_mixed_bfloat16(name, mixed_bfloat16):
-    settings = resolve_settings("quick", frames=4)
-    model = compile_for_task(build_model(name, settings, "digit"), "digit", jit_compile=False)
+    model = compile_for_task(from_preset(name, input_shape=(4, 16, 16, 1), task="digit"), "digit", jit_compile=False)
     x = np.random.default_rng(0).uniform(size=(4, 4, 16, 16, 1)).astype("float32")
     loss, _ = model.train_on_batch(x, np.array([0, 3, 5, 9]))
     assert np.isfinite(loss)

@@ -21,14 +21,14 @@ def _stkeras(*args, cwd=None):
 
 
 def test_the_command_line_starts_with_its_own_line():
-    done = _stkeras("rf", "--model", "conv2d", "--frames", "16", "--resolution", "32")
+    done = _stkeras("rf", "--model", "conv2d", "--frames", "16", "--frame-size", "32")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("Receptive fields of conv2d_base")
+    assert done.stdout.startswith("Receptive fields of conv2d")
     assert not [line for line in done.stderr.splitlines() if any(word in line for word in NOISE)], done.stderr
 
 
 def test_verbose_keeps_tensorflow_output():
-    done = _stkeras("rf", "--model", "conv2d", "--frames", "16", "--resolution", "32", "--verbose")
+    done = _stkeras("rf", "--model", "conv2d", "--frames", "16", "--frame-size", "32", "--verbose")
     assert done.returncode == 0, done.stderr
     # TensorFlow announces itself on stderr (which lines depends on the machine); quiet runs have none.
     assert done.stderr.strip(), "with --verbose, TensorFlow's start-up lines are shown"

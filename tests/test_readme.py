@@ -27,6 +27,13 @@ def _python_blocks(page, section=None):
     return re.findall(r"```python\n(.*?)```", text, flags=re.S)
 
 
+def _recipe(name):
+    """A recipe's settings as a run records them (`results.json`'s `settings`)."""
+    from stkeras.experiments import synthetic_data
+
+    return synthetic_data(recipe=name).record()["settings"]
+
+
 def _run_tour(code, filename):
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -81,11 +88,8 @@ def test_quick_run_numbers_are_the_documented_run():
     readme = _page("README.md")
     page = _page("getting-started.md")
     results = json.loads((ROOT / "docs" / "results" / "quick" / "results.json").read_text())
-    assert results["recipe"] == "quick" and results["task"] == "digit"
-    from stkeras.experiments import resolve_settings
-    from stkeras.experiments.settings import jsonable
-
-    assert results["settings"] == jsonable(resolve_settings("quick")), "docs/results/quick is a run of today's recipe"
+    assert results["recipe"] == "blink16_12k" and results["task"] == "digit"
+    assert results["settings"] == _recipe("blink16_12k"), "docs/results/quick is a run of today's recipe"
     for name, r in results["models"].items():
         row = f"| {name} | {r['accuracy']:.3f} |"
         assert row in readme and row in page, row
@@ -96,18 +100,15 @@ def test_quick_run_numbers_are_the_documented_run():
 def test_learned_and_quick_speed_runs_are_the_documented_runs_of_todays_recipes():
     import json
 
-    from stkeras.experiments import resolve_settings
-    from stkeras.experiments.settings import jsonable
-
     readme = _page("guide/compare.md")
     learned = json.loads((ROOT / "docs" / "results" / "learned" / "results.json").read_text())
-    assert learned["recipe"] == "learned" and learned["settings"] == jsonable(resolve_settings("learned"))
+    assert learned["recipe"] == "blink16_86k" and learned["settings"] == _recipe("blink16_86k")
     for name, r in learned["models"].items():
         assert f"| {name} | {r['accuracy']:.3f} | " in readme, name
         curve = " | ".join(f"{r['history'][i]['val_accuracy']:.3f}" for i in range(6, 84, 7))
         assert f"| {name} | {curve} |" in readme, curve
     speed = json.loads((ROOT / "docs" / "results" / "quick_speed" / "results.json").read_text())
-    assert speed["task"] == "speed" and speed["settings"] == jsonable(resolve_settings("quick"))
+    assert speed["task"] == "speed" and speed["settings"] == _recipe("blink16_12k")
     maes = ", ".join(f"{r['mae']:.3f}" for r in speed["models"].values())
     assert f"MAE {maes.replace(', ' + maes.split(', ')[-1], ' and ' + maes.split(', ')[-1])}" in _page("getting-started.md")
 
@@ -115,12 +116,9 @@ def test_learned_and_quick_speed_runs_are_the_documented_runs_of_todays_recipes(
 def test_learned_speed_run_is_the_documented_run_of_todays_recipe():
     import json
 
-    from stkeras.experiments import resolve_settings
-    from stkeras.experiments.settings import jsonable
-
     readme = _page("guide/compare.md")
     results = json.loads((ROOT / "docs" / "results" / "learned_speed" / "results.json").read_text())
-    assert results["task"] == "speed" and results["settings"] == jsonable(resolve_settings("learned_speed"))
+    assert results["task"] == "speed" and results["settings"] == _recipe("blink24_86k")
     baseline = results["baseline"]["mae"]
     for name, r in results["models"].items():
         assert f"| {name} | {r['mae']:.3f} | {r['mae'] / baseline:.2f} | {r['rounded_accuracy']:.3f} |" in readme
@@ -132,13 +130,10 @@ def test_finding_run_numbers_are_the_documented_run():
     """The finding table and curves (Compare guide) are those of `docs/results/finding/results.json`, a run of today's recipe."""
     import json
 
-    from stkeras.experiments import resolve_settings
-    from stkeras.experiments.settings import jsonable
-
     readme = _page("guide/compare.md")
     results = json.loads((ROOT / "docs" / "results" / "finding" / "results.json").read_text())
-    assert results["recipe"] == "finding" and results["task"] == "speed"
-    assert results["settings"] == jsonable(resolve_settings("finding"))
+    assert results["recipe"] == "blink24_20k" and results["task"] == "speed"
+    assert results["settings"] == _recipe("blink24_20k")
     assert results["seeds"] == [0, 1, 2]
     for name, r in results["models"].items():
         assert f"| {name} | {r['mae']:.3f} ± {r['std']['mae']:.3f} |" in readme, name
@@ -217,6 +212,29 @@ def test_tr_mnist_ablation_table_is_the_documented_run():
     readme = _page("papers/miao-2021.md")
     for row in rows:
         assert row in readme, row
+
+
+def test_build_guide_adds_a_family_in_two_files_and_its_presets_round_trip(tmp_path, monkeypatch):
+    """The "Add a family" example: a backbone file and a presets file make a family like the papers'."""
+    from stkeras.models.family import FAMILIES
+    from stkeras.models.presets import PRESETS
+
+    backbone, presets, use = _python_blocks("guide/build.md", "Add a family")
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    with FAMILIES.temporary(), PRESETS.temporary(), contextlib.redirect_stdout(out):
+        namespace = {}
+        exec(compile(backbone, "docs/guide/build.md", "exec"), namespace)
+        exec(compile(presets, "docs/guide/build.md", "exec"), {})
+        exec(compile(use, "docs/guide/build.md", "exec"), namespace)
+        from stkeras.models import read_preset
+
+        saved = read_preset(tmp_path / "tiny_run")
+        assert saved.family == "tiny_c3d" and saved.preset == "tiny_c3d_s" and saved.class_names[0] == "a"
+    printed = out.getvalue()
+    assert "(None, 5) ['conv1', 'conv2']" in printed and "(None, 1)" in printed
+    assert printed.strip().splitlines()[-1] == "0.0"
+    assert "tiny_c3d" not in FAMILIES and "tiny_c3d_s" not in PRESETS
 
 
 def test_build_guide_presets_snippet_runs():

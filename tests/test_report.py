@@ -1,19 +1,18 @@
 """`results.md`: the paper's Table 5 beside a run's numbers, its ranking, and the learning curve."""
 
-from stkeras.experiments import resolve_settings
+from stkeras.experiments import synthetic_data
 from stkeras.experiments.report import format_results
-from stkeras.experiments.settings import jsonable
 
 
 def _results(task, scores, metric):
-    settings = jsonable(resolve_settings("finding"))
+    settings = synthetic_data(recipe="blink24_20k").record()["settings"]
     models = {
         name: {metric: score, "parameters": 1000, "macs_per_clip": 2e6, "training_seconds": 1.0,
                "history": [{"epoch": 0.0, "clips_seen": 2048, f"val_{metric}": score}]}
         for name, score in scores.items()
     }
-    return {"task": task, "recipe": "finding", "settings": settings, "baseline": {metric: 0.5, "predictor": "mean"},
-            "models": models, "relative": {}}
+    return {"task": task, "recipe": "blink24_20k", "settings": settings, "baseline": {metric: 0.5, "predictor": "mean"},
+            "models": models, "relative": {}, "data": {"kind": "quadrant_blink", "task": task, "segments": None}}
 
 
 def test_speed_report_sets_table_5_and_its_ranking_beside_the_run():
@@ -73,3 +72,13 @@ def test_the_grids_per_s_row_is_a_table_of_the_report():
 def test_runs_recorded_without_the_per_s_row_report_as_before():
     report = format_results(_results("speed", {"conv2d": 0.30, "conv3d": 0.40}, "mae"))
     assert "per speed S" not in report
+
+
+def test_a_run_on_videos_reports_its_videos_and_no_paper_columns():
+    results = _results("classes", {"conv2d": 0.6, "conv3d": 0.7}, "accuracy")
+    results["data"] = {"kind": "videos", "path": "videos", "layout": None}
+    results["class_names"] = ["a", "b"]
+    results["settings"].update(frame_step=2, train_clips=6, test_clips=4)
+    report = format_results(results)
+    assert "- videos: 2 classes, 6 training and 4 held-out videos" in report
+    assert "paper" not in report and "| conv3d | 0.700 | 1.40x | 1,000 |" in report

@@ -4,14 +4,11 @@ import keras
 import numpy as np
 import pytest
 
-from stkeras.experiments import resolve_settings
-from stkeras.experiments.models import trainable_names
+from stkeras.experiments import synthetic_data
+from stkeras.experiments import train_model
+from stkeras.experiments.run_models import build_run_model
 from stkeras.models import get_preset
 from stkeras.models import list_presets
-from stkeras.experiments.models import build_trainable
-from stkeras.experiments.training import seed_everything
-from stkeras.experiments.training import train_model
-from stkeras.tasks import get_task
 from stkeras.training import warmup_cosine
 
 # The cheapest trainable network: resumption is the recipe's, not the model's.
@@ -38,16 +35,13 @@ class _StopAfterFirstEpoch(keras.callbacks.Callback):
 
 
 def _train(folder, interrupt=False):
-    keras.utils.clear_session()
-    settings = resolve_settings("quick", **TINY)
-    seed_everything(settings["seed"])
-    task = get_task("digit")
-    model = build_trainable(MODEL, settings, task)
+    data = synthetic_data(recipe="blink16_12k", **TINY)
+    model = build_run_model(MODEL, data, seed=data.seed, folder=folder).model
     if interrupt:
         with pytest.raises(KeyboardInterrupt):
-            train_model(model, settings, task, folder, MODEL, callbacks=[_StopAfterFirstEpoch()])
+            train_model(model, data, seed=data.seed, folder=folder, label=MODEL, callbacks=[_StopAfterFirstEpoch()])
         return _train(folder)
-    history = train_model(model, settings, task, folder, MODEL)
+    history = train_model(model, data, seed=data.seed, folder=folder, label=MODEL)
     return history, [w.numpy() for w in model.weights]
 
 
@@ -60,15 +54,18 @@ def test_an_interrupted_run_resumes_on_the_same_clips(tmp_path):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
-def test_every_family_is_trainable_by_name():
-    settings = resolve_settings("quick32")
-    assert {get_preset(name).family for name in trainable_names()} == {preset.family for preset in list_presets()}
-    for name in ("small_3d_cnn_rank1", "r2plus1d_10", "lipreading_reduced", "stdcf_r50_r3d", "frames_trn_multiscale"):
-        keras.utils.clear_session()
-        assert build_trainable(name, settings, "order").output.shape == (None, 6)
-    assert build_trainable("r3d_10", settings, "speed").output.shape == (None, 1)
-    assert build_trainable("r3d_10", settings, "digit", head="temporal_pool").get_layer("predictions")
+def test_a_run_builds_one_preset_of_each_family_at_its_clips_for_its_task():
+    order, speed = (synthetic_data(task=task, recipe="blink32_3k") for task in ("order", "speed"))
+    names = ("small_3d_cnn_rank1", "r2plus1d_10", "lipreading_reduced", "stdcf_r50_r3d", "frames_trn_multiscale")
+    assert {get_preset(name).family for name in names} == {p.family for p in list_presets()} - {"courtney",
+                                                                                              "vggm_convlstm"}
+    for name in names:
+        model = build_run_model(name, order, seed=0, folder="unused").model
+        assert model.input_shape == (None, 16, 32, 32, 1) and model.output.shape == (None, 6)
+    assert build_run_model("r3d_10", speed, seed=0, folder="unused").model.output.shape == (None, 1)
+    assert build_run_model("r3d_10", order, seed=0, folder="unused", head="temporal_pool").model.get_layer(
+        "predictions")
     with pytest.raises(ValueError, match="does not take head"):
-        build_trainable("lipreading", settings, "digit", head="pool")
+        build_run_model("lipreading", order, seed=0, folder="unused", head="pool")
     with pytest.raises(ValueError, match="r4d_18"):
-        build_trainable("r4d_18", settings, "digit")
+        build_run_model("r4d_18", order, seed=0, folder="unused")

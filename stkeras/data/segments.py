@@ -61,8 +61,9 @@ def sample_segments(dataset, num_segments, training, seed=0):
             info)`; the video's first axis is time, unbatched.
         num_segments: `N`.
         training: random frame per segment, or segment centres.
-        seed: seed of the training draws (one stream per element, so the
-            same dataset and seed give the same frames).
+        seed: seed of the training draws: element `i` draws with the
+            stateless seed `(seed, i)`, so the same dataset and seed give the
+            same frames, whatever TensorFlow's global seed.
 
     Returns:
         the dataset with videos of shape `(N, ...)`.
@@ -74,7 +75,7 @@ def sample_segments(dataset, num_segments, training, seed=0):
     """
     check_positive_int("num_segments", num_segments)
     check_positive_int("seed", seed, minimum=0)
-    seeds = tf.data.Dataset.random(seed=seed).batch(2)
+    seeds = tf.data.Dataset.counter().map(lambda index: tf.stack([tf.constant(seed, tf.int64), index]))
 
     def sample(element, element_seed):
         video, *rest = element

@@ -27,6 +27,7 @@ import time
 
 import numpy as np
 
+from stkeras.analysis import TRAIN_CONTROLS
 from stkeras.analysis import collect_predictions
 from stkeras.analysis import count_flops
 from stkeras.analysis import format_receptive_field
@@ -35,7 +36,6 @@ from stkeras.analysis import receptive_field
 from stkeras.analysis import relative_grid
 from stkeras.backend_support import require_tensorflow
 from stkeras.data.views import top_k_accuracies
-from stkeras.analysis import TRAIN_CONTROLS
 from stkeras.experiments.controls import ControlledData
 from stkeras.experiments.controls import check_control_mode
 from stkeras.experiments.controls import combine as combine_controls
@@ -255,6 +255,7 @@ def run_compare(plan):
             **summary,
             "parameters": int(model.count_params()),
             "macs_per_clip": int(count_flops(model)),
+            **_head_costs(model),
             "epochs_trained": len(summary["history"]),
         }
         row.pop("seed", None)
@@ -367,6 +368,13 @@ def _controls(run_model, data, test, plan, prefix):
         log(f"{prefix} {run_model.label} train-time controls: ordered {summary['ordered']:.3f}; {shown}")
         trained_rows.append(summary)
     return tested, trained_rows
+
+
+def _head_costs(model):
+    """The head's own parameters and multiply-accumulates: the model's minus its backbone's (`VideoModel.get_backbone`)."""
+    backbone = model.get_backbone()
+    return {"head_parameters": int(model.count_params() - backbone.count_params()),
+            "head_macs_per_clip": int(count_flops(model) - count_flops(backbone))}
 
 
 def _jsonable(settings):

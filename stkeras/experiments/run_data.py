@@ -229,7 +229,7 @@ class VideoData(RunData):
         self._datasets = {}
 
     def _list(self, validation_split):
-        """`{"train": (paths, lengths, labels), "held_out": ..., "class_names": ...}`: listed and probed once."""
+        """`{"train": (paths, video indexes, labels), "held_out": ..., "class_names": ...}`: listed and probed once."""
         if self.layout is None:
             paths, labels, class_names = list_class_videos(self.path)
             if self.evaluation:
@@ -249,16 +249,16 @@ class VideoData(RunData):
             parts, class_names = [train[:2], held[:2]], train[2]
         probed = {}
         for name, (part_paths, part_labels) in zip(("train", "held_out"), parts):
-            kept, lengths, _ = probe_videos(list(part_paths))
-            index = dict(zip(part_paths, part_labels))
-            probed[name] = (kept, lengths, [index[p] for p in kept])
+            kept, indexes, _ = probe_videos(list(part_paths))  # each video's frame index, kept for decoding
+            label_of = dict(zip(part_paths, part_labels))
+            probed[name] = (kept, indexes, [label_of[p] for p in kept])
         return {**probed, "class_names": class_names}
 
     def _dataset(self, key, part, **options):
         if key not in self._datasets:
-            paths, lengths, labels = self._parts[part]
+            paths, indexes, labels = self._parts[part]
             self._datasets[key] = build_video_dataset(
-                paths, lengths, labels, self.class_names, clip_length=self.settings["frames"],
+                paths, indexes, labels, self.class_names, clip_length=self.settings["frames"],
                 frame_step=self.preprocessing.frame_step, sampling=self.sampling,
                 image_size=self.preprocessing.crop, resize_short=self.preprocessing.resize, **options)
         return self._datasets[key]

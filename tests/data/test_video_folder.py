@@ -26,7 +26,9 @@ def test_segments_cover_the_video_in_order(length):
 
 def test_sample_segments_is_seeded_and_centred():
     videos = tf.data.Dataset.from_tensor_slices((tf.reshape(tf.range(3 * 24.0), (3, 24, 1)), [0, 1, 2]))
+    tf.random.set_seed(1)
     first = [v.numpy().ravel() for v, _ in sample_segments(videos, 4, training=True, seed=3)]
+    tf.random.set_seed(2)  # TensorFlow's global seed changes nothing: the draws are stateless
     again = [v.numpy().ravel() for v, _ in sample_segments(videos, 4, training=True, seed=3)]
     other = [v.numpy().ravel() for v, _ in sample_segments(videos, 4, training=True, seed=4)]
     assert all(np.array_equal(a, b) for a, b in zip(first, again))

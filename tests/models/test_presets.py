@@ -19,7 +19,8 @@ from stkeras.models.preset_table import preset_page
 from stkeras.models.presets import PRESETS
 from stkeras.tasks import get_task
 
-# The smallest clips each family's strides fit: tests build the same architectures on them.
+# The smallest clips each family's strides fit: tests build the same architectures on them (a family without an
+# entry is tested at its presets' own inputs).
 SMALL_INPUTS = {
     "courtney": (16, 16, 16, 1),  # TS-Conv3D strides time four times
     "res_convlstm": (4, 16, 16, 1),
@@ -30,15 +31,21 @@ SMALL_INPUTS = {
     "frame_model": (8, 32, 32, 1),
 }
 NAMES = [preset.name for preset in list_presets()]
-# The presets that train a step in the default tier: every family and every distinct block (the others with
-# --run-large).
+# The presets that train a step and round-trip through a preset folder in the default tier: every distinct block,
+# and the first preset of every family (the others with --run-large).
 TRAINED_BY_DEFAULT = {"conv2d", "convlstm", "lipreading_reduced", "vggm_convlstm", "r2d_18", "r2plus1d_18", "p3d_18",
                       "stdcf_r50", "small_3d_cnn_stdcf", "frames_trn", "squeezenet_lstm"}
+TRAINED_BY_DEFAULT |= {list_presets(family)[0].name for family in {preset.family for preset in list_presets()}
+                       if not any(get_preset(name).family == family for name in TRAINED_BY_DEFAULT)}
 
 
-def test_every_family_has_a_small_input_for_the_tests_and_trains_in_the_default_tier():
-    assert {preset.family for preset in list_presets()} == set(SMALL_INPUTS)
-    assert {get_preset(name).family for name in TRAINED_BY_DEFAULT} == set(SMALL_INPUTS)
+def _shape(name):
+    preset = get_preset(name)
+    return SMALL_INPUTS.get(preset.family, preset.input_shape)
+
+
+def test_every_family_trains_in_the_default_tier():
+    assert {get_preset(name).family for name in TRAINED_BY_DEFAULT} == {preset.family for preset in list_presets()}
 
 
 @pytest.mark.parametrize(
@@ -46,7 +53,7 @@ def test_every_family_has_a_small_input_for_the_tests_and_trains_in_the_default_
 def test_a_preset_with_7_classes_trains_a_step_saves_and_loads_and_has_a_backbone(name, tmp_path):
     """The default tier: every family and every distinct block; the others with --run-large."""
     keras.utils.clear_session()
-    shape = SMALL_INPUTS[get_preset(name).family]
+    shape = _shape(name)
     model = from_preset(name, num_classes=7, input_shape=shape)
     assert model.output_names == ["predictions"] and model.output.shape == (None, 7)
 
@@ -86,7 +93,7 @@ def test_a_preset_with_7_classes_trains_a_step_saves_and_loads_and_has_a_backbon
 @pytest.mark.parametrize("name", NAMES)
 def test_a_preset_regresses_speed(name):
     keras.utils.clear_session()
-    model = from_preset(name, task="speed", input_shape=SMALL_INPUTS[get_preset(name).family])
+    model = from_preset(name, task="speed", input_shape=_shape(name))
     assert model.output_names == ["predictions"] and model.output.shape == (None, 1)
     assert model.get_layer("predictions").activation is keras.activations.linear
 

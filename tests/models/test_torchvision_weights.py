@@ -280,7 +280,7 @@ def test_the_command_line_fine_tunes_a_torchvision_checkpoint_on_videos(torch_fi
             write_video(videos / label / name, 10, offset=offset)
     out = tmp_path / "run"
     argv = ["train", "--model", "r2plus1d_18", "--weights", str(torch_files / "r2plus1d_18.pth"), "--frozen-stages",
-            "4", "--data", str(videos), "--validation-split", "0.5", "--frames", "8", "--image-size", "32",
+            "4", "--data", str(videos), "--validation-split", "0.5", "--frames", "8", "--frame-size", "32",
             "--epochs", "1", "--batch-size", "2", "--out", str(out)]
     assert main(argv) == 0
     assert f"from {torch_files / 'r2plus1d_18.pth'}" in capsys.readouterr().out
@@ -290,6 +290,9 @@ def test_the_command_line_fine_tunes_a_torchvision_checkpoint_on_videos(torch_fi
     for name in ("conv1", "conv5_2"):
         for trained, loaded in zip(model.get_layer(name).get_weights(), reference.get_layer(name).get_weights()):
             np.testing.assert_array_equal(trained, loaded)
-    assert json.loads((out / "class_names.json").read_text()) == ["dark", "light"]
-    assert main(["evaluate", "--model-file", str(out / "model.keras"), "--data", str(videos), "--views", "2x1",
+    assert json.loads((out / "config.json").read_text())["class_names"] == ["dark", "light"]
+    # The checkpoint's preprocessing came with it: the clips were normalized with Kinetics' mean and std.
+    clips = json.loads((out / "preprocessing.json").read_text())
+    assert clips["mean"] == [0.43216, 0.394666, 0.37645] and clips["crop"] == [32, 32]
+    assert main(["evaluate", "--model", str(out), "--data", str(videos), "--views", "2x1",
                  "--out", str(tmp_path / "test")]) == 0

@@ -11,8 +11,9 @@ import keras_tuner
 import numpy as np
 import pytest
 
-from stkeras.experiments import resolve_settings
+from stkeras.experiments import plan_tune
 from stkeras.experiments import run_tune
+from stkeras.recipes import recipe_settings
 from stkeras.training import CheckpointWarning
 from stkeras.tuning import FrameModelHyperModel
 from tests.cli_processes import start_cli
@@ -54,10 +55,10 @@ def test_a_search_killed_mid_trial_resumes_and_more_trials_are_added(tmp_path):
     assert "| 0" in (out / "trials.md").read_text() and (out / "pareto.png").stat().st_size > 5000
 
     # The best model loads safely and is the best trial's: its hyperparameters and checkpointed weights.
-    best = keras.saving.load_model(out / "best.keras", safe_mode=True)
+    best = keras.saving.load_model(out / "best" / "model.keras", safe_mode=True)
     trial = keras_tuner.engine.trial.Trial.load(str(out / "search" / f"trial_{results['best']['trial_id']}" /
                                                     "trial.json"))
-    size = resolve_settings("quick")["size"]
+    size = recipe_settings("blink16_12k")["frame_size"]
     rebuilt = FrameModelHyperModel(input_shape=(4, size, size, 1), heads=("mlp", "lstm", "trn"),
                                    width_multipliers=(0.25,)).build(trial.hyperparameters)
     rebuilt.load_weights(out / "search" / f"trial_{trial.trial_id}" / "checkpoint.weights.h5")
@@ -73,10 +74,9 @@ def test_a_search_killed_mid_trial_resumes_and_more_trials_are_added(tmp_path):
 
 @pytest.mark.large
 def test_the_time_budget_stops_starting_trials_and_damaged_state_files_are_restored(tmp_path, capsys):
-    options = dict(space="heads", algorithm="random", num_segments=4, train_clips=16, validation_clips=16,
-                   test_clips=16, frames=4, batch_size=16, epochs=1,
-                   space_options={"heads": ("mlp",), "width_multipliers": (0.25,)})
-    results = run_tune(tmp_path, max_trials=5, max_time=1, **options)
+    options = dict(out=tmp_path, space="heads", tuner="random", segments=4, train_clips=16, validation_clips=16,
+                   test_clips=16, frames=4, batch_size=16, epochs=1, heads=("mlp",), width_multipliers=(0.25,))
+    results = run_tune(plan_tune(max_trials=5, max_time=1, **options))
     assert [r["status"] for r in results["trials"]] == ["COMPLETED"]
     assert "time budget of 1 s reached" in capsys.readouterr().out
 
@@ -86,7 +86,7 @@ def test_the_time_budget_stops_starting_trials_and_damaged_state_files_are_resto
     for path in (oracle, trial):
         path.write_text(path.read_text()[: len(path.read_text()) // 2])
     with pytest.warns(CheckpointWarning, match=r"oracle.json cannot be read .*restored its last good copy"):
-        results = run_tune(tmp_path, max_trials=2, **options)
+        results = run_tune(plan_tune(max_trials=2, **options))
     assert [r["status"] for r in results["trials"]] == ["COMPLETED", "COMPLETED"]
     for path in (oracle, trial):
         json.loads(path.read_text())  # whole again
@@ -94,10 +94,9 @@ def test_the_time_budget_stops_starting_trials_and_damaged_state_files_are_resto
 
 @pytest.mark.large
 def test_seeds_retrain_the_best_point_and_the_report_compares_trial_and_seed_spreads(tmp_path, capsys):
-    options = dict(space="heads", algorithm="random", num_segments=4, train_clips=16, validation_clips=16,
-                   test_clips=16, frames=4, batch_size=16, epochs=1,
-                   space_options={"heads": ("mlp", "lstm"), "width_multipliers": (0.25,)})
-    results = run_tune(tmp_path, max_trials=2, seeds=2, **options)
+    options = dict(out=tmp_path, space="heads", tuner="random", segments=4, train_clips=16, validation_clips=16,
+                   test_clips=16, frames=4, batch_size=16, epochs=1, heads=("mlp", "lstm"), width_multipliers=(0.25,))
+    results = run_tune(plan_tune(max_trials=2, seeds=2, **options))
     spread = results["seed_spread"]
     best = results["best"]
     assert spread["trial_id"] == best["trial_id"] and [r["seed"] for r in spread["scores"]] == [0, 1]
@@ -112,10 +111,10 @@ def test_seeds_retrain_the_best_point_and_the_report_compares_trial_and_seed_spr
     assert capsys.readouterr().out.count("again with seed") == 1
 
     # A rerun finds the seeds' scores on disk and trains nothing again.
-    again = run_tune(tmp_path, max_trials=2, seeds=2, **options)
+    again = run_tune(plan_tune(max_trials=2, seeds=2, **options))
     assert again["seed_spread"] == spread and again["best"]["trial_id"] == best["trial_id"] and "again with seed" not in capsys.readouterr().out
     with pytest.raises(ValueError, match="seeds"):
-        run_tune(tmp_path, max_trials=2, seeds=0, **options)
+        plan_tune(max_trials=2, seeds=0, **options)
 
 
 def _free_port():
@@ -143,5 +142,5 @@ def test_a_chief_and_two_workers_run_every_trial_exactly_once(tmp_path):
     assert [r["status"] for r in results["trials"]] == ["COMPLETED"] * 4
     oracle = json.loads((out / "search" / "oracle.json").read_text())
     assert sorted(oracle["run_times"].values()) == [1, 1, 1, 1]
-    assert (out / "best.keras").exists() and "best trial" in logs["chief"].read_text()
+    assert (out / "best" / "model.keras").exists() and "best trial" in logs["chief"].read_text()
 
