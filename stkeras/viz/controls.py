@@ -34,8 +34,8 @@ def plot_controls(controls, path, *, metric, baseline=None, title=None):
     if not panels:
         raise ValueError("`controls` has no test-time or train-time results to plot.")
     widths = [len(models) * (len(next(iter(models.values()))["controls"]) + 1) for _, models in panels]
-    figure, axes = plt.subplots(1, len(panels), figsize=(2.0 + 0.28 * sum(widths), 3.8), squeeze=False,
-                                gridspec_kw={"width_ratios": widths})
+    figure, axes = plt.subplots(1, len(panels), figsize=(max(7.0, 2.5 + 0.32 * sum(widths)), 4.6), squeeze=False,
+                                sharey=True, gridspec_kw={"width_ratios": [max(w, 4) for w in widths]})
     for axis, (kind, models) in zip(axes[0], panels):
         reference = "unperturbed" if kind == "test" else "ordered"
         names = list(models)
@@ -56,10 +56,9 @@ def plot_controls(controls, path, *, metric, baseline=None, title=None):
         axis.set_ylabel(metric)
         axis.set_title("test-time controls" if kind == "test" else "trained on controlled clips")
         axis.grid(axis="y", alpha=0.3)
-        axis.legend(fontsize=7, ncol=2)
+        axis.legend(fontsize=7, ncol=3 if kind == "test" else 1, loc="upper center", bbox_to_anchor=(0.5, -0.1))
     if title:
         figure.suptitle(title)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    figure.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(figure)
     return path
