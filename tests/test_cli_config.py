@@ -159,12 +159,13 @@ def test_the_command_line_only_parses_plans_and_runs():
     import ast
 
     tree = ast.parse((ROOT / "stkeras" / "cli.py").read_text())
-    imported = {node.module if isinstance(node, ast.ImportFrom) else alias.name
+    imported = {f"{node.module}.{alias.name}" if isinstance(node, ast.ImportFrom) else alias.name
                 for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
                 for alias in node.names}
-    stkeras_modules = {name for name in imported if name.startswith("stkeras")}
-    assert stkeras_modules == {"stkeras", "stkeras.choices", "stkeras.allocator", "stkeras.quiet", "stkeras.recipes",
-                               "stkeras.experiments"}
+    assert {name for name in imported if name.startswith("stkeras")} == {
+        "stkeras.__version__", "stkeras.choices", "stkeras.allocator.keep_freed_memory",
+        "stkeras.quiet.quiet_start_for_command_line", "stkeras.recipes.OVERRIDES", "stkeras.recipes.list_recipes",
+        "stkeras.experiments.APPLICATIONS"}
     calls = {node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
              for node in ast.walk(tree) if isinstance(node, ast.Call)}
     assert not calls & {"from_preset", "build_run_model", "fit", "train_model", "list_class_videos", "read_layout"}
