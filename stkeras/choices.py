@@ -6,7 +6,7 @@ lists their built-in names from here instead, so that its help takes a
 fraction of a second; `tests/test_choices.py` checks that every tuple here
 equals the registry it mirrors. The recipes need no mirror (`stkeras.recipes`
 imports no TensorFlow), and models are named by presets, which a command's
-plan checks. The fixed tuples (`STRATEGIES`, `METHODS`, `WEIGHTINGS`) are
+plan checks. The fixed tuples (`STRATEGIES`, `METHODS`, `WEIGHTINGS`, `CONTROL_MODES`) are
 defined here once and imported by the modules that use them.
 
 Example:
@@ -27,8 +27,11 @@ TUNING_SPACES = ("courtney", "video_resnet", "heads")
 TUNERS = ("hyperband", "bayesian", "random")
 LAYOUTS = ("ucf101", "hmdb51", "kinetics", "something_something_v2", "jester")
 EXPORT_FORMATS = ("saved_model", "onnx", "litert", "openvino")
+TEMPORAL_CONTROLS = ("shuffled", "reversed", "static_middle", "static_random", "half_rate", "quarter_rate",
+                     "mean_frame")
 
 # Defined here once.
 STRATEGIES = ("none", "mirrored", "data_parallel")
 METHODS = ("gradcam", "gradcam++", "scorecam", "saliency")
 WEIGHTINGS = ("global", "per_frame")
+CONTROL_MODES = ("test", "train", "both")  # `compare --controls`: test-time, train-time or both

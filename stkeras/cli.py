@@ -7,6 +7,8 @@ export and predict.
     stkeras train --model r2plus1d_18 --data videos --weights r2plus1d_18-91a641e6.pth --out runs/ft
     stkeras train --model x3d_s --data videos --weights X3D_S.pyth --recipe x3d_finetune --frame-step 6 --out runs/x3d
     stkeras evaluate --model runs/ft --data videos_test --views 10x3 --out runs/ft/test
+    stkeras compare --task order --controls both --seeds 2 --out runs/order_controls
+    stkeras evaluate --model runs/ft --data videos_test --controls --seeds 3 --out runs/ft/controls
     stkeras explain --model runs/convlstm --out runs/convlstm/explain
     stkeras tune --space courtney --tuner bayesian --max-trials 20 --out runs/search
     stkeras rf --model ts_conv3d_xl
@@ -284,6 +286,11 @@ def make_parser():
                               "report the mean, the spread and which differences exceed it (Welch's t-test, 5%%)")
     compare.add_argument("--explain", type=_integer(0), nargs="?", const=8, default=0, metavar="CLIPS",
                          help="also explain each model with Grad-CAM on CLIPS held-out clips (8 if CLIPS is left out)")
+    compare.add_argument("--controls", choices=choices.CONTROL_MODES,
+                         help="temporal controls of every model: test (its test clips shuffled, reversed, static, at "
+                              "a half and a quarter of the frame rate, as their mean frame), train (the same preset, "
+                              "seeds and budget trained on shuffled and on static clips) or both; each verdict by a "
+                              "paired test over the clips, or Welch's t-test over --seeds")
     _add_videos(compare, training=True)
 
     heads = commands.add_parser("heads", help="print Köpüklü et al.'s Table 3: parameters and FLOPs of every head")
@@ -324,6 +331,14 @@ def make_parser():
                                "averaged, e.g. 10x3")
     evaluate.add_argument("--batch-size", type=_positive, default=4, help="videos per batch")
     evaluate.add_argument("--seed", type=_integer(0), default=0, help="seed of the synthetic test clips")
+    evaluate.add_argument("--controls", type=_names("control", choices.TEMPORAL_CONTROLS), nargs="?",
+                          const=list(choices.TEMPORAL_CONTROLS), metavar="NAMES",
+                          help="also score the clips under temporal controls (comma-separated; all if NAMES is left "
+                               f"out: {','.join(choices.TEMPORAL_CONTROLS)}), each against the clips as they are by "
+                               "a paired test over the clips")
+    evaluate.add_argument("--seeds", type=_integer(1), default=1, metavar="N",
+                          help="with --controls: N draws of the random controls (--seed, --seed + 1, ...; and other "
+                               "synthetic test clips), the verdicts by Welch's t-test over them")
     evaluate.add_argument("--out", required=True, help="output folder")
     _add_common(evaluate)
 

@@ -1,6 +1,7 @@
 """`stkeras.choices` lists the registries' built-in names as plain data: each tuple equals its registry."""
 
 from stkeras import choices
+from stkeras.analysis import CONTROLS
 from stkeras.blocks import available_ops
 from stkeras.data.layouts import LAYOUTS
 from stkeras.deploy import available_formats
@@ -24,3 +25,4 @@ def test_every_mirror_equals_its_registry():
     assert set(choices.TUNERS) == set(ALGORITHMS)
     assert choices.LAYOUTS == tuple(LAYOUTS)
     assert choices.EXPORT_FORMATS == tuple(available_formats())
+    assert choices.TEMPORAL_CONTROLS == CONTROLS.names()

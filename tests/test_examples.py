@@ -37,6 +37,16 @@ def test_train_convlstm_speed(tmp_path, monkeypatch, capsys):
     assert "ConvLSTM speed MAE" in capsys.readouterr().out and (out / "model.keras").exists()
 
 
+def test_temporal_controls(monkeypatch, capsys):
+    args = ["--model", "small_3d_cnn_regular", "--epochs", "1", "--train-clips", "32", "--test-clips", "32",
+            "--frames", "4"]
+    _run("temporal_controls.py", args, monkeypatch)
+    printed = capsys.readouterr().out
+    for control in ("shuffled", "reversed", "static_middle", "half_rate", "mean_frame"):
+        assert f"  {control} " in printed
+    assert "trained on shuffled clips, scored on shuffled test clips" in printed and "McNemar" in printed
+
+
 @pytest.mark.large
 def test_compare_error_grids(tmp_path, monkeypatch, capsys):
     args = ["--out", str(tmp_path), "--epochs", "1", "--train-clips", "32", "--test-clips", "32", "--frames", "4"]

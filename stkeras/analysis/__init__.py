@@ -1,6 +1,16 @@
 """What a model sees and costs: receptive fields, counts, error grids, per-class results, memory, PSNR, state-reset
-sensitivity."""
+sensitivity, temporal controls (does a model use the order and motion of its clips) and the tests behind their
+verdicts."""
 
+from stkeras.analysis.clip_controls import CONTROLS
+from stkeras.analysis.clip_controls import TEST_CONTROLS
+from stkeras.analysis.clip_controls import TRAIN_CONTROLS
+from stkeras.analysis.clip_controls import ClipControl
+from stkeras.analysis.clip_controls import apply_control
+from stkeras.analysis.clip_controls import control_clips
+from stkeras.analysis.clip_controls import get_control
+from stkeras.analysis.clip_controls import register_control
+from stkeras.analysis.control_seeds import combine_control_seeds
 from stkeras.analysis.counts import count_flops
 from stkeras.analysis.counts import count_params
 from stkeras.analysis.counts import layer_flops
@@ -21,6 +31,12 @@ from stkeras.analysis.state_reset import ConvLSTMScale
 from stkeras.analysis.state_reset import StateResetSensitivity
 from stkeras.analysis.state_reset import convlstm_scales
 from stkeras.analysis.state_reset import state_reset_sensitivity
+from stkeras.analysis.significance import mcnemar_test
+from stkeras.analysis.significance import welch_test
+from stkeras.analysis.significance import wilcoxon_test
 from stkeras.analysis.state_reset import with_state_resets
+from stkeras.analysis.temporal_controls import ControlScores
+from stkeras.analysis.temporal_controls import temporal_controls
+from stkeras.analysis.temporal_controls import training_controls
 from stkeras.viz.heatmaps import plot_error_grid
 from stkeras.viz.heatmaps import plot_relative_grid

@@ -10,7 +10,11 @@ where it has them), training curves, one preset folder per model
 (`models/<preset>/`, with `model.keras`), and on quadrant-blink clips an
 error grid over (V, S) per model, relative grids between models (Courtney &
 Sreenivas 2022, Figures 7-9) and receptive-field tables. With several
-seeds, each score's mean and spread and which differences exceed it.
+seeds, each score's mean and spread and which differences exceed it. With
+`controls`, temporal controls of every model (`stkeras.experiments.controls`):
+its scores on test clips shuffled, reversed, static, ... (`"test"`), and
+the same preset trained on shuffled and on static clips (`"train"`), in a
+controls table and `controls.png`.
 
 Example:
 >>> plan = plan_compare(out="runs/two", models=["conv2d", "convlstm"], recipe="blink16_12k")  # doctest: +SKIP
@@ -23,6 +27,7 @@ import time
 
 import numpy as np
 
+from stkeras.analysis import TRAIN_CONTROLS
 from stkeras.analysis import collect_predictions
 from stkeras.analysis import count_flops
 from stkeras.analysis import format_receptive_field
@@ -31,6 +36,14 @@ from stkeras.analysis import receptive_field
 from stkeras.analysis import relative_grid
 from stkeras.backend_support import require_tensorflow
 from stkeras.data.views import top_k_accuracies
+from stkeras.experiments.controls import ControlledData
+from stkeras.experiments.controls import check_control_mode
+from stkeras.experiments.controls import combine as combine_controls
+from stkeras.experiments.controls import controlled_folder
+from stkeras.experiments.controls import score_test_controls
+from stkeras.experiments.controls import score_train_controls
+from stkeras.experiments.controls import test_controls_in
+from stkeras.experiments.controls import train_controls_in
 from stkeras.experiments.explanations import explain_model
 from stkeras.experiments.explanations import write_explanations
 from stkeras.experiments.fitting import train_model
@@ -59,6 +72,7 @@ from stkeras.training.session import fresh_session
 from stkeras.validation import check_positive_int
 from stkeras.viz import plot_error_grid
 from stkeras.viz import plot_relative_grid
+from stkeras.viz.controls import plot_controls
 from stkeras.viz.curves import plot_training_curves
 
 # Courtney & Sreenivas 2022's four networks: what `stkeras compare` trains by default.
@@ -82,6 +96,9 @@ class ComparePlan:
         strategy: the `tf.distribute` strategy, or `None`.
         record: the run's settings (`settings.json`).
         overwrite, verbose, tensorboard: how the run goes.
+        controls: `None`, `"test"`, `"train"` or `"both"`: the temporal controls run.
+        control_models: `{(preset, seed, control): RunModel}`: the presets
+            trained on controlled clips (train-time controls), each built once.
     """
 
     out: str
@@ -95,6 +112,8 @@ class ComparePlan:
     overwrite: bool = False
     verbose: bool = False
     tensorboard: bool = False
+    controls: object = None
+    control_models: dict = dataclasses.field(default_factory=dict)
 
 
 def make_data(*, task=None, recipe, segments=None, data=None, layout=None, validation_split=0.2, frame_size=None,
@@ -114,8 +133,8 @@ def make_data(*, task=None, recipe, segments=None, data=None, layout=None, valid
 
 
 def plan_compare(*, out, models=DEFAULT_MODELS, task=None, recipe="blink16_12k", head=None, segments=None, seeds=1,
-                 explain=0, data=None, layout=None, validation_split=0.2, frame_size=None, frame_step=2,
-                 distribute="none", coordinator=None, num_processes=None, process_id=None, tensorboard=False,
+                 explain=0, controls=None, data=None, layout=None, validation_split=0.2, frame_size=None,
+                 frame_step=2, distribute="none", coordinator=None, num_processes=None, process_id=None, tensorboard=False,
                  mixed_precision=False, skip_memory_check=False, overwrite=False, verbose=False, **overrides):
     """Resolves the data once and builds every model once; checks everything a run could refuse. Nothing trains.
 
@@ -134,6 +153,12 @@ def plan_compare(*, out, models=DEFAULT_MODELS, task=None, recipe="blink16_12k",
             differences exceed them.
         explain: held-out clips explained per model with Grad-CAM (0: none;
             quadrant-blink clips).
+        controls: `None`, or the temporal controls of every model:
+            `"test"` (its scores on the test clips shuffled, reversed, static,
+            at a half and a quarter of the frame rate and as their mean frame,
+            each tested against the clips as they are), `"train"` (the same
+            preset, seed and budget trained on shuffled and on static clips,
+            against ordered training) or `"both"`.
         data, layout, validation_split, frame_size, frame_step: a user's
             videos instead of quadrant-blink clips (`stkeras.experiments.run_data.VideoData`).
         distribute: `"none"`, `"mirrored"` (`tf.distribute`) or
@@ -161,6 +186,7 @@ def plan_compare(*, out, models=DEFAULT_MODELS, task=None, recipe="blink16_12k",
         raise ValueError(f"`models` names a preset twice. Received: models={presets}")
     check_positive_int("seeds", seeds)
     check_positive_int("explain", explain, minimum=0)
+    controls = check_control_mode(controls)
     features = (("Grad-CAM",) if explain else ()) + (("sampled segments",) if segments is not None else ())
     strategy = start_distribution(distribute, recipe_settings(recipe, **overrides), features=features,
                                   clip_counts=("train_clips", "validation_clips", "test_clips") if data is None else (),
@@ -177,21 +203,29 @@ def plan_compare(*, out, models=DEFAULT_MODELS, task=None, recipe="blink16_12k",
                    explain=explain, data=None if data is None else os.fspath(data), layout=layout,
                    validation_split=validation_split, frame_size=frame_size, frame_step=frame_step,
                    mixed_precision=mixed_precision)
+    if controls is not None:  # only then: a run folder made without controls resumes as it was
+        options["controls"] = controls
     record = run_record("compare", options, run_data.settings)
     check_run_folder(out, record, overwrite=overwrite)
     first = run_data.seed
     seed_list = [first + k for k in range(seeds)]
-    built = {}
+    built, control_models = {}, {}
     for preset in presets:
         for seed in seed_list:
-            folder = os.path.join(out, "models", *([] if seeds == 1 else [f"seed{seed}"]), preset)
+            seed_folder = [] if seeds == 1 else [f"seed{seed}"]
+            folder = os.path.join(out, "models", *seed_folder, preset)
             label = preset if seeds == 1 else f"{preset} seed {seed}"
             built[(preset, seed)] = build_run_model(preset, run_data, seed=seed, folder=folder, label=label,
                                                     strategy=strategy, head=head)
+            for control in TRAIN_CONTROLS if train_controls_in(controls) else ():
+                control_models[(preset, seed, control)] = build_run_model(
+                    preset, run_data, seed=seed, folder=controlled_folder(out, control, seed_folder, preset),
+                    label=f"{label} trained on {control} clips", strategy=strategy, head=head)
     if not skip_memory_check:
-        check_memory(list(built.values()), run_data.settings["batch_size"])
+        check_memory([*built.values(), *control_models.values()], run_data.settings["batch_size"])
     return ComparePlan(os.fspath(out), run_data, presets, seed_list, built, explain, strategy, record,
-                       overwrite=overwrite, verbose=verbose, tensorboard=tensorboard)
+                       overwrite=overwrite, verbose=verbose, tensorboard=tensorboard, controls=controls,
+                       control_models=control_models)
 
 
 def run_compare(plan):
@@ -215,7 +249,7 @@ def run_compare(plan):
         results["seeds"] = seeds
     reports = written_path(out)  # in a multi-process run, process 0 writes the reports
     os.makedirs(reports, exist_ok=True)
-    grids = {}
+    grids, test_controls, train_controls = {}, {}, {}
     metrics = [k for k in baseline if k != "predictor"]
     for index, preset in enumerate(plan.presets, start=1):
         prefix = f"[{index}/{len(plan.presets)}]"
@@ -226,6 +260,10 @@ def run_compare(plan):
             seed_runs.append(scored["run"])
             values.append(scored["values"])
             infos.append(scored["info"])
+            if plan.controls:
+                test_row, train_row = _controls(run_model, data, tests[seed], plan, prefix)
+                test_controls.setdefault(preset, []).extend(test_row)
+                train_controls.setdefault(preset, []).extend(train_row)
         model = run_model.model
         summary = seed_runs[0] if len(seeds) == 1 else summarize_seeds(seed_runs, metrics)
         row = results["models"][preset] = {
@@ -262,6 +300,11 @@ def run_compare(plan):
                                       [r[metric] for r in results["models"][b]["seeds"]], task.better)
             for i, a in enumerate(plan.presets) for b in plan.presets[i + 1:]
         }
+    if plan.controls:
+        results["controls"] = combine_controls(plan.controls, {k: v for k, v in test_controls.items() if v},
+                                               {k: v for k, v in train_controls.items() if v})
+        plot_controls(results["controls"], os.path.join(reports, "controls.png"), metric=metric,
+                      baseline=baseline[metric], title=f"temporal controls, {task.name} task")
     plot_training_curves({name: r["history"] for name, r in results["models"].items()},
                          os.path.join(reports, "training_curves.png"))
     if plan.explain:
@@ -270,7 +313,8 @@ def run_compare(plan):
             "models": [r["explanation"] for r in results["models"].values()]})
     write_results(out, "results", results, format_results(results))
     log(f"wrote {out}/results.md, results.json, the models' preset folders and curves"
-        + (", grids, relative grids and receptive fields" if synthetic else ""))
+        + (", grids, relative grids and receptive fields" if synthetic else "")
+        + (", controls.png" if plan.controls else ""))
     return results
 
 
@@ -304,6 +348,43 @@ def _train_and_score(run_model, data, test, plan, prefix):
     fresh_session()
     run = {"seed": run_model.seed, **scores, "training_seconds": round(seconds, 1), "history": history}
     return {"run": run, "values": task.per_clip(predictions, targets), "info": info}
+
+
+def _controls(run_model, data, test, plan, prefix):
+    """One trained model's temporal controls (`plan.controls`), training the presets of its train-time controls.
+
+    Returns:
+        `([test-time summary], [train-time summary])`, each list empty where
+        that analysis is not run.
+    """
+    task, seed = data.task, run_model.seed
+    test = run_model.preprocessing.normalized(test)
+    tested, trained_rows = [], []
+    if test_controls_in(plan.controls):
+        summary = score_test_controls(run_model.model, test, task=task, seed=seed)
+        shown = ", ".join(f"{name} {row['score']:.3f} ({row['verdict']})" for name, row in summary["controls"].items())
+        log(f"{prefix} {run_model.label} test-time controls: {task.metric} {summary['unperturbed']:.3f} as they are; "
+            f"{shown}")
+        tested.append(summary)
+    if train_controls_in(plan.controls):
+        trained = {}
+        for control in TRAIN_CONTROLS:
+            controlled = plan.control_models[(run_model.preset, seed, control)]
+            controlled_data = ControlledData(data, control)
+            with strategy_scope(plan.strategy):
+                log(f"{prefix} {controlled.label}: training ...")
+                train_model(controlled.model, controlled_data, seed=seed, folder=controlled.folder,
+                            label=controlled.label, preprocessing=controlled.preprocessing, verbose=plan.verbose,
+                            tensorboard=plan.tensorboard)
+            save_run_model(controlled, controlled_data)
+            fresh_session()
+            trained[control] = controlled.model
+        summary = score_train_controls(run_model.model, trained, test, task=task, seed=seed)
+        shown = ", ".join(f"trained {name} {row['score']:.3f} ({row['verdict']})"
+                          for name, row in summary["controls"].items())
+        log(f"{prefix} {run_model.label} train-time controls: ordered {summary['ordered']:.3f}; {shown}")
+        trained_rows.append(summary)
+    return tested, trained_rows
 
 
 def _head_costs(model):

@@ -11,7 +11,11 @@ are made; the class scores are averaged over a video's views. Writes
 classes, the confusion matrix, each class's results and each video's
 prediction), `per_class.csv` (each class's clips, correct ones, accuracy,
 precision and F1) and `confusion_matrix.png`; a classification of synthetic
-clips gets the mean-class accuracy and `per_class.csv` too.
+clips gets the mean-class accuracy and `per_class.csv` too. With `controls`,
+the same clips (views) are also scored under temporal controls (frames
+shuffled, reversed, static, ...; `stkeras.analysis.temporal_controls`),
+each against the clips as they are, over `seeds` draws of the controls:
+`evaluation.json` gains `"controls"`, with `controls.md` and `controls.png`.
 
 Example:
 >>> run_evaluate(plan_evaluate(model="runs/ft", data="videos/test", views="10x3", out="runs/ft/test"))  # doctest: +SKIP
@@ -24,6 +28,7 @@ import os
 import numpy as np
 
 from stkeras.analysis import collect_predictions
+from stkeras.analysis import get_control
 from stkeras.analysis import grid_from_values
 from stkeras.analysis import mean_class_accuracy
 from stkeras.analysis import per_class_report
@@ -32,6 +37,9 @@ from stkeras.training.atomic_files import write_text_atomically
 from stkeras.data import parse_views
 from stkeras.data import predict_views
 from stkeras.data.views import top_k_accuracies
+from stkeras.experiments.controls import combine
+from stkeras.experiments.controls import format_controls
+from stkeras.experiments.controls import score_test_controls
 from stkeras.experiments.report import log
 from stkeras.experiments.run_data import SyntheticData
 from stkeras.experiments.saved_models import load_saved_model
@@ -40,6 +48,7 @@ from stkeras.validation import check_positive_int
 from stkeras.viz import plot_error_grid
 from stkeras.viz.confusion import confusion_matrix
 from stkeras.viz.confusion import plot_confusion_matrix
+from stkeras.viz.controls import plot_controls
 
 
 @dataclasses.dataclass
@@ -53,10 +62,12 @@ class EvaluatePlan:
     views: tuple
     batch_size: int
     seed: int
+    controls: tuple = ()
+    seeds: int = 1
 
 
 def plan_evaluate(*, model, out, data=None, layout=None, split=None, views="1x1", batch_size=4, seed=0,
-                  verbose=False):
+                  controls=None, seeds=1, verbose=False):
     """Loads the saved model once and resolves its test clips; checks everything, evaluates nothing.
 
     Args:
@@ -69,15 +80,25 @@ def plan_evaluate(*, model, out, data=None, layout=None, split=None, views="1x1"
         views: `"KxC"`: K clips in time x C (1 or 3) crops per video.
         batch_size: videos per batch.
         seed: the seed of the quadrant-blink test clips.
+        controls: `None`, or names of temporal controls
+            (`stkeras.analysis.CONTROLS`) to score the same clips (views) under.
+        seeds: with `controls`, draws of the random controls (seeds `seed`,
+            `seed + 1`, ...; on quadrant-blink clips, other test clips too).
         verbose: unused (the command line's).
     """
     num_clips, crops = parse_views(views)
     check_positive_int("batch_size", batch_size)
+    check_positive_int("seeds", seeds)
+    controls = tuple(controls or ())
+    for name in controls:
+        get_control(name)
+    if seeds > 1 and not controls:
+        raise ValueError(f"--seeds {seeds} draws the temporal controls again: give --controls too.")
     saved, loaded = load_saved_model(model)
     run_data = saved_model_data(saved, data=data, layout=layout, split=split, seed=seed, batch_size=batch_size)
     if isinstance(run_data, SyntheticData) and (num_clips, crops) != (1, 1):
         raise ValueError(f"--views {views} are views of a video: quadrant-blink clips are scored whole (1x1).")
-    return EvaluatePlan(os.fspath(out), saved, loaded, run_data, (num_clips, crops), batch_size, seed)
+    return EvaluatePlan(os.fspath(out), saved, loaded, run_data, (num_clips, crops), batch_size, seed, controls, seeds)
 
 
 def run_evaluate(plan):
@@ -91,9 +112,35 @@ def run_evaluate(plan):
         `files`.
     """
     os.makedirs(plan.out, exist_ok=True)
-    if isinstance(plan.data, SyntheticData):
-        return _evaluate_clips(plan)
-    return _evaluate_videos(plan)
+    result = _evaluate_clips(plan) if isinstance(plan.data, SyntheticData) else _evaluate_videos(plan)
+    if plan.controls:
+        result["controls"] = _evaluate_controls(plan)
+        result["files"] += [os.path.join(plan.out, name) for name in ("controls.md", "controls.png")]
+        write_text_atomically(os.path.join(plan.out, "evaluation.json"), json.dumps(result, indent=1))
+    return result
+
+
+def _evaluate_controls(plan):
+    """The model's test-time controls on its clips (views), over `plan.seeds` draws; writes controls.md and .png."""
+    data, label, task = plan.data, plan.saved.name, plan.data.task
+    summaries = []
+    for seed in range(plan.seed, plan.seed + plan.seeds):
+        if isinstance(data, SyntheticData):
+            clips = data.test(seed, with_info=True)
+        else:
+            clips = plan.saved.preprocessing.normalized(data.views(*plan.views, plan.batch_size))
+        summary = score_test_controls(plan.model, clips, task=task, seed=seed, controls=plan.controls)
+        shown = ", ".join(f"{name} {row['score']:.3f} ({row['verdict']})" for name, row in summary["controls"].items())
+        log(f"{label} controls, seed {seed}: {task.metric} {summary['unperturbed']:.3f} as they are; {shown}")
+        summaries.append(summary)
+    controls = combine("test", {label: summaries}, {})
+    metric = {"mae": "MAE"}.get(task.metric, task.metric)
+    lines = [f"# Temporal controls of {label}", ""] + format_controls(controls, metric)[2:]
+    write_text_atomically(os.path.join(plan.out, "controls.md"), "\n".join(lines) + "\n")
+    plot_controls(controls, os.path.join(plan.out, "controls.png"), metric=task.metric,
+                  baseline=data.baseline(plan.seed)[task.metric], title=label)
+    log(f"wrote {plan.out}/controls.md and controls.png")
+    return controls
 
 
 def _evaluate_clips(plan):

@@ -3,6 +3,7 @@
 import json
 import os
 
+from stkeras.experiments.controls import format_controls
 from stkeras.experiments.paper import paper_parameters
 from stkeras.experiments.paper import paper_ranking
 from stkeras.experiments.paper import paper_result
@@ -62,6 +63,7 @@ def format_results(results):
         ]
     lines += _per_speed(results, columns[0], titles)
     lines += _seeds(results, columns[0], titles)
+    lines += format_controls(results.get("controls"), titles.get(columns[0], columns[0]))
     lines += _ranking(results, columns[0], titles) if paper else []
     lines += _learning_curve(results, columns[0], titles)
     lines += ["", "## Plots", ""]
@@ -72,6 +74,9 @@ def format_results(results):
     for pair, rel in results.get("relative", {}).items():
         lines.append(f"- `{rel['plot']}`: {pair.replace('_vs_', ' vs ')}, overall {100 * rel['overall']:+.1f}%")
     lines.append("- `training_curves.png`: loss and metric against training clips seen, training and held-out")
+    if results.get("controls"):
+        lines.append("- `controls.png`: each model's score under the temporal controls (and of the models trained "
+                     "on controlled clips), seed spread as error bars, the baseline dashed")
     if any("explanation" in r for r in results["models"].values()):
         lines.append("- `explain/explain.md`: Grad-CAM localization per model; `explain/<model>/maps.png` and GIFs")
     lines.append("- `models/<model>/`: each trained model's preset folder (`from_preset(DIR)`, "

@@ -6,10 +6,9 @@ Welch's t-test on their per-seed scores gives p < 0.05 (two-sided).
 """
 
 import numpy as np
-from scipy import stats
 
-# The significance level of Welch's t-test between two models' per-seed scores.
-ALPHA = 0.05
+from stkeras.analysis.significance import ALPHA  # noqa: F401 (the level of the tests, for callers)
+from stkeras.analysis.significance import welch_test  # noqa: F401 (the test of seeds, for callers)
 
 
 def summarize_seeds(runs, metrics):
@@ -48,36 +47,3 @@ def summarize_seeds(runs, metrics):
     summary.update(seeds=list(runs), training_seconds=round(sum(r["training_seconds"] for r in runs), 1),
                    history=history)
     return summary
-
-
-def welch_test(scores_a, scores_b, better="higher"):
-    """Whether model a's per-seed scores differ from model b's: Welch's t-test, two-sided, at `ALPHA`.
-
-    Args:
-        scores_a, scores_b: per-seed scores (at least two each).
-        better: `"higher"` or `"lower"`: which direction of the metric is better.
-
-    Returns:
-        a dict: `difference` (mean a - mean b), `p_value` (NaN where both
-        spreads are 0 and the means are equal), `significant`, and
-        `better` (`"a"`, `"b"` or `None` where not significant).
-
-    Example:
-    >>> result = welch_test([0.90, 0.91, 0.92], [0.50, 0.52, 0.49])
-    >>> result["significant"], result["better"]
-    (True, 'a')
-    """
-    a, b = np.asarray(scores_a, dtype=np.float64), np.asarray(scores_b, dtype=np.float64)
-    if len(a) < 2 or len(b) < 2:
-        raise ValueError(f"Welch's t-test needs at least two seeds per model. Received: {len(a)} and {len(b)} scores.")
-    difference = float(a.mean() - b.mean())
-    if a.std() == 0 and b.std() == 0:
-        p_value = 0.0 if difference != 0 else float("nan")
-    else:
-        p_value = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
-    significant = bool(p_value < ALPHA)
-    winner = None
-    if significant:
-        a_better = difference > 0 if better == "higher" else difference < 0
-        winner = "a" if a_better else "b"
-    return {"difference": difference, "p_value": p_value, "significant": significant, "better": winner}
