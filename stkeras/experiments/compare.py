@@ -135,7 +135,8 @@ def make_data(*, task=None, recipe, segments=None, data=None, layout=None, valid
 def plan_compare(*, out, models=DEFAULT_MODELS, task=None, recipe="blink16_12k", head=None, segments=None, seeds=1,
                  explain=0, controls=None, data=None, layout=None, validation_split=0.2, frame_size=None,
                  frame_step=2, distribute="none", coordinator=None, num_processes=None, process_id=None,
-                 tensorboard=False, mixed_precision=False, skip_memory_check=False, overwrite=False, verbose=False, **overrides):
+                 tensorboard=False, mixed_precision=False, skip_memory_check=False, overwrite=False, verbose=False,
+                 **overrides):
     """Resolves the data once and builds every model once; checks everything a run could refuse. Nothing trains.
 
     Args:
