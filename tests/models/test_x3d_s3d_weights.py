@@ -170,3 +170,39 @@ def test_fine_tuning_loads_the_backbone_and_a_new_classifier(name, peer_files):
                                atol=1e-4)
     head = model.get_layer("predictions")
     assert head.kernel.shape[-1] == 5 and not np.any(keras.ops.convert_to_numpy(head.bias))
+
+
+@pytest.mark.tensorflow_only("the command trains with tf.data and TensorFlow")
+def test_train_fine_tunes_x3d_s_from_its_checkpoint_on_a_folder_of_videos(peer_files, tmp_path):
+    """`stkeras train --data videos/ --model x3d_s --weights X3D_S.pyth --recipe x3d_finetune`, end to end: the
+    backbone starts from the checkpoint, the run folder reloads, and `evaluate` reads it with no other flags."""
+    from stkeras.cli import main
+    from stkeras.models import read_preset
+    from tests.data.video_fixtures import write_video
+
+    videos = tmp_path / "videos"
+    for label, offset in (("dark", 0), ("light", 120)):
+        for i in range(3):
+            write_video(videos / label / f"{i}.mp4", 16, size=(72, 72), offset=offset)
+    out = tmp_path / "x3d"
+    assert main(["train", "--data", str(videos), "--model", "x3d_s", "--weights", str(peer_files / "x3d_s.pyth"),
+                 "--recipe", "x3d_finetune", "--frames", "13", "--frame-step", "1", "--frame-size", "64",
+                 "--batch-size", "2", "--epochs", "1", "--validation-split", "0.34", "--frozen-stages", "1",
+                 "--out", str(out)]) == 0
+    saved = read_preset(out)
+    assert (saved.preset, saved.class_names, saved.recipe["name"]) == ("x3d_s", ["dark", "light"], "x3d_finetune")
+    trained = keras.saving.load_model(out / "model.keras", safe_mode=True)
+    assert trained.output.shape[-1] == 2
+    # The frozen first stage (the stem and stage 1) holds the checkpoint's weights; the stages above it trained.
+    from stkeras.training import stage_layers
+
+    start = dict(stage_layers(_model("x3d_s", peer_files)))
+    (first, frozen), (second, trained_layers) = stage_layers(trained)[:2]
+    for layer, checkpoint_layer in zip(frozen, start[first], strict=True):
+        for weight, expected in zip(layer.weights, checkpoint_layer.weights, strict=True):
+            np.testing.assert_array_equal(keras.ops.convert_to_numpy(weight), keras.ops.convert_to_numpy(expected))
+    assert any(not np.array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
+               for layer, checkpoint_layer in zip(trained_layers, start[second], strict=True)
+               for a, b in zip(layer.weights, checkpoint_layer.weights, strict=True))
+    assert main(["evaluate", "--model", str(out), "--data", str(videos), "--out", str(out / "test")]) == 0
+    assert (out / "test" / "evaluation.json").exists()
