@@ -22,7 +22,6 @@ seconds of interleaved rounds, and each option's time over stkeras'.
 import argparse
 import json
 import os
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -32,6 +31,7 @@ import tensorflow as tf  # noqa: E402
 from keras import ops  # noqa: E402
 
 from stkeras.layers import ChannelwiseConv3D  # noqa: E402
+from timing import median_times  # noqa: E402  (benchmarks/timing.py)
 
 # (stage, frames, size, channels, spatial stride) of X3D-S's channel-wise convolutions at 160x160.
 CASES = [("res2_1", 13, 80, 54, 2), ("res2_2", 13, 40, 54, 1), ("res3_2", 13, 20, 108, 1), ("res4_2", 13, 10, 216, 1),
@@ -93,15 +93,7 @@ def measure(case, batch, repeats):
         errors[name] = float(np.abs(y - reference).max())
         steps[f"{name}_forward"] = lambda forward=forward: forward(x).numpy()
         steps[f"{name}_train"] = lambda train=train: [g.numpy() for g in train(x)]
-    for step in steps.values():
-        step()
-    times = {name: [] for name in steps}
-    for _ in range(repeats):
-        for name, step in steps.items():
-            start = time.perf_counter()
-            step()
-            times[name].append(time.perf_counter() - start)
-    return {name: float(np.median(t)) for name, t in times.items()}, errors
+    return median_times(steps, repeats, warmups=1), errors
 
 
 def main():

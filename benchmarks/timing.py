@@ -5,14 +5,15 @@ import time
 import numpy as np
 
 
-def median_times(steps, repeats):
-    """Median seconds per call of each `steps[name]()`, interleaved (one call of each per round) after two warm-ups.
+def median_times(steps, repeats, warmups=2):
+    """Median seconds per call of each `steps[name]()`, interleaved (one call of each per round) after warm-ups.
 
-    Interleaving makes a slower spell of a shared machine affect every peer alike.
+    Interleaving makes a slower spell of a shared machine affect every peer alike. `warmups`: calls before the
+    timed rounds, one number for every step or a dict of step name -> number (2 where a name is missing).
     """
-    for step in steps.values():
-        step()
-        step()
+    for name, step in steps.items():
+        for _ in range(warmups.get(name, 2) if isinstance(warmups, dict) else warmups):
+            step()
     times = {name: [] for name in steps}
     for _ in range(repeats):
         for name, step in steps.items():

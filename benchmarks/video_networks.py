@@ -26,7 +26,6 @@ import gc
 import json
 import os
 import platform
-import time
 
 import numpy as np
 import torch  # noqa: I001 (before TensorFlow)
@@ -38,6 +37,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 
 from stkeras import from_preset  # noqa: E402
+from timing import median_times  # noqa: E402  (benchmarks/timing.py)
 
 # row -> (stkeras preset, PyTorch peer, clip (frames, size), batch, what the row is)
 ROWS = {
@@ -63,19 +63,6 @@ def _stkeras_model(preset, frames, size):
     # torchvision's video ResNet checkpoints are trained as the torchvision convention; X3D and S3D have one.
     extra = {"convention": "torchvision"} if preset.startswith("r") else {}
     return from_preset(preset, input_shape=(frames, size, size, 3), classifier_activation=None, **extra)
-
-
-def _median_times(steps, repeats):
-    for name, step in steps.items():
-        for _ in range(2 if name.startswith("stkeras") else 1):  # Keras traces its step at the first call
-            step()
-    times = {name: [] for name in steps}
-    for _ in range(repeats):
-        for name, step in steps.items():
-            start = time.perf_counter()
-            step()
-            times[name].append(time.perf_counter() - start)
-    return {name: float(np.median(t)) for name, t in times.items()}
 
 
 def measure(row, repeats):
@@ -115,7 +102,8 @@ def measure(row, repeats):
         "stkeras_infer": lambda: model.predict_on_batch(clips),
         "torch_infer": torch_infer,
     }
-    times = _median_times(steps, repeats)
+    # Keras traces its step at the first call: two warm-ups for stkeras, one for PyTorch.
+    times = median_times(steps, repeats, warmups={name: 2 if name.startswith("stkeras") else 1 for name in steps})
     del model, net, optimizer
     return times
 

@@ -5,7 +5,6 @@ from keras import ops
 
 from stkeras.layers.frame_conv import FrameConv3D
 from stkeras.layers.shapes import select_frames
-from stkeras.layers.streaming import is_streaming
 
 
 @keras.saving.register_keras_serializable(package="stkeras")
@@ -81,12 +80,7 @@ class ChannelwiseConv3D(FrameConv3D):
     def convolution_op(self, inputs, kernel):
         taps, height, width = self.kernel_size
         stride_t, stride_h, stride_w = self.strides
-        padding, pads = self.padding, self._explicit_pads(inputs.shape)
-        if pads is not None and self.temporal_padding == "causal" and is_streaming() and self.temporal_span > 1:
-            # One frame in: the buffered frames stand for the causal padding (as FrameConv3D's).
-            inputs, pads = self._with_buffered_frames(inputs), [(0, 0), (0, 0), *pads[2:]]
-        if pads is not None:
-            inputs, padding = ops.pad(inputs, pads), "valid"
+        inputs, padding = self._padded(inputs)
         frames = inputs.shape[1]
         if frames is None:  # a graph of unknown clip length: the grouped 3D convolution
             return ops.conv(inputs, kernel, strides=list(self.strides), padding=padding)

@@ -173,13 +173,18 @@ class FrameConv3D(keras.layers.Conv3D):
         # than one 2D convolution per temporal tap, forward and backward.
         return self.data_format == "channels_last" and self.kernel_size[0] == 1
 
-    def convolution_op(self, inputs, kernel):
+    def _padded(self, inputs):
+        """`(inputs, padding)`: the inputs padded explicitly (then `"valid"`), or as they are with `self.padding`."""
         padding, pads = self.padding, self._explicit_pads(inputs.shape)
         if pads is not None and self.temporal_padding == "causal" and is_streaming() and self.temporal_span > 1:
             # One frame in: the buffered frames stand for the causal padding.
             inputs, pads = self._with_buffered_frames(inputs), [(0, 0), (0, 0), *pads[2:]]
         if pads is not None:
             inputs, padding = ops.pad(inputs, pads), "valid"
+        return inputs, padding
+
+    def convolution_op(self, inputs, kernel):
+        inputs, padding = self._padded(inputs)
         frames = inputs.shape[1]
         if not self._runs_on_frames() or frames is None:
             return ops.conv(inputs, kernel, strides=list(self.strides), padding=padding,
