@@ -14,9 +14,10 @@ from stkeras.allocator import keep_freed_memory  # noqa: E402
 from stkeras.allocator import trim_freed_memory  # noqa: E402
 
 # Child-process helpers: importing replicas_check splits the CPU into logical devices, which a test process
-# that already ran TensorFlow cannot do; xla_check sets XLA's flags for the process; torchvision_reference
-# imports torch, which only the backend jobs install (--doctest-modules would import all three).
-collect_ignore = ["tests/replicas_check.py", "tests/xla_check.py", "tests/models/torchvision_reference.py"]
+# that already ran TensorFlow cannot do; xla_check sets XLA's flags for the process; torchvision_reference and
+# x3d_s3d_reference import torch, which only the backend jobs install (--doctest-modules would import them all).
+collect_ignore = ["tests/replicas_check.py", "tests/xla_check.py", "tests/models/torchvision_reference.py",
+                  "tests/models/x3d_s3d_reference.py"]
 
 # As the command line does: training steps need a fraction of the system time.
 keep_freed_memory()

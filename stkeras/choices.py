@@ -17,7 +17,8 @@ True
 # Mirrors of the registries (checked by tests/test_choices.py).
 COURTNEY_WIDTHS = ("base", "xl")
 TASKS = ("digit", "order", "speed")
-OPS = ("conv2d", "conv3d", "ts_conv3d", "convlstm", "conv2plus1d", "p3d_a", "p3d_b", "p3d_c", "stdcf", "rank1")
+OPS = ("conv2d", "conv3d", "ts_conv3d", "convlstm", "conv2plus1d", "p3d_a", "p3d_b", "p3d_c", "stdcf", "rank1",
+       "channelwise3d")
 SEARCHABLE_OPS = ("conv2d", "conv3d", "convlstm", "conv2plus1d", "p3d_a", "p3d_b", "p3d_c", "stdcf", "rank1")
 CLIP_HEADS = ("pool", "temporal_pool", "lstm", "gru", "rnn_tanh", "rnn_relu", "blstm", "convlstm", "mlp", "trn",
               "trn_multiscale", "fcn2d", "fcn3d")

@@ -56,7 +56,8 @@ def test_an_interrupted_run_resumes_on_the_same_clips(tmp_path):
 
 def test_a_run_builds_one_preset_of_each_family_at_its_clips_for_its_task():
     order, speed = (synthetic_data(task=task, recipe="blink32_3k") for task in ("order", "speed"))
-    names = ("small_3d_cnn_rank1", "r2plus1d_10", "lipreading_reduced", "stdcf_r50_r3d", "frames_trn_multiscale")
+    names = ("small_3d_cnn_rank1", "r2plus1d_10", "lipreading_reduced", "stdcf_r50_r3d", "frames_trn_multiscale",
+             "x3d_xs", "s3d")
     assert {get_preset(name).family for name in names} == {p.family for p in list_presets()} - {"courtney",
                                                                                               "vggm_convlstm"}
     for name in names:

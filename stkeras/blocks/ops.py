@@ -67,6 +67,9 @@ class OpSpec:
         mixes_time: whether the op's output at a frame depends on other
             frames (false only for per-frame ops such as `conv2d`); a
             search asks it to find where time starts to be mixed.
+        changes_channels: whether the op can give another number of
+            channels than it takes (false for the channel-wise `channelwise3d`,
+            which searches leave out: their blocks change widths).
 
     The property `causal_padding` says whether the op takes the option
     `temporal_padding="causal"`, which makes a temporal kernel read only the
@@ -82,6 +85,7 @@ class OpSpec:
     options: frozenset
     description: str
     mixes_time: bool = True
+    changes_channels: bool = True
 
     @property
     def causal_padding(self):
@@ -230,6 +234,7 @@ def register_op(
     options=None,
     description="",
     mixes_time=True,
+    changes_channels=True,
 ):
     """Registers an op under `name`: a factory, a layer class, or as a decorator.
 
@@ -248,6 +253,7 @@ def register_op(
             keyword parameters beyond the standard ones.
         description: one line for documentation.
         mixes_time: whether the op mixes frames (see `OpSpec`).
+        changes_channels: whether the op can change the number of channels (see `OpSpec`).
 
     Returns:
         the factory (so that it works as a decorator).
@@ -275,7 +281,7 @@ def register_op(
             names = _keyword_options(factory)
         OPS.register(name, OpSpec(
             name, factory, bool(temporal_kernel), bool(temporal_stride), bool(strides_time_with_space),
-            projection, frozenset(names), description, bool(mixes_time),
+            projection, frozenset(names), description, bool(mixes_time), bool(changes_channels),
         ))
         return factory
 
@@ -344,5 +350,6 @@ register_op("stdcf", layer=STDCFConv3D, temporal_stride=True,
 register_op("rank1", layer=Rank1Conv3D, temporal_stride=True,
             description="rank-1: 1 x k x k then t x 1 x 1, no non-linearity")
 register_op("channelwise3d", layer=ChannelwiseConv3D, fixed={"padding": "same"}, temporal_stride=True,
+            changes_channels=False,
             description="channel-wise (depthwise) t x k x k 3D convolution, one filter per channel (X3D); "
                         "as many channels out as in")

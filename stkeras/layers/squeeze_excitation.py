@@ -29,8 +29,8 @@ class SqueezeExcitation(keras.layers.Layer):
     >>> layer = SqueezeExcitation(8)
     >>> clips = np.random.rand(2, 4, 5, 5, 24).astype("float32")
     >>> outputs = layer(clips)
-    >>> outputs.shape, layer.reduce.kernel.shape
-    (TensorShape([2, 4, 5, 5, 24]), (24, 8))
+    >>> tuple(outputs.shape), tuple(layer.reduce.kernel.shape)
+    ((2, 4, 5, 5, 24), (24, 8))
 
     Reference: Hu et al. 2018, *Squeeze-and-Excitation Networks*; used by
     Feichtenhofer 2020 (X3D) after every other block's channel-wise convolution.

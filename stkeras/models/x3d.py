@@ -237,10 +237,9 @@ def build_x3d(
             `task` is given); or give `task`.
         task: a `stkeras.tasks.Task` or a registered task name.
         classifier_activation: activation of the classifier (`None` for logits).
-        width_factor, depth_factor, bottleneck_factor, se_ratio, op,
-            op_options, stem_temporal_kernel_size, temporal_kernel_size,
-            temporal_strides, head_filters, pool_size: see
-            `build_x3d_backbone`.
+        width_factor, depth_factor, bottleneck_factor: see `build_x3d_backbone`.
+        se_ratio, op, op_options, stem_temporal_kernel_size: see `build_x3d_backbone`.
+        temporal_kernel_size, temporal_strides, head_filters, pool_size: see `build_x3d_backbone`.
         dropout: dropout rate before the classifier (0.5).
         head: a registered head on fc1's features (default `"pool"`: their
             average and the classifier `predictions`).
@@ -257,7 +256,7 @@ def build_x3d(
 
     Example:
     >>> model = build_x3d(input_shape=(4, 64, 64, 3), depth_factor=1.0, num_classes=10)
-    >>> model.get_layer("res3_1").op_layer.kernel.shape, model.output.shape
+    >>> tuple(model.get_layer("res3_1").op_layer.kernel.shape), model.output.shape
     ((3, 3, 3, 1, 108), (None, 10))
 
     Reference: Feichtenhofer 2020, *X3D: Expanding Architectures for

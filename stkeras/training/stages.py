@@ -19,7 +19,7 @@ Example:
 >>> from stkeras.models import build_courtney_backbone
 >>> model = build_courtney_backbone(op="conv3d", input_shape=(8, 32, 32, 1)).with_head("pool", num_classes=3)
 >>> [(stage, len(layers)) for stage, layers in stage_layers(model)][-2:]
-[('res4_4', 3), ('head', 1)]
+[('res4_4', 4), ('head', 1)]
 >>> sorted(set(stage_rate_multipliers(model, 0.5).values()))
 [0.03125, 0.125, 0.25, 0.5, 1.0]
 """

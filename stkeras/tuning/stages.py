@@ -39,14 +39,16 @@ def searchable_ops(ops=None):
 
     Ops whose spec strides time with space by default (`ts_conv3d`) are left
     out of the default list: with the temporal stride searched explicitly
-    they repeat another op (`conv3d` with stride 2).
+    they repeat another op (`conv3d` with stride 2). So are ops that cannot
+    change the number of channels (`channelwise3d`): a search's blocks do.
 
     Example:
     >>> "conv3d" in searchable_ops(), "ts_conv3d" in searchable_ops()
     (True, False)
     """
     if ops is None:
-        return tuple(name for name in available_ops() if not get_op(name).strides_time_with_space)
+        return tuple(name for name in available_ops()
+                     if not get_op(name).strides_time_with_space and get_op(name).changes_channels)
     ops = tuple(ops)
     if not ops:
         raise ValueError("`ops` must name at least one registered op. Received: ops=()")

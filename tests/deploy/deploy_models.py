@@ -41,7 +41,7 @@ LOOKS_AHEAD = {
     "small_3d_cnn_regular": "conv1", "small_3d_cnn_rank1": "conv1", "small_3d_cnn_stdcf": "conv1",
     "small_3d_autoencoder": "conv1", "frame_model_mlp": "concatenate", "frame_model_trn": "relation",
     "frame_model_trn_multiscale": "relation", "frame_model_blstm": "blstm", "frame_model_fcn2d": "matrix",
-    "frame_model_fcn3d": "conv1",
+    "frame_model_fcn3d": "conv1", "x3d": "conv1_temporal", "s3d": "conv1/temporal",
 }
 MODELS = {**FAMILIES, **CAUSAL_VARIANTS}
 

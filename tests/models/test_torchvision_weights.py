@@ -212,7 +212,7 @@ def test_a_checkpoint_needs_the_torchvision_convention(tmp_path):
     with pytest.raises(ValueError, match="loads into convention='torchvision' only.*convention='paper'"):
         stkeras.build_video_resnet(kind="r3d", input_shape=TINY, weights=path)
     with pytest.raises(ValueError, match="Preset 'r3d_10' declares no PyTorch checkpoints; presets that do: "
-                                         "mc3_18, r3d_18, r2plus1d_18"):
+                                         "s3d, mc3_18, r3d_18, r2plus1d_18"):
         from_preset("r3d_10", input_shape=TINY, weights=path)
 
 
