@@ -21,7 +21,7 @@ Example:
 >>> [(stage, len(layers)) for stage, layers in stage_layers(model)][-2:]
 [('res4_4', 4), ('head', 1)]
 >>> sorted(set(stage_rate_multipliers(model, 0.5).values()))
-[0.03125, 0.125, 0.25, 0.5, 1.0]
+[0.0625, 0.125, 0.25, 0.5, 1.0]
 """
 
 import keras
