@@ -1,4 +1,4 @@
-"""A Keras `Conv3D` that runs as 2D convolutions over frames for kernels of one frame, strided in time or not."""
+"""A Keras `Conv3D` that runs as 2D convolutions over frames for 1-frame kernels and temporal strides."""
 
 import keras
 from keras import ops
@@ -22,13 +22,13 @@ class FrameConv3D(keras.layers.Conv3D):
 
     A kernel of temporal size 1 treats every frame alone, so the layer folds
     time into the batch, `(B, T, H, W, C) -> (B·T, H, W, C)`, and runs one 2D
-    convolution (on every `s`-th frame for a temporal stride `s`), faster on
-    a CPU than TensorFlow's 3D convolution (measured in
-    `benchmarks/frame_conv.py`), with the same weights, arguments and
-    outputs as `keras.layers.Conv3D`. Kernels with temporal extent, strided
-    in time or not, unknown frame counts and `channels_first` run as a 3D
-    convolution, which measured faster than one 2D convolution per temporal
-    tap on the frames it reads.
+    convolution (on every `s`-th frame for a temporal stride `s`). A
+    temporally strided kernel of `t` frames runs as `t` such convolutions,
+    one per temporal tap on the frames it reads, summed. Both were faster on
+    a CPU than TensorFlow's 3D convolution (`benchmarks/frame_conv.py`),
+    with the same weights, arguments and outputs as `keras.layers.Conv3D`.
+    Other kernels, unknown frame counts and `channels_first` run as a 3D
+    convolution.
 
     With `temporal_padding="causal"` every output frame reads only input
     frames up to its own: the clip is padded with `(t - 1) * d` zero frames
@@ -168,10 +168,10 @@ class FrameConv3D(keras.layers.Conv3D):
         super().build(input_shape)
 
     def _runs_on_frames(self):
-        # A kernel with temporal extent keeps the 3D convolution, strided in time or not: at the shapes of
-        # `benchmarks/frame_conv.py` and of the video ResNets, TensorFlow's Conv3D measured 1.4-2.5x faster
-        # than one 2D convolution per temporal tap, forward and backward.
-        return self.data_format == "channels_last" and self.kernel_size[0] == 1
+        # A kernel of one frame is one 2D convolution. A temporally strided kernel runs as one 2D convolution per
+        # temporal tap on the frames it reads (TensorFlow's CPU Conv3D was up to 10x slower with a temporal stride in
+        # `benchmarks/frame_conv.py`); other kernels with temporal extent keep the 3D convolution.
+        return self.data_format == "channels_last" and (self.kernel_size[0] == 1 or self.strides[0] > 1)
 
     def _padded(self, inputs):
         """`(inputs, padding)`: the inputs padded explicitly (then `"valid"`), or as they are with `self.padding`."""
@@ -189,19 +189,30 @@ class FrameConv3D(keras.layers.Conv3D):
         if not self._runs_on_frames() or frames is None:
             return ops.conv(inputs, kernel, strides=list(self.strides), padding=padding,
                             dilation_rate=self.dilation_rate, data_format=self.data_format)
-        # One frame per output frame (every `stride`-th; a kernel of one frame needs no temporal padding).
-        stride = self.strides[0]
-        out_frames = -(-frames // stride) if padding == "same" else (frames - 1) // stride + 1
+        taps, stride, dilation = self.kernel_size[0], self.strides[0], self.dilation_rate[0]
+        span = (taps - 1) * dilation + 1
+        if padding == "same":
+            out_frames = -(-frames // stride)
+            total = max((out_frames - 1) * stride + span - frames, 0)
+            if total:
+                inputs = ops.pad(inputs, [(0, 0), (total // 2, total - total // 2), (0, 0), (0, 0), (0, 0)])
+        else:
+            out_frames = (frames - span) // stride + 1
         shape = ops.shape(inputs)
-        selected = inputs if stride == 1 else select_frames(inputs, 0, out_frames, stride)
-        outputs = ops.conv(
-            ops.reshape(selected, (-1, shape[2], shape[3], shape[4])),
-            kernel[0],
-            strides=list(self.strides[1:]),
-            padding=padding,
-            dilation_rate=list(self.dilation_rate[1:]),
-            data_format="channels_last",
-        )
+        outputs = None
+        for tap in range(taps):
+            # The frames this tap reads, one per output frame, as a batch of images.
+            selected = select_frames(inputs, tap * dilation, out_frames, stride)
+            images = ops.reshape(selected, (-1, shape[2], shape[3], shape[4]))
+            tap_outputs = ops.conv(
+                images,
+                kernel[tap],
+                strides=list(self.strides[1:]),
+                padding=padding,
+                dilation_rate=list(self.dilation_rate[1:]),
+                data_format="channels_last",
+            )
+            outputs = tap_outputs if outputs is None else outputs + tap_outputs
         out_shape = ops.shape(outputs)
         return ops.reshape(outputs, (-1, out_frames, out_shape[1], out_shape[2], out_shape[3]))
 
