@@ -21,6 +21,7 @@ Example:
 ((16, 16, 16, 1), 6, 32)
 """
 
+import abc
 import os
 
 import keras
@@ -57,7 +58,7 @@ def targets(dataset):
     return np.concatenate([np.asarray(batch[1]) for batch in dataset])
 
 
-class RunData:
+class RunData(abc.ABC):
     """What a run trains and scores on (see the module's notes); made by `synthetic_data` or `video_data`.
 
     Attributes:
@@ -91,13 +92,13 @@ class RunData:
         settings = {k: list(v) if isinstance(v, (tuple, range)) else v for k, v in self.settings.items()}
         return {"name": self.recipe, "settings": settings, "data": self.source()}
 
+    @abc.abstractmethod
     def source(self):
         """The data as a dict (`recipe.json`'s `data`)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def describe(self):
         """One line for the terminal."""
-        raise NotImplementedError
 
 
 class SyntheticData(RunData):
