@@ -207,6 +207,8 @@ def test_the_command_refuses_before_connecting(capsys, tmp_path):
     assert "Grad-CAM cannot run under distribute='data_parallel'" in capsys.readouterr().err
     assert main(["compare", "--models", "frames_mlp", "--segments", "4", *common]) == 2
     assert "sampled segments cannot run under distribute='data_parallel'" in capsys.readouterr().err
+    assert main(["compare", "--models", "conv2d", "--controls", "test", *common]) == 2
+    assert "temporal controls cannot run under distribute='data_parallel'" in capsys.readouterr().err
     assert main(["train", "--model", "small_3d_cnn_regular", "--out", str(tmp_path / "run"),
                  "--num-processes", "2"]) == 2
     assert "--num-processes is for --distribute data_parallel" in capsys.readouterr().err

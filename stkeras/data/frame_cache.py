@@ -115,16 +115,24 @@ def _write_one(path, target, resize_short, image_size, rotate):
     height, width = decode_size(*index.display_size(rotate), resize_short, image_size)
     os.makedirs(os.path.dirname(target), exist_ok=True)
     partial = f"{target}.{os.getpid()}.part"  # one writer a file, even when an interrupted run still writes
-    array = np.lib.format.open_memmap(partial, mode="w+", dtype=np.uint8, shape=(index.num_frames, height, width, 3))
-    chunk = max(1, CHUNK_BYTES // (height * width * 3))
-    for start in range(0, index.num_frames, chunk):
-        indices = np.arange(start, min(start + chunk, index.num_frames))
-        array[indices] = read(indices, index=index, rotate=rotate, size=(height, width))
-    array.flush()
-    del array
-    with open(target[:-4] + ".json", "w") as handle:
+    try:
+        array = np.lib.format.open_memmap(partial, mode="w+", dtype=np.uint8,
+                                          shape=(index.num_frames, height, width, 3))
+        chunk = max(1, CHUNK_BYTES // (height * width * 3))
+        for start in range(0, index.num_frames, chunk):
+            indices = np.arange(start, min(start + chunk, index.num_frames))
+            array[indices] = read(indices, index=index, rotate=rotate, size=(height, width))
+        array.flush()
+        del array
+        os.replace(partial, target)  # the array first: an entry is current only once its stamp follows
+    except BaseException:
+        if os.path.exists(partial):
+            os.remove(partial)  # a video that failed part way leaves no partial array behind
+        raise
+    stamp = target[:-4] + ".json"
+    with open(stamp + ".part", "w") as handle:
         json.dump({**_source_stamp(path), "frames": index.num_frames, "height": height, "width": width}, handle)
-    os.replace(partial, target)
+    os.replace(stamp + ".part", stamp)
     return index.num_frames, height, width
 
 

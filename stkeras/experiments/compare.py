@@ -188,7 +188,8 @@ def plan_compare(*, out, models=DEFAULT_MODELS, task=None, recipe="blink16_12k",
     check_positive_int("seeds", seeds)
     check_positive_int("explain", explain, minimum=0)
     controls = check_control_mode(controls)
-    features = (("Grad-CAM",) if explain else ()) + (("sampled segments",) if segments is not None else ())
+    features = ((("Grad-CAM",) if explain else ()) + (("sampled segments",) if segments is not None else ())
+                + (("temporal controls",) if controls is not None else ()))
     strategy = start_distribution(distribute, recipe_settings(recipe, **overrides), features=features,
                                   clip_counts=("train_clips", "validation_clips", "test_clips") if data is None else (),
                                   coordinator=coordinator, num_processes=num_processes, process_id=process_id)

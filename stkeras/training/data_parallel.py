@@ -52,6 +52,8 @@ NOT_DATA_PARALLEL = {
                                               "chunk with tf.GradientTape, outside Keras' fit",
     "sampled segments": "the segment-sampled clips (--segments) come in batches whose last one can be partial; "
                         "train them in one process, or with distribute='mirrored' on TensorFlow",
+    "temporal controls": "the controls score and train copies of the models clip by clip outside the run's "
+                         "distribution; run compare --controls without it, or evaluate --controls on the saved models",
 }
 
 Cluster = collections.namedtuple("Cluster", ["coordinator", "num_processes", "process_id"])

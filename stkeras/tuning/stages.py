@@ -53,7 +53,9 @@ def searchable_ops(ops=None):
     if not ops:
         raise ValueError("`ops` must name at least one registered op. Received: ops=()")
     for name in ops:
-        get_op(name)  # ValueError naming the op and the registered ones
+        if not get_op(name).changes_channels:  # get_op: a ValueError naming the op and the registered ones
+            raise ValueError(f"`ops` names {name!r}, which gives as many channels as it takes; a search's blocks "
+                             f"change widths. Received: ops={ops}")
     return ops
 
 

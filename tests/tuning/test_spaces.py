@@ -136,3 +136,11 @@ def test_every_hyperparameter_is_documented_in_the_docstring_and_the_tune_guide(
     for name in generic:
         assert name in type(hypermodel).__doc__, name
         assert f"`{name}`" in guide, name
+
+
+def test_a_search_leaves_out_and_refuses_an_op_that_keeps_its_channels():
+    from stkeras.tuning.stages import searchable_ops
+
+    assert "channelwise3d" not in searchable_ops() and "conv3d" in searchable_ops()
+    with pytest.raises(ValueError, match="'channelwise3d', which gives as many channels as it takes"):
+        searchable_ops(["conv3d", "channelwise3d"])
