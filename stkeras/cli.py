@@ -555,7 +555,9 @@ def main(argv=None):
     evaluating, is not the arguments': it propagates with its traceback (the
     console script and `python -m stkeras` exit with status 1). A training
     whose loss diverged (`FloatingPointError`) and a video that cannot be
-    decoded (`VideoDecodeError`, naming it) are one line and status 1.
+    decoded while the plan runs (`VideoDecodeError`, naming it) are one line
+    and status 1; a video found damaged while the plan lists and probes the
+    data is the arguments' error (status 2), naming it too.
     """
     args = parse_arguments(argv)
     quiet_start_for_command_line(verbose=args.verbose)  # TensorFlow's import, without its log lines
